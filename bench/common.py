@@ -1,0 +1,40 @@
+"""Helpers shared by the benchmarks: cached simulated data and side-by-side timing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from decisionframe.simulate import simulate_project
+
+DATA = Path(__file__).resolve().parent / ".data"
+TOUCHPOINTS_PER_CLIENT = 3.47  # what the simulator produces on average
+
+
+def simulated(n_touchpoints: int, *, seed: int = 1) -> Path:
+    """A simulated project with about ``n_touchpoints`` touchpoints (cached on disk)."""
+    n_clients = int(n_touchpoints / TOUCHPOINTS_PER_CLIENT)
+    folder = DATA / f"org-{n_clients}-{seed}"
+    if not (folder / "truth.json").exists():
+        print(f"simulating {n_clients:,} clients into {folder} (cached for next time)...")
+        simulate_project(folder, n_clients=n_clients, seed=seed, overwrite=True)
+    return folder
+
+
+def timed(label: str, run: Callable[[], object], *, repeat: int = 1) -> float:
+    """Best wall time of ``repeat`` runs, printed."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    print(f"  {label:<48} {best:8.2f} s")
+    return best
+
+
+def print_ratios(baseline_label: str, times: dict[str, float]) -> None:
+    base = times[baseline_label]
+    print(f"  ratios (vs {baseline_label}):")
+    for label, seconds in times.items():
+        print(f"    {label:<46} {seconds / base:6.2f}x")

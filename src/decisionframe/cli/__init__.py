@@ -1,0 +1,27 @@
+"""The decisionframe command line: a thin shell over the domain packages."""
+
+from __future__ import annotations
+
+import typer
+
+from decisionframe.cli import data, pipeline
+
+app = typer.Typer(
+    name="decisionframe",
+    help="Test your impact theory on your own data: what to measure, what works, what to "
+    "decide, and where the work goes wrong.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command()(data.init)
+app.command()(data.simulate)
+app.command("import")(data.import_)
+app.command()(data.status)
+pipeline.register(app)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,70 @@
+"""Shared CLI plumbing: error display, --json output, progress bars."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from decisionframe.errors import DecisionframeError, ProblemsError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Result(Protocol):
+    def summary(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def write_json(result: Result, path: Path | None) -> None:
+    if path is not None:
+        path.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", "utf-8")
+        console.print(f"[dim]wrote {path}[/dim]")
+
+
+def show_problems(error: ProblemsError, limit: int = 200) -> None:
+    """Print problems compiler-style (file, line, column, rule, message, hint), one per line."""
+    err_console.print(f"[red]error:[/red] {error.summary} ({len(error.problems)} problem(s))")
+    for problem in error.problems[:limit]:
+        err_console.print(f"  {problem}", markup=False, soft_wrap=True)
+    if len(error.problems) > limit:
+        err_console.print(f"  ... and {len(error.problems) - limit} more problems.")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn decisionframe errors into a readable message and exit code 2 (no traceback)."""
+    try:
+        yield
+    except ProblemsError as exc:
+        show_problems(exc)
+        raise typer.Exit(2) from exc
+    except DecisionframeError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar driven by the library's (step, done, total) callbacks."""
+    with Progress(
+        TextColumn(f"{title} [progress.description]{{task.description}}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=1)
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,82 @@
+"""CLI commands for the project folder and its data: init, simulate, import, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.project import Project, init_project
+from decisionframe.simulate import SCENARIOS, simulate_project
+
+JsonOption = typer.Option(None, "--json", help="also write the result as JSON to this file")
+
+
+def init(directory: Path = typer.Argument(..., help="project folder to create")) -> None:
+    """Scaffold a project folder with a commented decisionframe.yaml and theory.yaml."""
+    with user_errors():
+        created = init_project(directory)
+    console.print(f"Created project in {directory}: {', '.join(created)}")
+    console.print(
+        "Next: put your exports in data/, edit decisionframe.yaml, then "
+        f"`decisionframe import {directory}`."
+    )
+
+
+def simulate(
+    directory: Path = typer.Argument(..., help="project folder to write"),
+    clients: int = typer.Option(5000, "--clients", help="number of clients to simulate"),
+    seed: int = typer.Option(1, "--seed", help="random seed (same seed, same data)"),
+    scenario: str = typer.Option(
+        "service-matters", "--scenario", help=f"one of: {', '.join(SCENARIOS)}"
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing project"),
+    json_out: Path | None = JsonOption,
+) -> None:
+    """Write a simulated service organization (data, config, theory) and its truth.json."""
+    with user_errors(), console.status(f"Simulating {clients:,} clients..."):
+        result = simulate_project(
+            directory, n_clients=clients, seed=seed, scenario=scenario, overwrite=overwrite
+        )
+    console.print(result.summary())
+    write_json(result, json_out)
+
+
+def import_(
+    directory: Path = typer.Argument(..., help="project folder"),
+    json_out: Path | None = JsonOption,
+) -> None:
+    """Validate and load every source file, all-or-nothing."""
+    with user_errors():
+        project = Project(directory)
+        with progress_bar("Importing") as update:
+            result = project.import_data(progress=update)
+    console.print(result.summary())
+    if result.tables:
+        table = Table("table", "rows", "file", "sha256", title="Imported")
+        for item in result.tables:
+            table.add_row(item.table, f"{item.rows:,}", item.source_path, item.sha256[:12])
+        console.print(table)
+    write_json(result, json_out)
+
+
+def status(
+    directory: Path = typer.Argument(..., help="project folder"),
+    json_out: Path | None = JsonOption,
+) -> None:
+    """Show what is loaded, from which files, and when."""
+    with user_errors():
+        result = Project(directory).status()
+    table = Table("table", "rows", "file", "sha256", "imported at (UTC)", title=result.project)
+    for item in result.tables:
+        table.add_row(
+            item.table,
+            f"{item.rows:,}",
+            item.source_path,
+            item.sha256[:12],
+            item.imported_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    console.print(table if result.tables else result.summary())
+    write_json(result, json_out)

@@ -1,0 +1,70 @@
+"""CLI commands of the analysis pipeline and `demo`, which runs it end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from decisionframe.cli import data
+from decisionframe.cli._common import console
+
+theory_app = typer.Typer(help="Work with the impact theory.", no_args_is_help=True)
+
+
+def _not_built(step: str) -> None:
+    console.print(f"[yellow]{step}: not built yet[/yellow] (see the open issues).")
+
+
+@theory_app.command("check")
+def theory_check(directory: Path = typer.Argument(..., help="project folder")) -> None:
+    """Check theory.yaml against the graph rules and the store."""
+    _not_built("theory check")
+
+
+def plan(directory: Path = typer.Argument(..., help="project folder")) -> None:
+    """What to measure: testable assumptions, irrelevant columns, survey items."""
+    _not_built("plan")
+
+
+def analyze(directory: Path = typer.Argument(..., help="project folder")) -> None:
+    """Estimate, refute and judge every assumption."""
+    _not_built("analyze")
+
+
+def decide(directory: Path = typer.Argument(..., help="project folder")) -> None:
+    """Quality versus reach, targeting, and what to measure next."""
+    _not_built("decide")
+
+
+def demand(directory: Path = typer.Argument(..., help="project folder")) -> None:
+    """Value and failure demand, internal customers, end-to-end time, control charts."""
+    _not_built("demand")
+
+
+def report(directory: Path = typer.Argument(..., help="project folder")) -> None:
+    """Write the self-contained HTML report."""
+    _not_built("report")
+
+
+def demo(
+    directory: Path = typer.Argument(Path("demo-org"), help="folder for the demo project"),
+    clients: int = typer.Option(20000, "--clients"),
+    seed: int = typer.Option(1, "--seed"),
+    scenario: str = typer.Option("service-matters", "--scenario"),
+) -> None:
+    """Run the main job end to end on a simulated organization."""
+    data.simulate(directory, clients, seed, scenario, True, None)
+    data.import_(directory, None)
+    data.status(directory, None)
+    theory_check(directory)
+    analyze(directory)
+    decide(directory)
+    demand(directory)
+    report(directory)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(theory_app, name="theory")
+    for command in (plan, analyze, decide, demand, report, demo):
+        app.command()(command)

@@ -1,0 +1,86 @@
+"""One exception tree. Every user-facing error says what went wrong, where, and what to do.
+
+Errors never carry raw data values: a bad cell is named by file, line and column only,
+because the data is about vulnerable people and identifiers must not leak into logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a user's file."""
+
+    file: str
+    rule: str
+    message: str
+    hint: str
+    line: int | None = None
+    column: str | None = None
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.location()}: [{self.rule}] {self.message}. Hint: {self.hint}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class DecisionframeError(Exception):
+    """Base of every error decisionframe raises on purpose."""
+
+
+class ProblemsError(DecisionframeError):
+    """An error made of one or more located problems, all collected before failing."""
+
+    def __init__(self, summary: str, problems: list[Problem]) -> None:
+        self.summary = summary
+        self.problems = list(problems)
+        super().__init__(self._render())
+
+    def _render(self, limit: int = 50) -> str:
+        lines = [f"{self.summary} ({len(self.problems)} problem(s))"]
+        lines += [f"  - {p}" for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more (use --json to see all)")
+        return "\n".join(lines)
+
+
+class ConfigError(ProblemsError):
+    """decisionframe.yaml (or another settings file) is invalid."""
+
+
+class TheoryError(ProblemsError):
+    """theory.yaml is invalid."""
+
+
+class ImportValidationError(ProblemsError):
+    """Source data failed validation; nothing was loaded."""
+
+
+class ProjectError(DecisionframeError):
+    """The project folder is missing or incomplete."""
+
+
+class StoreError(DecisionframeError):
+    """The store could not be read or written."""
+
+
+class NotEstimableError(DecisionframeError):
+    """An analysis cannot produce an honest number from this data."""

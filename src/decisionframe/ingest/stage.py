@@ -1,0 +1,221 @@
+"""Stage each source file as text in the store and map its columns onto the canonical table."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decisionframe.config import SourceConfig
+from decisionframe.errors import Problem
+from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql
+from decisionframe.store import CANONICAL, DuckDBStore, TableSpec, quote
+from decisionframe.store.duckdb_store import stage_file, staged_columns
+from decisionframe.store.schema import LogicalType
+
+
+@dataclass
+class StagedSource:
+    """A source file staged as text, with its column mapping and line bookkeeping."""
+
+    table: str
+    spec: TableSpec
+    display_path: str
+    temp_table: str
+    sha256: str
+    header_lines: int
+    columns: dict[str, str] = field(default_factory=dict)  # target name -> staged column
+    source_names: dict[str, str] = field(default_factory=dict)  # target name -> file column
+    extra_types: dict[str, LogicalType] = field(default_factory=dict)
+    rejected_lines: list[int] = field(default_factory=list)
+    rows: int = 0
+
+    def line_of(self, rowid: int) -> int:
+        """The file line of staged row ``rowid``, counting the header and rejected lines.
+
+        A quoted field spanning several lines shifts later lines; we count records, as
+        DuckDB's reader does for its own errors.
+        """
+        line = rowid + self.header_lines + 1
+        for rejected in self.rejected_lines:
+            if rejected <= line:
+                line += 1
+            else:
+                break
+        return line
+
+    def type_of(self, name: str) -> LogicalType:
+        column = self.spec.column(name)
+        return column.type if column is not None else self.extra_types[name]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def attribute_name(source_column: str) -> str:
+    """Snake-case name for an extra attribute column (safe in SQL and in theory.yaml)."""
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", source_column.strip()).strip("_").lower()
+    return name if name and not name[0].isdigit() else f"col_{name}"
+
+
+_REJECT_RULES = {
+    "MISSING COLUMNS": ("too-few-fields", "the line has fewer fields than the header"),
+    "TOO MANY COLUMNS": ("too-many-fields", "the line has more fields than the header"),
+    "UNQUOTED VALUE": ("bad-quoting", "a quote character appears inside an unquoted field"),
+    "INVALID UNICODE": ("bad-encoding", "the line is not valid UTF-8"),
+    "LINE SIZE OVER MAXIMUM": ("line-too-long", "the line is longer than the reader allows"),
+}
+
+
+def stage_source(
+    store: DuckDBStore, *, table: str, source: SourceConfig, project_dir: Path
+) -> tuple[StagedSource | None, list[Problem]]:
+    """Stage one source; return it (None if unusable) and the problems found so far."""
+    path = project_dir / source.path
+    display = source.path
+    if not path.exists():
+        return None, [
+            Problem(
+                display,
+                "missing-file",
+                f"source file for '{table}' not found",
+                f"check sources.{table}.path in decisionframe.yaml",
+            )
+        ]
+    staged = StagedSource(
+        table=table,
+        spec=CANONICAL[table],
+        display_path=display,
+        temp_table=f"df_stage_{table}",
+        sha256=file_sha256(path),
+        header_lines=1 if source.file_format() == "csv" else 0,
+    )
+    rejects = stage_file(
+        store,
+        path=path,
+        file_format=source.file_format(),
+        into=staged.temp_table,
+        delimiter=source.delimiter,
+    )
+    problems = []
+    for line, column, error_type in rejects:
+        rule, message = _REJECT_RULES.get(error_type, ("unreadable-line", "the line is unreadable"))
+        problems.append(
+            Problem(display, rule, message, "fix the line's quoting or field count", line, column)
+        )
+    staged.rejected_lines = sorted(line for line, _, _ in rejects)
+    staged.rows = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
+    problems += _map_columns(store, staged, source)
+    if not problems:
+        staged.extra_types = _infer_extra_types(store, staged)
+    return staged, problems
+
+
+def _map_columns(store: DuckDBStore, staged: StagedSource, source: SourceConfig) -> list[Problem]:
+    header = staged_columns(store, staged.temp_table)
+    spec = staged.spec
+    problems: list[Problem] = []
+    mapped_sources = set()
+    for canonical, file_column in source.columns.items():
+        if spec.column(canonical) is None:
+            close = difflib.get_close_matches(canonical, [c.name for c in spec.columns], n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "map only canonical column names"
+            problems.append(
+                Problem(
+                    "decisionframe.yaml",
+                    "unknown-canonical-column",
+                    f"sources.{staged.table}.columns names '{canonical}', not a column of "
+                    f"the {staged.table} table",
+                    hint,
+                )
+            )
+            continue
+        if file_column not in header:
+            close = difflib.get_close_matches(file_column, header, n=3)
+            problems.append(
+                Problem(
+                    staged.display_path,
+                    "mapped-column-missing",
+                    f"column '{file_column}' (mapped to {canonical}) is not in the header",
+                    f"close matches: {', '.join(close)}" if close else "check the header line",
+                    1 if staged.header_lines else None,
+                    file_column,
+                )
+            )
+            continue
+        staged.columns[canonical] = file_column
+        staged.source_names[canonical] = file_column
+        mapped_sources.add(file_column)
+    for file_column in header:
+        if file_column in mapped_sources:
+            continue
+        target = file_column if spec.column(file_column) else attribute_name(file_column)
+        if target in staged.columns:
+            problems.append(
+                Problem(
+                    staged.display_path,
+                    "column-name-clash",
+                    f"column '{file_column}' lands on '{target}', already taken",
+                    "rename one of the columns in the file or in sources.*.columns",
+                    1 if staged.header_lines else None,
+                    file_column,
+                )
+            )
+            continue
+        staged.columns[target] = file_column
+        staged.source_names[target] = file_column
+    for required in spec.required:
+        if required not in staged.columns:
+            problems.append(
+                Problem(
+                    staged.display_path,
+                    "missing-column",
+                    f"required column '{required}' is missing",
+                    f"add it, or map your column: sources.{staged.table}.columns: "
+                    f"{{{required}: <your column name>}}",
+                    1 if staged.header_lines else None,
+                    required,
+                )
+            )
+    return problems
+
+
+def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, LogicalType]:
+    """Infer each extra column's type in one scan: the first type all its values fit."""
+    extras = [name for name in staged.columns if staged.spec.column(name) is None]
+    if not extras:
+        return {}
+    selects = []
+    for name in extras:
+        column = quote(staged.columns[name])
+        selects.append(f"count({column})")
+        for type_ in INFERENCE_ORDER:
+            selects.append(f"count(*) FILTER (WHERE {bad_value_sql(column, type_)})")
+    counts = store.rows(f"SELECT {', '.join(selects)} FROM {quote(staged.temp_table)}")[0]
+    width = 1 + len(INFERENCE_ORDER)
+    inferred: dict[str, LogicalType] = {}
+    for index, name in enumerate(extras):
+        block = counts[index * width : (index + 1) * width]
+        non_null, failures = block[0], block[1:]
+        chosen: LogicalType = "text"
+        if non_null:
+            for type_, failed in zip(INFERENCE_ORDER, failures, strict=True):
+                if failed == 0:
+                    chosen = type_
+                    break
+        inferred[name] = chosen
+    return inferred
+
+
+def lines_for(staged: StagedSource, rowids: list[int]) -> list[int]:
+    return [staged.line_of(r) for r in rowids]
+
+
+__all__ = ["StagedSource", "attribute_name", "file_sha256", "stage_source"]

@@ -1,0 +1,147 @@
+"""Project: a folder with decisionframe.yaml, theory.yaml, data/ and .decisionframe/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
+from decisionframe.errors import ProjectError
+from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
+from decisionframe.ingest.load import Progress
+from decisionframe.store import DuckDBStore
+
+STATE_DIR = ".decisionframe"
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    table: str
+    rows: int
+    source_path: str
+    sha256: str
+    imported_at: datetime
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """What the store holds: per table its row count, source file and import time."""
+
+    project: str
+    tables: tuple[LoadedTable, ...]
+
+    def summary(self) -> str:
+        if not self.tables:
+            return f"{self.project}: nothing imported yet (run `decisionframe import`)."
+        return f"{self.project}: " + ", ".join(f"{t.table} {t.rows:,}" for t in self.tables)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "project": self.project,
+            "tables": [
+                {
+                    "table": t.table,
+                    "rows": t.rows,
+                    "source_path": t.source_path,
+                    "sha256": t.sha256,
+                    "imported_at": t.imported_at.isoformat(),
+                }
+                for t in self.tables
+            ],
+        }
+
+
+class Project:
+    """An opened project folder."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+        if not (self.directory / CONFIG_FILE).exists():
+            raise ProjectError(
+                f"{self.directory}: no {CONFIG_FILE} here. Hint: run "
+                f"`decisionframe init {self.directory}` or `decisionframe simulate "
+                f"{self.directory}` first."
+            )
+        self.config: ProjectConfig = load_config(self.directory)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.directory / STATE_DIR
+
+    @property
+    def store_path(self) -> Path:
+        return self.directory / self.config.store
+
+    @property
+    def theory_path(self) -> Path:
+        return self.directory / self.config.theory
+
+    def open_store(self, *, read_only: bool = False) -> DuckDBStore:
+        if read_only and not self.store_path.exists():
+            raise ProjectError(
+                f"{self.store_path}: no store yet. Hint: run `decisionframe import "
+                f"{self.directory}` first."
+            )
+        return DuckDBStore(self.store_path, read_only=read_only)
+
+    def key(self) -> PseudonymKey:
+        return load_or_create_key(self.state_dir / "key", env_var=self.config.privacy.key_env)
+
+    def import_data(
+        self,
+        *,
+        progress: Progress | None = None,
+        after_table: Callable[[str], None] | None = None,
+    ) -> ImportResult:
+        """Import every configured source into the store (see ``import_sources``)."""
+        key = self.key()
+        with self.open_store() as store:
+            return import_sources(
+                store,
+                project_dir=self.directory,
+                config=self.config,
+                key=key,
+                progress=progress,
+                after_table=after_table,
+            )
+
+    def status(self) -> StatusResult:
+        if not self.store_path.exists():
+            return StatusResult(self.config.name, ())
+        with self.open_store(read_only=True) as store:
+            if not store.table_exists("df_imports"):
+                return StatusResult(self.config.name, ())
+            rows = store.rows(
+                "SELECT table_name, rows, source_path, sha256, imported_at FROM df_imports "
+                "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
+                "LIMIT 1) ORDER BY table_name"
+            )
+            tables = []
+            for table, _, path, sha, at in rows:
+                actual = int(store.rows(f'SELECT count(*) FROM "{table}"')[0][0])
+                tables.append(LoadedTable(str(table), actual, str(path), str(sha), at))
+        return StatusResult(self.config.name, tuple(tables))
+
+
+def init_project(directory: Path | str, *, name: str | None = None) -> list[str]:
+    """Scaffold a project folder; never overwrites an existing file."""
+    from decisionframe.templates import CONFIG_TEMPLATE, THEORY_TEMPLATE
+
+    target = Path(directory)
+    if (target / CONFIG_FILE).exists():
+        raise ProjectError(f"{target} already has a {CONFIG_FILE}. Hint: edit it instead.")
+    (target / "data").mkdir(parents=True, exist_ok=True)
+    files = {
+        CONFIG_FILE: CONFIG_TEMPLATE.format(name=name or target.resolve().name),
+        "theory.yaml": THEORY_TEMPLATE,
+        ".gitignore": f"{STATE_DIR}/\nreports/\n",
+    }
+    created = []
+    for filename, text in files.items():
+        path = target / filename
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+            created.append(filename)
+    return [*created, "data/"]

@@ -1,0 +1,43 @@
+"""Named simulator scenarios: the true effects the simulated organization has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """True effects on the probability of being housed at 180 days (linear probability scale).
+
+    ``respect_effect`` and ``explained_effect`` are per point of the 1-5 client mean rating;
+    ``wait_effect`` per 10 minutes of mean wait. The follow-up intervention's effect is
+    heterogeneous: ``followup_effect`` plus ``followup_extra_hard`` for complexity >= 4.
+    """
+
+    name: str
+    description: str
+    respect_effect: float
+    explained_effect: float
+    wait_effect: float = 0.0
+    followup_effect: float = 0.04
+    followup_extra_hard: float = 0.05
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(
+            "service-matters",
+            "Respect and explained next steps raise housing stability; waiting time does not.",
+            respect_effect=0.05,
+            explained_effect=0.04,
+        ),
+        Scenario(
+            "service-does-not-matter",
+            "Service quality has no effect on housing stability; only follow-up does. Harder "
+            "cases still get worse service, so a naive comparison says service matters.",
+            respect_effect=0.0,
+            explained_effect=0.0,
+        ),
+    )
+}

@@ -1,0 +1,273 @@
+"""A whole simulated organization: data tables and the truth behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decisionframe.simulate.clients import (
+    EXTRACTED_ON,
+    PLANTED_IRRELEVANT,
+    START,
+    Clients,
+    simulate_clients,
+)
+from decisionframe.simulate.contacts import (
+    INITIATIVE_RESPECT_GAIN,
+    INITIATIVE_START,
+    INITIATIVE_UNIT,
+    KIND_CHASE,
+    KIND_VALUE,
+    Contacts,
+    simulate_contacts,
+)
+from decisionframe.simulate.scenarios import Scenario
+
+WINDOW_DAYS = 90
+OUTCOME_DAYS = (90, 180)
+CONFOUNDERS = ("case_complexity", "prior_episodes")
+
+
+@dataclass(frozen=True)
+class World:
+    tables: dict[str, pd.DataFrame]
+    truth: dict[str, Any]
+
+
+def _client_means(contacts: Contacts, clients: Clients, column: str) -> np.ndarray:
+    """Mean of a touchpoint column within the first 90 days after enrolment, per client."""
+    in_window = contacts.day - clients.enrolled_day[contacts.client_index] < WINDOW_DAYS
+    values = contacts.frame[column].to_numpy(dtype=float)
+    keep = in_window & ~np.isnan(values)
+    n = len(clients.complexity)
+    sums = np.bincount(contacts.client_index[keep], weights=values[keep], minlength=n)
+    counts = np.bincount(contacts.client_index[keep], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+@dataclass(frozen=True)
+class _Drivers:
+    respect: np.ndarray
+    explained: np.ndarray
+    wait: np.ndarray
+    followup: np.ndarray
+
+
+def _probability(s: Scenario, c: Clients, d: _Drivers, *, horizon: int) -> np.ndarray:
+    """Linear probability of being housed at ``horizon`` days (clipped to [0.01, 0.99])."""
+    scale = 1.0 if horizon == 180 else 0.7
+    tau = s.followup_effect + s.followup_extra_hard * (c.complexity >= 4)
+    base = 0.55 if horizon == 180 else 0.5
+    p = (
+        base
+        - 0.07 * (c.complexity - 3)
+        - 0.025 * np.minimum(c.prior, 5)
+        + 0.04 * c.motivation
+        + scale * s.respect_effect * (d.respect - 3.5)
+        + scale * s.explained_effect * (d.explained - 3.5)
+        + scale * s.wait_effect * (d.wait - 15.0) / 10.0
+        + scale * tau * d.followup
+    )
+    return np.asarray(np.clip(p, 0.01, 0.99))
+
+
+def _effect_truth(
+    s: Scenario, c: Clients, d: _Drivers, observed: np.ndarray
+) -> list[dict[str, Any]]:
+    """Sample ATE/ATT/ATC of every assumption edge over clients whose outcome is observed."""
+    base = _probability(s, c, d, horizon=180)
+    edges = []
+    for node, step, unit in (
+        ("respect", 1.0, "per point of mean rating (1-5)"),
+        ("explained_next_steps", 1.0, "per point of mean rating (1-5)"),
+        ("wait_minutes", 10.0, "per 10 minutes of mean wait"),
+    ):
+        field = {"respect": "respect", "explained_next_steps": "explained", "wait_minutes": "wait"}
+        shifted = _Drivers(**{**d.__dict__, field[node]: getattr(d, field[node]) + step})
+        effect = (_probability(s, c, shifted, horizon=180) - base)[observed]
+        value = float(effect.mean()) / step
+        adjustment = (
+            ["case_complexity", "prior_episodes"] if node == "respect" else ["case_complexity"]
+        )
+        edges.append(_edge(node, unit, value, value, value, adjustment, per_unit=True))
+    treated = _Drivers(**{**d.__dict__, "followup": np.ones_like(d.followup)})
+    control = _Drivers(**{**d.__dict__, "followup": np.zeros_like(d.followup)})
+    effect = _probability(s, c, treated, horizon=180) - _probability(s, c, control, horizon=180)
+    f = c.followup.astype(bool)
+    edges.append(
+        _edge(
+            "followup",
+            "difference in probability, follow-up vs none",
+            float(effect[observed].mean()),
+            float(effect[observed & f].mean()),
+            float(effect[observed & ~f].mean()),
+            list(CONFOUNDERS),
+            per_unit=False,
+        )
+    )
+    return edges
+
+
+def _edge(
+    node: str, unit: str, ate: float, att: float, atc: float, adjust: list[str], *, per_unit: bool
+) -> dict[str, Any]:
+    return {
+        "from": node,
+        "to": "housed_180",
+        "unit": unit,
+        "continuous_per_unit": per_unit,
+        "ATE": ate,
+        "ATT": att,
+        "ATC": atc,
+        "adjustment_set": sorted(adjust),
+    }
+
+
+def _outcomes(
+    rng: np.random.Generator, s: Scenario, c: Clients, d: _Drivers
+) -> tuple[pd.DataFrame, np.ndarray]:
+    extracted_day = (EXTRACTED_ON - START).days
+    rows = []
+    observed_180 = c.enrolled_day + 180 <= extracted_day
+    for horizon in OUTCOME_DAYS:
+        observed = c.enrolled_day + horizon <= extracted_day
+        housed = rng.random(len(observed)) < _probability(s, c, d, horizon=horizon)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "client_id": c.frame["client_id"].to_numpy()[observed],
+                    "outcome": "housed",
+                    "value": housed[observed].astype(int),
+                    "measured_on": (
+                        pd.to_datetime(START)
+                        + pd.to_timedelta(c.enrolled_day[observed] + horizon, unit="D")
+                    ).date,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True), observed_180
+
+
+def _feedback(rng: np.random.Generator, contacts: Contacts) -> pd.DataFrame:
+    t = contacts.frame
+    pick = rng.random(len(t)) < 0.08
+    respect = t["respect"].to_numpy()
+    explained = t["explained_next_steps"].to_numpy()
+    wait = t["wait_minutes"].to_numpy()
+    text = np.select(
+        [
+            contacts.kind == KIND_CHASE,
+            respect <= 2,
+            explained <= 2,
+            wait > 40,
+            respect >= 5,
+        ],
+        [
+            "Had to chase again, nobody called me back about my case",
+            "Staff were dismissive and rushed me",
+            "Nobody explained what happens next",
+            "Waited far too long to be seen",
+            "I was treated with dignity and respect",
+        ],
+        "Fine, I got what I needed",
+    )
+    score = np.where(np.isnan(respect), 3, respect)
+    return pd.DataFrame(
+        {
+            "feedback_id": [f"F{i}" for i in range(int(pick.sum()))],
+            "touchpoint_id": t["touchpoint_id"].to_numpy()[pick],
+            "client_id": t["client_id"].to_numpy()[pick],
+            "given_on": (t["started_at"][pick] + timedelta(days=1)).dt.date.to_numpy(),
+            "text": text[pick],
+            "score": score[pick],
+        }
+    )
+
+
+def _demand_truth(contacts: Contacts) -> dict[str, Any]:
+    t = contacts.frame
+    failure = contacts.kind != KIND_VALUE
+    by_channel = pd.Series(failure).groupby(t["channel"].to_numpy()).mean()
+    caused = pd.Series(contacts.kind == KIND_CHASE).groupby(contacts.backend).sum()
+    caused = caused.drop(labels=[""], errors="ignore").sort_values(ascending=False)
+    return {
+        "failure_share": float(failure.mean()),
+        "failure_share_by_channel": {str(k): float(v) for k, v in by_channel.items()},
+        "chasing_contacts_by_backend_unit": {str(k): int(v) for k, v in caused.items()},
+        "main_backend_cause": str(caused.index[0]),
+    }
+
+
+def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
+    rng = np.random.default_rng(seed)
+    clients = simulate_clients(rng, n_clients)
+    contacts = simulate_contacts(rng, clients)
+    drivers = _Drivers(
+        respect=_client_means(contacts, clients, "respect"),
+        explained=_client_means(contacts, clients, "explained_next_steps"),
+        wait=_client_means(contacts, clients, "wait_minutes"),
+        followup=clients.followup.astype(float),
+    )
+    # Clients never rated in their first 90 days still experienced service: their outcome
+    # follows their latent level (they drop out of analysis frames as "missing treatment").
+    drivers = _Drivers(
+        respect=np.where(np.isnan(drivers.respect), clients.latent_respect, drivers.respect),
+        explained=np.where(
+            np.isnan(drivers.explained), clients.latent_explained, drivers.explained
+        ),
+        wait=np.where(np.isnan(drivers.wait), 15.0, drivers.wait),
+        followup=drivers.followup,
+    )
+    outcomes, observed_180 = _outcomes(rng, scenario, clients, drivers)
+    order = np.argsort(contacts.frame["started_at"].to_numpy(), kind="stable")
+    contacts = Contacts(
+        contacts.frame.iloc[order].reset_index(drop=True),
+        contacts.client_index[order],
+        contacts.kind[order],
+        contacts.day[order],
+        contacts.backend[order],
+    )
+    tables = {
+        "clients": clients.frame,
+        "touchpoints": contacts.frame,
+        "outcomes": outcomes,
+        "feedback": _feedback(rng, contacts),
+        "costs": pd.DataFrame(
+            {
+                "option": ["standard", "enhanced"],
+                "cost_per_client": [400.0, 800.0],
+                "capacity": [4000, 2500],
+            }
+        ),
+        "initiatives": pd.DataFrame(
+            {
+                "initiative_id": ["I1"],
+                "name": ["Respect and dignity training"],
+                "started_on": [INITIATIVE_START],
+                "units": [INITIATIVE_UNIT],
+            }
+        ),
+    }
+    truth = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "seed": seed,
+        "n_clients": n_clients,
+        "population": "clients whose 180-day outcome was observed by the extraction date",
+        "edges": _effect_truth(scenario, clients, drivers, observed_180),
+        "demand": _demand_truth(contacts),
+        "initiative": {
+            "initiative_id": "I1",
+            "unit": INITIATIVE_UNIT,
+            "started_on": INITIATIVE_START.isoformat(),
+            "respect_gain_per_contact": INITIATIVE_RESPECT_GAIN,
+        },
+        "irrelevant_columns": [PLANTED_IRRELEVANT],
+        "unmeasured_nodes": ["motivation"],
+    }
+    return World(tables=tables, truth=truth)

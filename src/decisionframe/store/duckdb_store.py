@@ -1,0 +1,179 @@
+"""DuckDB backend of the Store protocol: one file in the project folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from decisionframe.errors import StoreError
+from decisionframe.store.migrations import MIGRATIONS, Migration
+
+
+class DuckDBStore:
+    """A DuckDB database file, migrated to the current schema on open."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"cannot open the store at {path}: {exc}. Hint: is another decisionframe "
+                "process using it? Close it and retry."
+            ) from exc
+        self._in_transaction = False
+        if not read_only:
+            self.migrate()
+
+    # -- protocol ---------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self._con.execute(sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, params).fetchall()
+
+    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self._con.execute(sql, params).df()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all."""
+        if self._in_transaction:
+            yield
+            return
+        self._con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        else:
+            self._con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    def table_exists(self, name: str) -> bool:
+        found = self.rows(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+            "AND table_schema = 'main'",
+            [name],
+        )
+        return bool(found[0][0])
+
+    def table_columns(self, name: str) -> list[tuple[str, str]]:
+        return [
+            (str(r[0]), str(r[1]))
+            for r in self.rows(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+                [name],
+            )
+        ]
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None:
+        self._con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations -------------------------------------------------------------------------
+    def applied_migrations(self) -> list[int]:
+        if not self.table_exists("df_migrations"):
+            return []
+        return [int(r[0]) for r in self.rows("SELECT version FROM df_migrations ORDER BY 1")]
+
+    def migrate(self, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+        """Apply every migration not yet recorded; return the versions applied now."""
+        if not self.table_exists("df_migrations"):
+            self.execute(
+                "CREATE TABLE df_migrations (version INTEGER PRIMARY KEY, "
+                "description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        done = set(self.applied_migrations())
+        applied = []
+        for migration in sorted(migrations, key=lambda m: m.version):
+            if migration.version in done:
+                continue
+            with self.transaction():
+                for statement in migration.statements:
+                    self.execute(statement)
+                self.execute(
+                    "INSERT INTO df_migrations VALUES (?, ?, ?)",
+                    [migration.version, migration.description, datetime.now(UTC)],
+                )
+            applied.append(migration.version)
+        return applied
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw connection, for code inside ``decisionframe.store`` only."""
+        return self._con
+
+
+def _rejects_sql() -> str:
+    return (
+        "SELECT line, column_name, error_type FROM reject_errors "
+        "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans) ORDER BY line"
+    )
+
+
+def stage_file(
+    store: DuckDBStore, *, path: Path, file_format: str, into: str, delimiter: str = ","
+) -> list[tuple[int, str | None, str]]:
+    """Copy a source file into temporary table ``into`` with every column as text.
+
+    Text staging lets validation find *every* bad cell with SQL (TRY_CAST) instead of
+    failing on the first one. Returns the lines the CSV reader rejected as
+    (line, column or None, DuckDB error type); their content is never returned, as it may
+    hold identifiers.
+    """
+    con = store.connection
+    con.execute(f'DROP TABLE IF EXISTS "{into}"')
+    if file_format == "parquet":
+        con.execute(f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_parquet(?)', [str(path)])
+        casts = ", ".join(
+            f'CAST("{name}" AS VARCHAR) AS "{name}"' for name, _ in _temp_columns(con, into)
+        )
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{into}" AS SELECT {casts} FROM "{into}"')
+        return []
+    con.execute(
+        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_csv(?, all_varchar = true, '
+        "header = true, delim = ?, quote = '\"', escape = '\"', store_rejects = true, "
+        "ignore_errors = true, strict_mode = true)",
+        [str(path), delimiter],
+    )
+    return [(int(r[0]), r[1], str(r[2])) for r in con.execute(_rejects_sql()).fetchall()]
+
+
+def _temp_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [
+        (str(r[0]), str(r[1]))
+        for r in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    ]
+
+
+def staged_columns(store: DuckDBStore, table: str) -> list[str]:
+    """Column names of a staged (temporary) table, in file order."""
+    return [name for name, _ in _temp_columns(store.connection, table)]

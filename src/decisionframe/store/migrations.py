@@ -1,0 +1,56 @@
+"""Schema migrations for the store's own bookkeeping tables, recorded in the store.
+
+Each migration runs once, in order, inside a transaction; the applied versions are kept
+in ``df_migrations`` so an old store is brought forward when a newer decisionframe opens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "import log and column catalogue",
+        (
+            """CREATE TABLE df_imports (
+                batch_id VARCHAR NOT NULL,
+                table_name VARCHAR NOT NULL,
+                source_path VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                rows BIGINT NOT NULL,
+                fingerprint VARCHAR NOT NULL,
+                imported_at TIMESTAMP NOT NULL
+            )""",
+            """CREATE TABLE df_columns (
+                table_name VARCHAR NOT NULL,
+                column_name VARCHAR NOT NULL,
+                logical_type VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                source_column VARCHAR NOT NULL,
+                pseudonymized BOOLEAN NOT NULL
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "analysis runs with provenance",
+        (
+            """CREATE TABLE df_runs (
+                run_id VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                provenance JSON NOT NULL,
+                result JSON NOT NULL
+            )""",
+        ),
+    ),
+)

@@ -1,0 +1,59 @@
+"""Shared fixtures: simulated organizations are the test fixtures (DESIGN.md habit 6)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from decisionframe.project import Project
+from decisionframe.simulate import simulate_project
+
+_CACHE: dict[tuple[str, int, int], Path] = {}
+
+
+@pytest.fixture(scope="session")
+def sim_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sim-cache")
+
+
+def make_project(
+    cache: Path, target: Path, *, scenario: str = "service-matters", n: int = 400, seed: int = 3
+) -> Path:
+    """A fresh copy of a simulated project folder (simulated once per session)."""
+    key = (scenario, n, seed)
+    if key not in _CACHE:
+        source = cache / f"{scenario}-{n}-{seed}"
+        simulate_project(source, n_clients=n, seed=seed, scenario=scenario)
+        _CACHE[key] = source
+    shutil.copytree(_CACHE[key], target, ignore=shutil.ignore_patterns(".decisionframe"))
+    return target
+
+
+@pytest.fixture
+def project_dir(sim_cache: Path, tmp_path: Path) -> Path:
+    return make_project(sim_cache, tmp_path / "org")
+
+
+def store_snapshot(directory: Path) -> dict[str, pd.DataFrame]:
+    """Every table in the store, for before/after comparisons."""
+    project = Project(directory)
+    if not project.store_path.exists():
+        return {}
+    with project.open_store(read_only=True) as store:
+        names = [
+            r[0]
+            for r in store.rows(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                "ORDER BY 1"
+            )
+        ]
+        return {name: store.frame(f'SELECT * FROM "{name}"') for name in names}
+
+
+def assert_same_store(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
+    assert sorted(before) == sorted(after)
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[name], check_like=False)

@@ -1,0 +1,100 @@
+"""The simulator is the fixture: it must be deterministic and plant what truth.json says."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from decisionframe.errors import DecisionframeError
+from decisionframe.simulate import SCENARIOS, build_world, simulate_project
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path: Path) -> None:
+    simulate_project(tmp_path / "a", n_clients=300, seed=7)
+    simulate_project(tmp_path / "b", n_clients=300, seed=7)
+    simulate_project(tmp_path / "c", n_clients=300, seed=8)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a")["contacts.csv"] != _digest(tmp_path / "c")["contacts.csv"]
+
+
+def test_project_folder_is_complete(tmp_path: Path) -> None:
+    simulate_project(tmp_path / "org", n_clients=200, seed=1)
+    names = {p.name for p in (tmp_path / "org").rglob("*")}
+    assert {"decisionframe.yaml", "theory.yaml", "truth.json", "contacts.csv"} <= names
+    truth = json.loads((tmp_path / "org" / "truth.json").read_text())
+    for edge in truth["edges"]:
+        assert {"ATE", "ATT", "ATC", "adjustment_set"} <= set(edge)
+
+
+def test_refuses_to_overwrite_and_unknown_scenario(tmp_path: Path) -> None:
+    simulate_project(tmp_path / "org", n_clients=100, seed=1)
+    with pytest.raises(DecisionframeError, match="overwrite"):
+        simulate_project(tmp_path / "org", n_clients=100, seed=1)
+    with pytest.raises(DecisionframeError, match="service-matters"):
+        simulate_project(tmp_path / "x", scenario="nope")
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def world(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    return build_world(n_clients=20000, seed=11, scenario=SCENARIOS[request.param])
+
+
+def test_truth_matches_scenario_parameters(world) -> None:  # type: ignore[no-untyped-def]
+    scenario = SCENARIOS[world.truth["scenario"]]
+    edges = {e["from"]: e for e in world.truth["edges"]}
+    assert edges["respect"]["ATE"] == pytest.approx(scenario.respect_effect, abs=2e-3)
+    assert edges["explained_next_steps"]["ATE"] == pytest.approx(
+        scenario.explained_effect, abs=2e-3
+    )
+    assert edges["wait_minutes"]["ATE"] == pytest.approx(0.0, abs=1e-3)
+    follow = edges["followup"]
+    # follow-up is targeted at hard cases, where it works better: ATT > ATE > ATC
+    assert follow["ATT"] > follow["ATE"] > follow["ATC"] > 0
+
+
+def test_confounding_makes_naive_comparison_biased(world) -> None:  # type: ignore[no-untyped-def]
+    """Harder cases get less respect and worse outcomes: the naive slope overstates."""
+    clients = world.tables["clients"].set_index("client_id")
+    contacts = world.tables["touchpoints"]
+    respect = contacts.groupby("client_id")["respect"].mean()
+    outcomes = world.tables["outcomes"]
+    at_180 = outcomes.groupby("client_id")["value"].last()
+    joined = clients.join(respect).join(at_180).dropna(subset=["respect", "value"])
+    naive = np.polyfit(joined["respect"], joined["value"], 1)[0]
+    truth = next(e for e in world.truth["edges"] if e["from"] == "respect")["ATE"]
+    assert naive > truth + 0.04
+    corr = np.corrcoef(joined["case_complexity"], joined["respect"])[0, 1]
+    assert corr < -0.2
+
+
+def test_planted_failure_demand_and_backend_cause(world) -> None:  # type: ignore[no-untyped-def]
+    demand = world.truth["demand"]
+    assert 0.3 < demand["failure_share"] < 0.7
+    assert demand["main_backend_cause"] == "benefits_processing"
+    contacts = world.tables["touchpoints"]
+    assert contacts["need_id"].isna().mean() > 0.02
+    assert contacts["respect"].isna().mean() > 0.2
+    assert set(contacts["channel"]) == {"in_person", "phone", "web", "mobile", "email", "social"}
+
+
+def test_initiative_raises_respect_in_its_unit_only(world) -> None:  # type: ignore[no-untyped-def]
+    t = world.tables["touchpoints"]
+    after = t["started_at"] >= "2025-07-01"
+    north = t["unit"] == "north_office"
+    south = t["unit"] == "south_office"
+    gain_north = t[north & after]["respect"].mean() - t[north & ~after]["respect"].mean()
+    gain_south = t[south & after]["respect"].mean() - t[south & ~after]["respect"].mean()
+    assert gain_north > 0.4
+    assert abs(gain_south) < 0.15
