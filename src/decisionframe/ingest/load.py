@@ -70,45 +70,72 @@ def _last_fingerprint(store: DuckDBStore) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def _select_list(staged: StagedSource, config: ProjectConfig, key: PseudonymKey) -> list[str]:
-    selects = []
-    for column in staged.spec.columns:
-        sql_type = SQL_TYPES[column.type]
-        if column.name not in staged.columns:
-            selects.append(f"CAST(NULL AS {sql_type}) AS {quote(column.name)}")
+def _pseudonym_table(column: str) -> str:
+    return f"df_pseudonyms_{column}"
+
+
+def _build_pseudonym_maps(
+    store: DuckDBStore, staged: dict[str, StagedSource], config: ProjectConfig, key: PseudonymKey
+) -> list[str]:
+    """One raw -> pseudonym table per pseudonymized column, over all tables' distinct values.
+
+    HMAC is the costly step, so it runs once per distinct identifier (a client appears in
+    many touchpoints) and every table joins the map.
+    """
+    made = []
+    for column in config.privacy.pseudonymize:
+        sources = [s for s in staged.values() if column in s.columns]
+        if not sources:
             continue
-        selects.append(_typed(staged, column.name, config, key))
-    for name in staged.columns:
-        if staged.spec.column(name) is None:
-            selects.append(_typed(staged, name, config, key))
-    return selects
+        union = " UNION ".join(
+            f"SELECT trim({quote(s.columns[column])}) AS raw FROM {quote(s.temp_table)}"
+            for s in sources
+        )
+        name = _pseudonym_table(column)
+        store.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT raw, "
+            f"{key.sql_expression('raw')} AS pseudonym FROM (SELECT DISTINCT raw FROM ({union}) "
+            "WHERE raw IS NOT NULL)"
+        )
+        made.append(name)
+    return made
 
 
-def _typed(staged: StagedSource, name: str, config: ProjectConfig, key: PseudonymKey) -> str:
-    source = quote(staged.columns[name])
-    expression = cast_sql(f"trim({source})", staged.type_of(name))
-    if name in config.privacy.pseudonymize:
-        expression = key.sql_expression(f"trim({source})")
-    elif name == "channel":
-        expression = f"lower(trim({source}))"
-    return f"{expression} AS {quote(name)}"
+def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
+    selects, joins = [], []
+    names = [c.name for c in staged.spec.columns]
+    names += [n for n in staged.columns if staged.spec.column(n) is None]
+    for name in names:
+        if name not in staged.columns:
+            sql_type = SQL_TYPES[staged.spec.column(name).type]  # type: ignore[union-attr]
+            selects.append(f"CAST(NULL AS {sql_type}) AS {quote(name)}")
+            continue
+        source = f"s.{quote(staged.columns[name])}"
+        if name in config.privacy.pseudonymize:
+            alias = f"p{len(joins)}"
+            joins.append(
+                f"LEFT JOIN {quote(_pseudonym_table(name))} {alias} ON trim({source}) = {alias}.raw"
+            )
+            expression = f"{alias}.pseudonym"
+        elif name == "channel":
+            expression = f"lower(trim({source}))"
+        else:
+            expression = cast_sql(source, staged.type_of(name))
+        selects.append(f"{expression} AS {quote(name)}")
+    return f"SELECT {', '.join(selects)} FROM {quote(staged.temp_table)} s {' '.join(joins)}"
 
 
 def _load_table(
     store: DuckDBStore,
     staged: StagedSource,
     config: ProjectConfig,
-    key: PseudonymKey,
     batch_id: str,
     fingerprint: str,
     now: datetime,
 ) -> TableImport:
     table = quote(staged.table)
     store.execute(f"DROP TABLE IF EXISTS {table}")
-    store.execute(
-        f"CREATE TABLE {table} AS SELECT {', '.join(_select_list(staged, config, key))} "
-        f"FROM {quote(staged.temp_table)} ORDER BY rowid"
-    )
+    store.execute(f"CREATE TABLE {table} AS {_select_sql(staged, config)}")
     store.execute("DELETE FROM df_columns WHERE table_name = ?", [staged.table])
     columns: dict[str, str] = {c.name: c.type for c in staged.spec.columns}
     columns.update({n: staged.type_of(n) for n in staged.columns if n not in columns})
@@ -173,17 +200,20 @@ def import_sources(
         return ImportResult(batch_id="", unchanged=True, tables=())
     batch_id, now = uuid.uuid4().hex, datetime.now(UTC)
     loaded = []
+    temporary = _build_pseudonym_maps(store, staged, config, key)
     try:
         with store.transaction():
             for index, table in enumerate(tables):
                 report(f"loading {table}", len(tables) + 1 + index, total)
                 loaded.append(
-                    _load_table(store, staged[table], config, key, batch_id, fingerprint, now)
+                    _load_table(store, staged[table], config, batch_id, fingerprint, now)
                 )
                 if after_table is not None:
                     after_table(table)
     finally:
         _drop_staging(store, staged)
+        for name in temporary:
+            store.execute(f"DROP TABLE IF EXISTS {quote(name)}")
     report("done", total, total)
     return ImportResult(batch_id=batch_id, unchanged=False, tables=tuple(loaded))
 

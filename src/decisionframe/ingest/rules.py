@@ -49,7 +49,7 @@ def cast_sql(column: str, type_: LogicalType) -> str:
             f"WHEN lower(trim({column})) IN ({_words(FALSE_WORDS)}) THEN false END"
         )
     if type_ in ("id", "text"):
-        return column
+        return f"trim({column})"
     return f"CAST(trim({column}) AS {SQL_TYPES[type_]})"
 
 

@@ -187,31 +187,57 @@ def _map_columns(store: DuckDBStore, staged: StagedSource, source: SourceConfig)
     return problems
 
 
-def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, LogicalType]:
-    """Infer each extra column's type in one scan: the first type all its values fit."""
-    extras = [name for name in staged.columns if staged.spec.column(name) is None]
-    if not extras:
-        return {}
+INFERENCE_SAMPLE_ROWS = 20_000
+
+
+def _first_fitting_types(
+    store: DuckDBStore, source_sql: str, columns: dict[str, str]
+) -> dict[str, LogicalType]:
+    """For each column, the first type in INFERENCE_ORDER that all its values fit."""
     selects = []
-    for name in extras:
-        column = quote(staged.columns[name])
+    for file_column in columns.values():
+        column = quote(file_column)
         selects.append(f"count({column})")
-        for type_ in INFERENCE_ORDER:
-            selects.append(f"count(*) FILTER (WHERE {bad_value_sql(column, type_)})")
-    counts = store.rows(f"SELECT {', '.join(selects)} FROM {quote(staged.temp_table)}")[0]
+        selects += [
+            f"count(*) FILTER (WHERE {bad_value_sql(column, t)})" for t in INFERENCE_ORDER
+        ]
+    counts = store.rows(f"SELECT {', '.join(selects)} FROM {source_sql}")[0]
     width = 1 + len(INFERENCE_ORDER)
     inferred: dict[str, LogicalType] = {}
-    for index, name in enumerate(extras):
-        block = counts[index * width : (index + 1) * width]
-        non_null, failures = block[0], block[1:]
-        chosen: LogicalType = "text"
-        if non_null:
-            for type_, failed in zip(INFERENCE_ORDER, failures, strict=True):
-                if failed == 0:
-                    chosen = type_
-                    break
-        inferred[name] = chosen
+    for index, name in enumerate(columns):
+        non_null, *failures = counts[index * width : (index + 1) * width]
+        fitting = [t for t, failed in zip(INFERENCE_ORDER, failures, strict=True) if not failed]
+        inferred[name] = fitting[0] if non_null and fitting else "text"
     return inferred
+
+
+def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, LogicalType]:
+    """Infer extra columns' types: guess on a sample, then confirm on every row.
+
+    Trying every type on every row is slow for text columns (failed timestamp casts), so
+    the guess comes from the first rows and one full scan checks the guesses; a column
+    whose guess fails the full scan is inferred again on all rows.
+    """
+    extras = {n: c for n, c in staged.columns.items() if staged.spec.column(n) is None}
+    if not extras:
+        return {}
+    table = quote(staged.temp_table)
+    sample = f"(SELECT * FROM {table} LIMIT {INFERENCE_SAMPLE_ROWS})"
+    guessed = _first_fitting_types(store, sample, extras)
+    checks = [
+        (name, bad_value_sql(quote(extras[name]), type_)) for name, type_ in guessed.items()
+    ]
+    typed = [(name, predicate) for name, predicate in checks if predicate is not None]
+    if typed:
+        failed = store.rows(
+            "SELECT "
+            + ", ".join(f"count(*) FILTER (WHERE {predicate})" for _, predicate in typed)
+            + f" FROM {table}"
+        )[0]
+        wrong = {name: extras[name] for (name, _), bad in zip(typed, failed, strict=True) if bad}
+        if wrong:
+            guessed.update(_first_fitting_types(store, table, wrong))
+    return guessed
 
 
 def lines_for(staged: StagedSource, rowids: list[int]) -> list[int]:
