@@ -65,7 +65,9 @@ def run(n_touchpoints: int) -> dict[str, float]:
 
         times["decisionframe import (validated)"] = timed("decisionframe import", ours)
         times["bare DuckDB read_csv"] = timed("bare DuckDB read_csv -> table", bare_duckdb)
-        times["pandas read_csv + to_sql"] = timed("pandas read_csv + to_sql (sqlite)", pandas_to_sql)
+        times["pandas read_csv + to_sql"] = timed(
+            "pandas read_csv + to_sql (sqlite)", pandas_to_sql
+        )
         print_ratios("bare DuckDB read_csv", times)
         ratio = times["decisionframe import (validated)"] / times["bare DuckDB read_csv"]
         verdict = "meets" if ratio <= 2 else "MISSES"

@@ -12,6 +12,13 @@ from decisionframe.errors import ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
 from decisionframe.ingest.load import Progress
 from decisionframe.store import DuckDBStore
+from decisionframe.theory import (
+    MeasurementPlan,
+    TheoryCheck,
+    check_theory,
+    load_theory,
+    measurement_plan,
+)
 
 STATE_DIR = ".decisionframe"
 
@@ -106,6 +113,22 @@ class Project:
                 progress=progress,
                 after_table=after_table,
             )
+
+    def has_store(self) -> bool:
+        return self.store_path.exists()
+
+    def theory_check(self) -> TheoryCheck:
+        """Check theory.yaml, against the store's tables and columns when data is loaded."""
+        if not self.has_store():
+            return check_theory(self.theory_path)
+        with self.open_store(read_only=True) as store:
+            return check_theory(self.theory_path, store)
+
+    def plan(self) -> MeasurementPlan:
+        """The measurement plan on the data now held (see ``measurement_plan``)."""
+        with self.open_store(read_only=True) as store:
+            theory = load_theory(self.theory_path, store)
+            return measurement_plan(theory, store)
 
     def status(self) -> StatusResult:
         if not self.store_path.exists():

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from decisionframe.errors import ConfigError, Problem
+from decisionframe.errors import ConfigError, Problem, ProblemsError
 
 KeyPath = tuple[str | int, ...]
 
@@ -44,7 +44,7 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
             _walk(item, key, lines)
 
 
-def read_located_yaml(path: Path, *, error: type[ConfigError] = ConfigError) -> LocatedYaml:
+def read_located_yaml(path: Path, *, error: type[ProblemsError] = ConfigError) -> LocatedYaml:
     """Parse a YAML file; syntax errors become located problems with a hint."""
     try:
         text = path.read_text(encoding="utf-8")

@@ -8,23 +8,11 @@ import typer
 
 from decisionframe.cli import data
 from decisionframe.cli._common import console
-
-theory_app = typer.Typer(help="Work with the impact theory.", no_args_is_help=True)
+from decisionframe.cli.theory import plan, theory_app, theory_check
 
 
 def _not_built(step: str) -> None:
     console.print(f"[yellow]{step}: not built yet[/yellow] (see the open issues).")
-
-
-@theory_app.command("check")
-def theory_check(directory: Path = typer.Argument(..., help="project folder")) -> None:
-    """Check theory.yaml against the graph rules and the store."""
-    _not_built("theory check")
-
-
-def plan(directory: Path = typer.Argument(..., help="project folder")) -> None:
-    """What to measure: testable assumptions, irrelevant columns, survey items."""
-    _not_built("plan")
 
 
 def analyze(directory: Path = typer.Argument(..., help="project folder")) -> None:
@@ -57,7 +45,8 @@ def demo(
     data.simulate(directory, clients, seed, scenario, True, None)
     data.import_(directory, None)
     data.status(directory, None)
-    theory_check(directory)
+    theory_check(directory, None)
+    plan(directory, None)
     analyze(directory)
     decide(directory)
     demand(directory)

@@ -102,7 +102,8 @@ def _build_pseudonym_maps(
 
 
 def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
-    selects, joins = [], []
+    selects: list[str] = []
+    joins: list[str] = []
     names = [c.name for c in staged.spec.columns]
     names += [n for n in staged.columns if staged.spec.column(n) is None]
     for name in names:
@@ -205,9 +206,7 @@ def import_sources(
         with store.transaction():
             for index, table in enumerate(tables):
                 report(f"loading {table}", len(tables) + 1 + index, total)
-                loaded.append(
-                    _load_table(store, staged[table], config, batch_id, fingerprint, now)
-                )
+                loaded.append(_load_table(store, staged[table], config, batch_id, fingerprint, now))
                 if after_table is not None:
                     after_table(table)
     finally:

@@ -198,9 +198,7 @@ def _first_fitting_types(
     for file_column in columns.values():
         column = quote(file_column)
         selects.append(f"count({column})")
-        selects += [
-            f"count(*) FILTER (WHERE {bad_value_sql(column, t)})" for t in INFERENCE_ORDER
-        ]
+        selects += [f"count(*) FILTER (WHERE {bad_value_sql(column, t)})" for t in INFERENCE_ORDER]
     counts = store.rows(f"SELECT {', '.join(selects)} FROM {source_sql}")[0]
     width = 1 + len(INFERENCE_ORDER)
     inferred: dict[str, LogicalType] = {}
@@ -224,9 +222,7 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
     table = quote(staged.temp_table)
     sample = f"(SELECT * FROM {table} LIMIT {INFERENCE_SAMPLE_ROWS})"
     guessed = _first_fitting_types(store, sample, extras)
-    checks = [
-        (name, bad_value_sql(quote(extras[name]), type_)) for name, type_ in guessed.items()
-    ]
+    checks = [(name, bad_value_sql(quote(extras[name]), type_)) for name, type_ in guessed.items()]
     typed = [(name, predicate) for name, predicate in checks if predicate is not None]
     if typed:
         failed = store.rows(

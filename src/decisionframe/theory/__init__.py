@@ -1,0 +1,72 @@
+"""Impact theory: model, checks, identification, measurement plan, diagram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from decisionframe.errors import TheoryError
+from decisionframe.store import Store
+from decisionframe.theory.bindings import check_bindings
+from decisionframe.theory.diagram import theory_svg
+from decisionframe.theory.identify import Identification, identify_all, identify_effect
+from decisionframe.theory.load import parse_theory
+from decisionframe.theory.model import Assumption, Edge, Node, Theory
+from decisionframe.theory.plan import MeasurementPlan, measurement_plan
+
+
+@dataclass(frozen=True)
+class TheoryCheck:
+    """A checked theory: its nodes and every assumption's identification."""
+
+    theory: Theory
+    identifications: tuple[Identification, ...]
+
+    def summary(self) -> str:
+        ok = sum(i.identified for i in self.identifications)
+        return (
+            f"theory OK: {len(self.theory.nodes)} nodes, {len(self.theory.edges)} edges, "
+            f"{ok} of {len(self.identifications)} assumptions identifiable"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.theory.question,
+            "nodes": [
+                {"id": n.id, "kind": n.kind, "label": n.title, "measured": n.measured}
+                for n in self.theory.nodes
+            ],
+            "assumptions": [i.to_dict() for i in self.identifications],
+        }
+
+
+def load_theory(path: Path, store: Store | None = None) -> Theory:
+    """Parse, check the graph, and (with a store) check every measure binding."""
+    theory, located = parse_theory(path)
+    if store is not None:
+        problems = check_bindings(theory, located, store)
+        if problems:
+            raise TheoryError(f"theory {path.name} does not match the data", problems)
+    return theory
+
+
+def check_theory(path: Path, store: Store | None = None) -> TheoryCheck:
+    theory = load_theory(path, store)
+    return TheoryCheck(theory, tuple(identify_all(theory)))
+
+
+__all__ = [
+    "Assumption",
+    "Edge",
+    "Identification",
+    "MeasurementPlan",
+    "Node",
+    "Theory",
+    "TheoryCheck",
+    "check_theory",
+    "identify_all",
+    "identify_effect",
+    "load_theory",
+    "measurement_plan",
+    "theory_svg",
+]

@@ -1,0 +1,119 @@
+"""Measure bindings: where each node's value comes from, checked against the store."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from decisionframe.errors import Problem
+from decisionframe.store import Store
+from decisionframe.theory.model import Measure, Node, Theory
+from decisionframe.yamlfile import LocatedYaml
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A node's measure with defaults filled in (table clients, column = node id)."""
+
+    node: str
+    table: str
+    column: str | None
+    outcome: str | None
+    aggregate: str
+    within_days: int | None
+    at_day: int | None
+
+
+def bind(node: Node) -> Binding | None:
+    measure: Measure | None = node.measure
+    if measure is None:
+        return None
+    table = measure.table or "clients"
+    column = measure.column
+    if table == "clients" and column is None:
+        column = node.id
+    return Binding(
+        node.id,
+        table,
+        column,
+        measure.outcome,
+        measure.aggregate,
+        measure.within_days,
+        measure.at_day,
+    )
+
+
+def bindings(theory: Theory) -> dict[str, Binding]:
+    return {n.id: b for n in theory.nodes if (b := bind(n)) is not None}
+
+
+def store_catalogue(store: Store) -> dict[str, list[str]]:
+    """Table -> columns as held in the store (canonical and attribute columns)."""
+    if not store.table_exists("df_columns"):
+        return {}
+    catalogue: dict[str, list[str]] = {}
+    for table, column in store.rows("SELECT table_name, column_name FROM df_columns"):
+        catalogue.setdefault(str(table), []).append(str(column))
+    return catalogue
+
+
+def check_bindings(theory: Theory, located: LocatedYaml, store: Store) -> list[Problem]:
+    """Each measure must point at a table, column or outcome the store holds."""
+    catalogue = store_catalogue(store)
+    outcomes: list[str] = []
+    if "outcomes" in catalogue:
+        outcomes = [str(r[0]) for r in store.rows("SELECT DISTINCT outcome FROM outcomes")]
+    problems = []
+    for index, node in enumerate(theory.nodes):
+        binding = bind(node)
+        if binding is None:
+            continue
+        where = ("nodes", index, "measure")
+        problem = _check_one(binding, catalogue, outcomes)
+        if problem is not None:
+            rule, message, hint = problem
+            problems.append(
+                Problem(
+                    str(located.path),
+                    rule,
+                    message,
+                    hint,
+                    located.line_of(where),
+                    f"nodes.{node.id}.measure",
+                )
+            )
+    return problems
+
+
+def _check_one(
+    binding: Binding, catalogue: dict[str, list[str]], outcomes: list[str]
+) -> tuple[str, str, str] | None:
+    if binding.table not in catalogue:
+        return (
+            "theory-measure-table",
+            f"measure of '{binding.node}' reads table '{binding.table}', which is not loaded",
+            f"add a `{binding.table}` source to decisionframe.yaml and run `decisionframe import`",
+        )
+    if binding.table == "outcomes":
+        if binding.outcome not in outcomes:
+            close = difflib.get_close_matches(binding.outcome or "", outcomes, n=3)
+            return (
+                "theory-measure-outcome",
+                f"outcome '{binding.outcome}' of node '{binding.node}' is not in the "
+                "outcomes table",
+                f"close matches: {', '.join(close)}"
+                if close
+                else f"outcomes held: {', '.join(sorted(outcomes)[:10]) or 'none'}",
+            )
+        return None
+    columns = catalogue[binding.table]
+    if binding.column not in columns:
+        close = difflib.get_close_matches(binding.column or "", columns, n=3)
+        return (
+            "theory-measure-column",
+            f"column '{binding.column}' of node '{binding.node}' is not in table '{binding.table}'",
+            f"close matches: {', '.join(close)}"
+            if close
+            else f"columns held: {', '.join(columns)}",
+        )
+    return None
