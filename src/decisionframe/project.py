@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
 from decisionframe.errors import ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
 from decisionframe.ingest.load import Progress
+from decisionframe.runs import provenance, save_run
 from decisionframe.store import DuckDBStore
 from decisionframe.theory import (
     MeasurementPlan,
@@ -19,6 +21,9 @@ from decisionframe.theory import (
     load_theory,
     measurement_plan,
 )
+
+if TYPE_CHECKING:
+    from decisionframe.effects import EvidenceResult
 
 STATE_DIR = ".decisionframe"
 
@@ -129,6 +134,24 @@ class Project:
         with self.open_store(read_only=True) as store:
             theory = load_theory(self.theory_path, store)
             return measurement_plan(theory, store)
+
+    def analyze(self, *, seed: int = 0, progress: Progress | None = None) -> EvidenceResult:
+        """Estimate, refute and judge every assumption; save the run with provenance."""
+        from decisionframe.effects import analyze_theory
+
+        with self.open_store() as store:
+            theory = load_theory(self.theory_path, store)
+            result = analyze_theory(
+                store,
+                theory,
+                seed=seed,
+                min_cell_size=self.config.privacy.min_cell_size,
+                progress=progress,
+            )
+            prov = provenance(store, theory_path=self.theory_path, seed=seed)
+            result = replace(result, provenance=prov)
+            save_run(store, kind="analyze", result=result.to_dict(), prov=prov)
+        return result
 
     def status(self) -> StatusResult:
         if not self.store_path.exists():

@@ -8,16 +8,12 @@ import typer
 
 from decisionframe.cli import data
 from decisionframe.cli._common import console
+from decisionframe.cli.evidence import analyze
 from decisionframe.cli.theory import plan, theory_app, theory_check
 
 
 def _not_built(step: str) -> None:
     console.print(f"[yellow]{step}: not built yet[/yellow] (see the open issues).")
-
-
-def analyze(directory: Path = typer.Argument(..., help="project folder")) -> None:
-    """Estimate, refute and judge every assumption."""
-    _not_built("analyze")
 
 
 def decide(directory: Path = typer.Argument(..., help="project folder")) -> None:
@@ -47,7 +43,7 @@ def demo(
     data.status(directory, None)
     theory_check(directory, None)
     plan(directory, None)
-    analyze(directory)
+    analyze(directory, 0, None)
     decide(directory)
     demand(directory)
     report(directory)

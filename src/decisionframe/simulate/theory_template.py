@@ -62,6 +62,7 @@ edges:
       claim: Respectful treatment keeps people housed
       expected: increase
       prior: {{mean: 0.05, sd: 0.05}}
+      min_effect: 0.02         # 2 points more housed per rating point would change our plans
       estimand: ATE
       source: Program director interview, 2026-03-02
   - from: explained_next_steps
@@ -70,6 +71,7 @@ edges:
       claim: Explaining next steps keeps people housed
       expected: increase
       prior: {{mean: 0.03, sd: 0.04}}
+      min_effect: 0.02
       estimand: ATE
       source: Front-line team workshop, 2026-02-11
   - from: wait_minutes
@@ -78,6 +80,7 @@ edges:
       claim: Long waits make people give up (per 10 minutes)
       expected: decrease
       prior: {{mean: -0.01, sd: 0.02}}
+      min_effect: 0.01
       estimand: ATE
       per: 10
       source: Board discussion, 2026-01-20

@@ -1,0 +1,223 @@
+"""`analyze`: for every assumption edge, identify, estimate, diagnose, refute and judge."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from decisionframe.effects.design import make_design
+from decisionframe.effects.diagnostics import Diagnostics, diagnose
+from decisionframe.effects.estimate import DoubleMLEstimator, EffectEstimate, Estimator
+from decisionframe.effects.refute import Refutation, refute_effect
+from decisionframe.effects.segments import SegmentEffect, effects_by_segment, is_segment_variable
+from decisionframe.effects.sensitivity import Sensitivity, sensitivity_of
+from decisionframe.effects.verdict import Verdict, judge, not_estimable, not_identifiable
+from decisionframe.errors import NotEstimableError
+from decisionframe.frames import build_frame
+from decisionframe.store import Store
+from decisionframe.theory.identify import Identification, identify_effect
+from decisionframe.theory.model import Assumption, Edge, Theory
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class EdgeResult:
+    """Everything `analyze` found about one assumption."""
+
+    treatment: str
+    outcome: str
+    assumption: Assumption
+    unit: str
+    identification: Identification
+    verdict: Verdict
+    n_clients: int = 0
+    estimate: EffectEstimate | None = None
+    diagnostics: Diagnostics | None = None
+    segments: tuple[SegmentEffect, ...] = ()
+    refutations: tuple[Refutation, ...] = ()
+    sensitivity: Sensitivity | None = None
+
+    @property
+    def edge(self) -> str:
+        return f"{self.treatment} -> {self.outcome}"
+
+    def to_dict(self) -> dict[str, Any]:
+        effect = self.estimate.effect if self.estimate else None
+        return {
+            "edge": self.edge,
+            "treatment": self.treatment,
+            "outcome": self.outcome,
+            "claim": self.assumption.claim,
+            "expected": self.assumption.expected,
+            "estimand": self.assumption.estimand,
+            "unit": self.unit,
+            "estimate": effect.estimate if effect else None,
+            "se": effect.se if effect else None,
+            "ci_low": effect.ci_low if effect else None,
+            "ci_high": effect.ci_high if effect else None,
+            "naive": asdict(self.estimate.naive) if self.estimate else None,
+            "n_clients": self.n_clients,
+            "n_used": self.estimate.n_used if self.estimate else 0,
+            "method": self.estimate.method if self.estimate else None,
+            "contrasts": [asdict(c) for c in self.estimate.contrasts] if self.estimate else [],
+            "identification": self.identification.to_dict(),
+            "diagnostics": self.diagnostics.to_dict() if self.diagnostics else None,
+            "segments": [s.to_dict() for s in self.segments],
+            "refutations": [r.to_dict() for r in self.refutations],
+            "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
+            "prior": self.assumption.prior.model_dump() if self.assumption.prior else None,
+            "posterior": asdict(self.verdict.posterior) if self.verdict.posterior else None,
+            "verdict": self.verdict.verdict,
+            "sentence": self.verdict.sentence,
+            "advice": self.verdict.advice,
+        }
+
+
+@dataclass(frozen=True)
+class EvidenceResult:
+    """One `analyze` run: a result per assumption edge, with the seed used."""
+
+    seed: int
+    edges: tuple[EdgeResult, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return "; ".join(f"{e.edge}: {e.verdict.verdict}" for e in self.edges)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "provenance": self.provenance,
+            "edges": [e.to_dict() for e in self.edges],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [e.to_dict() for e in self.edges]
+        keep = ["edge", "estimand", "estimate", "ci_low", "ci_high", "n_used", "verdict"]
+        return pd.DataFrame([{k: r[k] for k in keep} for r in rows])
+
+
+def effect_unit(assumption: Assumption, treatment: str, kind: str) -> tuple[str, float]:
+    """How the effect is expressed, and the factor from per-unit to that expression."""
+    if kind != "continuous":
+        return ("difference (treated vs not)" if kind == "binary" else "difference"), 1.0
+    if assumption.contrast is not None:
+        a, b = assumption.contrast
+        return f"moving {treatment} from {a:g} to {b:g}", b - a
+    per = assumption.per or 1.0
+    return f"per {per:g} unit{'' if per == 1 else 's'} of {treatment}", per
+
+
+def _segment_candidates(theory: Theory, exclude: set[str]) -> list[str]:
+    return [
+        n.id for n in theory.nodes if n.kind == "context" and n.measured and n.id not in exclude
+    ]
+
+
+def analyze_edge(
+    store: Store,
+    theory: Theory,
+    edge: Edge,
+    *,
+    seed: int,
+    min_cell_size: int,
+    estimator: Estimator,
+    refuter: Estimator,
+) -> EdgeResult:
+    """Identify, estimate, diagnose, break down by segment, refute and judge one edge."""
+    assumption = edge.assumption
+    assert assumption is not None
+    t, y = edge.source, edge.target
+    identification = identify_effect(theory, t, y)
+    if identification.strategy != "backdoor":
+        reason = identification.explanation
+        if identification.identified:
+            reason += " (only back-door adjustment is estimated so far)"
+        return EdgeResult(
+            t, y, assumption, "", identification, not_identifiable(reason, assumption.claim)
+        )
+    covariates = list(identification.adjustment_set)
+    candidates = _segment_candidates(theory, {t, y})
+    frame = build_frame(
+        store, theory, outcome=y, treatment=t, covariates=covariates, extra=candidates
+    )
+    try:
+        design = make_design(frame.data, treatment=t, outcome=y, covariates=covariates)
+    except NotEstimableError as exc:
+        return EdgeResult(
+            t,
+            y,
+            assumption,
+            "",
+            identification,
+            not_estimable(str(exc), assumption.claim),
+            frame.n_clients,
+        )
+    unit, scale = effect_unit(assumption, t, design.treatment_kind)
+    with warnings.catch_warnings():
+        # DoubleML 0.11 uses pandas APIs that pandas 3 deprecates; harmless here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        fitted = estimator.fit(design, estimand=assumption.estimand, scale=scale, seed=seed)
+        refutations = refute_effect(fitted, refuter, seed=seed)
+    segments = effects_by_segment(
+        fitted,
+        {c: frame.data[c] for c in candidates if is_segment_variable(frame.data[c])},
+        min_cell_size=min_cell_size,
+    )
+    sensitivity = sensitivity_of(fitted, treatment=t, outcome=y)
+    verdict = judge(
+        assumption, fitted.estimate, refutations, sensitivity, treatment=t, outcome=y, unit=unit
+    )
+    return EdgeResult(
+        t,
+        y,
+        assumption,
+        unit,
+        identification,
+        verdict,
+        frame.n_clients,
+        fitted.estimate,
+        diagnose(fitted, frame.dropped),
+        segments,
+        refutations,
+        sensitivity,
+    )
+
+
+def analyze_theory(
+    store: Store,
+    theory: Theory,
+    *,
+    seed: int = 0,
+    min_cell_size: int = 11,
+    estimator: Estimator | None = None,
+    refuter: Estimator | None = None,
+    progress: Progress | None = None,
+) -> EvidenceResult:
+    """Analyze every assumption edge of the theory (see ``analyze_edge``)."""
+    estimator = estimator or DoubleMLEstimator()
+    refuter = refuter or DoubleMLEstimator(n_folds=3)
+    edges = theory.assumption_edges
+    results = []
+    for index, edge in enumerate(edges):
+        if progress is not None:
+            progress(f"{edge.source} -> {edge.target}", index, len(edges))
+        results.append(
+            analyze_edge(
+                store,
+                theory,
+                edge,
+                seed=seed,
+                min_cell_size=min_cell_size,
+                estimator=estimator,
+                refuter=refuter,
+            )
+        )
+    if progress is not None:
+        progress("done", len(edges), len(edges))
+    return EvidenceResult(seed, tuple(results))
