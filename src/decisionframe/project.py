@@ -23,6 +23,7 @@ from decisionframe.theory import (
 )
 
 if TYPE_CHECKING:
+    from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
 
 STATE_DIR = ".decisionframe"
@@ -151,6 +152,18 @@ class Project:
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
             result = replace(result, provenance=prov)
             save_run(store, kind="analyze", result=result.to_dict(), prov=prov)
+        return result
+
+    def demand(self) -> DemandResult:
+        """Failure demand, internal customers, end-to-end time and control charts; saved."""
+        from decisionframe.demand import analyze_demand
+
+        with self.open_store() as store:
+            result = analyze_demand(
+                store, rules=self.config.demand, min_cell_size=self.config.privacy.min_cell_size
+            )
+            prov = provenance(store, theory_path=self.theory_path, seed=0)
+            save_run(store, kind="demand", result=result.to_dict(), prov=prov)
         return result
 
     def status(self) -> StatusResult:

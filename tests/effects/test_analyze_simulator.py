@@ -11,7 +11,7 @@ from decisionframe.project import Project
 from decisionframe.runs import latest_run
 from tests.conftest import make_project
 
-N_CLIENTS = 25000
+N_CLIENTS = 40000
 
 
 @pytest.fixture(scope="module", params=["service-matters", "service-does-not-matter"])

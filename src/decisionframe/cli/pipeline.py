@@ -8,6 +8,7 @@ import typer
 
 from decisionframe.cli import data
 from decisionframe.cli._common import console
+from decisionframe.cli.demand import demand
 from decisionframe.cli.evidence import analyze
 from decisionframe.cli.theory import plan, theory_app, theory_check
 
@@ -19,11 +20,6 @@ def _not_built(step: str) -> None:
 def decide(directory: Path = typer.Argument(..., help="project folder")) -> None:
     """Quality versus reach, targeting, and what to measure next."""
     _not_built("decide")
-
-
-def demand(directory: Path = typer.Argument(..., help="project folder")) -> None:
-    """Value and failure demand, internal customers, end-to-end time, control charts."""
-    _not_built("demand")
 
 
 def report(directory: Path = typer.Argument(..., help="project folder")) -> None:
@@ -45,7 +41,7 @@ def demo(
     plan(directory, None)
     analyze(directory, 0, None)
     decide(directory)
-    demand(directory)
+    demand(directory, None)
     report(directory)
 
 

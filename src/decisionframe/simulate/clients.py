@@ -10,7 +10,12 @@ import pandas as pd
 
 START = date(2025, 1, 1)
 EXTRACTED_ON = date(2026, 3, 31)
-ENROL_DAYS = 365
+# Enrolment runs steadily from well before the export window until the extraction date, and
+# the export starts nine months before START: by then the service is in a steady state (the
+# mix of first contacts and long-running cases no longer changes), as in a real export.
+ENROL_FIRST_DAY = -500
+EXPORT_FIRST_DAY = -270
+EXTRACTED_DAY = (EXTRACTED_ON - START).days
 FRONT_UNITS = ("north_office", "south_office", "contact_centre", "online_team")
 REGIONS = ("north", "south", "east")
 LANGUAGES = ("en", "es", "ar", "other")
@@ -46,7 +51,7 @@ def simulate_clients(rng: np.random.Generator, n: int) -> Clients:
     household = 1 + rng.poisson(1.2, size=n)
     language = rng.choice(LANGUAGES, size=n, p=[0.7, 0.15, 0.08, 0.07])
     region = rng.choice(REGIONS, size=n, p=[0.4, 0.35, 0.25])
-    enrolled_day = rng.integers(0, ENROL_DAYS, size=n)
+    enrolled_day = rng.integers(ENROL_FIRST_DAY, EXTRACTED_DAY + 1, size=n)
     followup = rng.random(n) < _sigmoid(-1.6 + 0.55 * (complexity - 3) + 0.35 * prior)
     # Harder cases get rushed, less respectful service and fewer explanations.
     latent_respect = 3.7 - 0.3 * (complexity - 3) - 0.12 * prior + rng.normal(0, 0.45, n)

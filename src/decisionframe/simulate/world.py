@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from decisionframe.simulate.clients import (
+    EXPORT_FIRST_DAY,
+    EXTRACTED_DAY,
     EXTRACTED_ON,
     PLANTED_IRRELEVANT,
     START,
@@ -203,10 +205,24 @@ def _demand_truth(contacts: Contacts) -> dict[str, Any]:
     }
 
 
+def _exported(contacts: Contacts) -> Contacts:
+    """Only contacts in the export window are in the data: none after the extraction date
+    (they have not happened yet; needs cut off there are still open) and none before the
+    export's first day (earlier history was not exported)."""
+    keep = (contacts.day >= EXPORT_FIRST_DAY) & (contacts.day <= EXTRACTED_DAY)
+    return Contacts(
+        contacts.frame[keep].reset_index(drop=True),
+        contacts.client_index[keep],
+        contacts.kind[keep],
+        contacts.day[keep],
+        contacts.backend[keep],
+    )
+
+
 def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
     rng = np.random.default_rng(seed)
     clients = simulate_clients(rng, n_clients)
-    contacts = simulate_contacts(rng, clients)
+    contacts = _exported(simulate_contacts(rng, clients))
     drivers = _Drivers(
         respect=_client_means(contacts, clients, "respect"),
         explained=_client_means(contacts, clients, "explained_next_steps"),

@@ -1,0 +1,81 @@
+"""CLI: `demand`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from decisionframe.cli._common import console, user_errors, write_json
+from decisionframe.project import Project
+
+
+def demand(
+    directory: Path = typer.Argument(..., help="project folder"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+) -> None:
+    """Value and failure demand, internal customers, end-to-end time, control charts."""
+    with user_errors(), console.status("Classifying demand..."):
+        result = Project(directory).demand()
+    channels = Table(
+        "channel",
+        "contacts",
+        "failure demand",
+        "share",
+        "failure cost",
+        title="Failure demand by channel",
+        title_justify="left",
+    )
+    for row in result.by_channel.itertuples():
+        channels.add_row(
+            str(row.channel),
+            f"{row.contacts:,}",
+            f"{row.failure:,}",
+            f"{row.failure_share:.1%}",
+            f"{row.failure_cost:,.0f}",
+        )
+    console.print(channels)
+    internal = Table(
+        "back-end unit",
+        "failure contacts",
+        "per need held",
+        "cost",
+        title="Internal customers: who causes front-line repeat contacts",
+        title_justify="left",
+    )
+    for row in result.internal_customers.itertuples():
+        internal.add_row(
+            str(row.backend_unit),
+            f"{row.failure_contacts:,}",
+            f"{row.failure_contacts_per_need:.2f}",
+            f"{row.failure_cost:,.0f}",
+        )
+    console.print(internal)
+    e2e = Table(
+        "needs",
+        "resolved",
+        "still open",
+        "median days",
+        "85th pct",
+        "95th pct",
+        title="End-to-end time per need",
+        title_justify="left",
+    )
+    for row in result.end_to_end.itertuples():
+        e2e.add_row(
+            str(row.needs),
+            f"{row.resolved:,}",
+            f"{row.still_open:,}",
+            f"{row.median_days:.1f}",
+            f"{row.p85_days:.1f}",
+            f"{row.p95_days:.1f}",
+        )
+    console.print(e2e)
+    for chart in result.charts:
+        if chart.has_signal:
+            console.print(f"[bold]signal[/bold] {chart.reading}")
+    quiet = sum(not c.has_signal for c in result.charts)
+    console.print(f"{quiet} other charts show only noise.")
+    console.print(result.summary())
+    write_json(result, json_out)

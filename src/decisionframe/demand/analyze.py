@@ -1,0 +1,98 @@
+"""`demand`: classify, measure, attribute to internal customers, chart over time."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from decisionframe.config import DemandRules
+from decisionframe.demand import measures
+from decisionframe.demand.charts import demand_charts
+from decisionframe.demand.classify import TextClassifier, classify_demand
+from decisionframe.errors import NotEstimableError
+from decisionframe.measures import ControlChart
+from decisionframe.store import Store
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]) or out[column].dtype == object:
+            out[column] = out[column].astype(str).where(out[column].notna(), None)
+    return [
+        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in out.to_dict(orient="records")
+    ]
+
+
+@dataclass(frozen=True)
+class DemandResult:
+    """Failure demand at every touchpoint, who causes it, how long needs take, and charts."""
+
+    overall: dict[str, float]
+    rules_fired: pd.DataFrame
+    by_channel: pd.DataFrame
+    by_unit: pd.DataFrame
+    by_reason: pd.DataFrame
+    by_week: pd.DataFrame
+    one_touch: dict[str, float]
+    end_to_end: pd.DataFrame
+    end_to_end_histogram: pd.DataFrame
+    internal_customers: pd.DataFrame
+    handoffs: pd.DataFrame
+    text_classifier: TextClassifier | None
+    charts: tuple[ControlChart, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        top = self.internal_customers
+        cause = str(top.iloc[0]["backend_unit"]) if len(top) else "none"
+        signals = sum(c.has_signal for c in self.charts)
+        return (
+            f"failure demand {self.overall['failure_share']:.1%} of "
+            f"{int(self.overall['contacts']):,} contacts; one-touch resolution "
+            f"{self.one_touch['rate']:.1%}; main back-end cause: {cause}; "
+            f"{signals} of {len(self.charts)} charts show a signal"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall,
+            "rules_fired": _records(self.rules_fired),
+            "by_channel": _records(self.by_channel),
+            "by_unit": _records(self.by_unit),
+            "by_reason": _records(self.by_reason),
+            "by_week": _records(self.by_week),
+            "one_touch": self.one_touch,
+            "end_to_end": _records(self.end_to_end),
+            "end_to_end_histogram": _records(self.end_to_end_histogram),
+            "internal_customers": _records(self.internal_customers),
+            "handoffs": _records(self.handoffs),
+            "text_classifier": asdict(self.text_classifier) if self.text_classifier else None,
+            "charts": [c.to_dict() for c in self.charts],
+        }
+
+
+def analyze_demand(store: Store, *, rules: DemandRules, min_cell_size: int = 11) -> DemandResult:
+    """Run the whole demand analysis in the store (all heavy work is SQL)."""
+    if not store.table_exists("touchpoints"):
+        raise NotEstimableError(
+            "no touchpoints loaded. Hint: add a `touchpoints` source and run import."
+        )
+    classifier = classify_demand(store, rules)
+    return DemandResult(
+        overall=measures.overall(store),
+        rules_fired=measures.rules_fired(store),
+        by_channel=measures.failure_share_by(store, "channel"),
+        by_unit=measures.failure_share_by(store, "unit"),
+        by_reason=measures.failure_share_by(store, "reason", limit=20),
+        by_week=measures.failure_share_by(store, "week"),
+        one_touch=measures.one_touch_resolution(store),
+        end_to_end=measures.end_to_end(store),
+        end_to_end_histogram=measures.end_to_end_histogram(store),
+        internal_customers=measures.internal_customers(store),
+        handoffs=measures.handoffs(store),
+        text_classifier=classifier,
+        charts=tuple(demand_charts(store, min_n=min_cell_size)),
+    )
