@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
 from decisionframe.errors import ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
 from decisionframe.ingest.load import Progress
-from decisionframe.runs import provenance, save_run
+from decisionframe.runs import latest_run, provenance, save_run
 from decisionframe.store import DuckDBStore
 from decisionframe.theory import (
     MeasurementPlan,
@@ -23,6 +23,7 @@ from decisionframe.theory import (
 )
 
 if TYPE_CHECKING:
+    from decisionframe.decide import DecisionResult
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
 
@@ -140,7 +141,8 @@ class Project:
         """Estimate, refute and judge every assumption; save the run with provenance."""
         from decisionframe.effects import analyze_theory
 
-        with self.open_store() as store:
+        # Read-only while estimating (minutes on big data), so status and report still work.
+        with self.open_store(read_only=True) as store:
             theory = load_theory(self.theory_path, store)
             result = analyze_theory(
                 store,
@@ -150,21 +152,59 @@ class Project:
                 progress=progress,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
-            result = replace(result, provenance=prov)
-            save_run(store, kind="analyze", result=result.to_dict(), prov=prov)
+        result = replace(result, provenance=prov)
+        self._save("analyze", result.to_dict(), prov)
+        return result
+
+    def decide(
+        self, *, budget: float | None = None, seed: int = 0, draws: int = 20_000
+    ) -> DecisionResult:
+        """Decide between the theory's options with the latest `analyze` evidence; saved."""
+        from decisionframe.decide import decide_options
+
+        with self.open_store(read_only=True) as store:
+            evidence = latest_run(store, "analyze")
+            if evidence is None:
+                raise ProjectError(
+                    "no evidence yet. Hint: run `decisionframe analyze "
+                    f"{self.directory}` before `decide`."
+                )
+            theory = load_theory(self.theory_path, store)
+            result = decide_options(
+                store,
+                theory,
+                evidence["result"],
+                budget=budget,
+                seed=seed,
+                draws=draws,
+                min_cell_size=self.config.privacy.min_cell_size,
+            )
+            prov = provenance(store, theory_path=self.theory_path, seed=seed)
+        self._save("decide", result.to_dict(), prov)
         return result
 
     def demand(self) -> DemandResult:
         """Failure demand, internal customers, end-to-end time and control charts; saved."""
         from decisionframe.demand import analyze_demand
 
-        with self.open_store() as store:
+        with self.open_store(read_only=True) as store:
             result = analyze_demand(
                 store, rules=self.config.demand, min_cell_size=self.config.privacy.min_cell_size
             )
             prov = provenance(store, theory_path=self.theory_path, seed=0)
-            save_run(store, kind="demand", result=result.to_dict(), prov=prov)
+        self._save("demand", result.to_dict(), prov)
         return result
+
+    def _save(self, kind: str, result: dict[str, Any], prov: dict[str, Any]) -> None:
+        with self.open_store() as store:
+            save_run(store, kind=kind, result=result, prov=prov)
+
+    def latest(self, kind: str) -> dict[str, Any] | None:
+        """The newest saved run of ``kind`` (analyze, decide, demand), or None."""
+        if not self.has_store():
+            return None
+        with self.open_store(read_only=True) as store:
+            return latest_run(store, kind)
 
     def status(self) -> StatusResult:
         if not self.store_path.exists():

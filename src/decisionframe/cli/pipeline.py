@@ -8,23 +8,15 @@ import typer
 
 from decisionframe.cli import data
 from decisionframe.cli._common import console
+from decisionframe.cli.decide import decide
 from decisionframe.cli.demand import demand
 from decisionframe.cli.evidence import analyze
+from decisionframe.cli.report import report
 from decisionframe.cli.theory import plan, theory_app, theory_check
 
 
 def _not_built(step: str) -> None:
     console.print(f"[yellow]{step}: not built yet[/yellow] (see the open issues).")
-
-
-def decide(directory: Path = typer.Argument(..., help="project folder")) -> None:
-    """Quality versus reach, targeting, and what to measure next."""
-    _not_built("decide")
-
-
-def report(directory: Path = typer.Argument(..., help="project folder")) -> None:
-    """Write the self-contained HTML report."""
-    _not_built("report")
 
 
 def demo(
@@ -40,9 +32,9 @@ def demo(
     theory_check(directory, None)
     plan(directory, None)
     analyze(directory, 0, None)
-    decide(directory)
+    decide(directory, None, 0, 20_000, None)
     demand(directory, None)
-    report(directory)
+    report(directory, None)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,77 @@
+"""CLI: `decide`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from decisionframe.cli._common import console, user_errors, write_json
+from decisionframe.project import Project
+
+
+def decide(
+    directory: Path = typer.Argument(..., help="project folder"),
+    budget: float | None = typer.Option(None, "--budget", help="override the theory's budget"),
+    seed: int = typer.Option(0, "--seed", help="seed for the Monte Carlo draws"),
+    draws: int = typer.Option(20_000, "--draws", help="Monte Carlo draws"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+) -> None:
+    """Quality versus reach, who gets what, and what to measure next."""
+    with user_errors(), console.status("Weighing the options..."):
+        result = Project(directory).decide(budget=budget, seed=seed, draws=draws)
+    table = Table(
+        "option",
+        "cost/client",
+        "served",
+        "outcomes gained [90%]",
+        "cost/outcome",
+        "P(best)",
+        "expected loss",
+        title=f"Options (budget {result.budget:,.0f})",
+        title_justify="left",
+    )
+    for o in result.options:
+        table.add_row(
+            o.option,
+            f"{o.cost_per_client:,.0f}",
+            f"{o.clients_served:,.0f}",
+            f"{o.gain_mean:,.0f} [{o.gain_low:,.0f}, {o.gain_high:,.0f}]",
+            f"{o.cost_per_outcome:,.0f}",
+            f"{o.p_best:.0%}",
+            f"{o.expected_loss:,.1f}",
+        )
+    console.print(table)
+    split = ", ".join(
+        f"{option} {clients:,.0f}" for _, option, clients, _ in result.best_split.rows
+    )
+    console.print(f"Best split of the budget: {split} ({result.best_split.gain:,.0f} outcomes).")
+    if result.targeting is not None:
+        target = Table(
+            result.targeting_variable or "segment",
+            "option",
+            "clients",
+            "gain per client",
+            title="Targeting",
+            title_justify="left",
+        )
+        for segment, option, clients, gain in result.targeting.rows:
+            target.add_row(segment, option, f"{clients:,.0f}", f"{gain:.3f}")
+        console.print(target)
+    nxt = Table(
+        "assumption",
+        "value of knowing (outcomes)",
+        "collect",
+        title="Measure next",
+        title_justify="left",
+    )
+    for item in result.measure_next:
+        nxt.add_row(item.edge, f"{item.evppi:,.1f}", item.collect)
+    console.print(nxt)
+    extra = result.measure_next[0].extra_clients if result.measure_next else None
+    if extra:
+        console.print(f"About {extra:,} more clients per effect would make the choice 90% sure.")
+    console.print(result.summary())
+    console.print(f"[dim]{result.mc_note}[/dim]")
+    write_json(result, json_out)

@@ -1,0 +1,113 @@
+"""What a decision needs from the theory, the data and the evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from decisionframe.errors import NotEstimableError
+from decisionframe.frames import client_frame
+from decisionframe.store import Store
+from decisionframe.theory.model import Decision, Theory
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Posterior of one lever's effect on the objective, per unit of the lever."""
+
+    node: str
+    mean: float
+    sd: float
+    n_used: int
+    edge: str
+    segments: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    decision: Decision
+    effects: dict[str, Effect]
+    outcome_now: float  # mean objective among clients served today
+    levels_now: dict[str, float]  # mean of each lever today
+    population: int
+    segments: dict[str, dict[str, dict[str, float]]]  # variable -> segment -> stats
+
+
+def _effects(decision: Decision, theory: Theory, evidence: dict[str, Any]) -> dict[str, Effect]:
+    by_edge = {e["edge"]: e for e in evidence["edges"]}
+    levers = sorted({node for option in decision.options for node in option.set})
+    effects = {}
+    for node in levers:
+        key = f"{node} -> {decision.objective}"
+        edge = by_edge.get(key)
+        if edge is None or edge.get("posterior") is None:
+            raise NotEstimableError(
+                f"no estimated effect for {key}. Hint: add an assumption on that edge in "
+                "theory.yaml and run `decisionframe analyze` first."
+            )
+        assumption = next(
+            e.assumption
+            for e in theory.assumption_edges
+            if e.source == node and e.target == decision.objective
+        )
+        scale = 1.0
+        if assumption is not None and assumption.per:
+            scale = assumption.per
+        elif assumption is not None and assumption.contrast:
+            scale = assumption.contrast[1] - assumption.contrast[0]
+        segments: dict[str, dict[str, tuple[float, float]]] = {}
+        for segment in edge.get("segments", []):
+            effect = segment["effect"]
+            segments.setdefault(segment["variable"], {})[segment["segment"]] = (
+                effect["estimate"] / scale,
+                effect["se"] / scale,
+            )
+        post = edge["posterior"]
+        effects[node] = Effect(
+            node, post["mean"] / scale, post["sd"] / scale, int(edge["n_used"]), key, segments
+        )
+    return effects
+
+
+def gather_inputs(
+    store: Store, theory: Theory, evidence: dict[str, Any], *, budget: float | None = None
+) -> DecisionInputs:
+    """Effects from the latest evidence; today's outcome and lever levels from the data."""
+    decision = theory.decision
+    if decision is None:
+        raise NotEstimableError(
+            "theory.yaml has no `decision:` block. Hint: add the objective, budget, baseline "
+            "and options (see DESIGN.md section 3)."
+        )
+    if budget is not None:
+        decision = decision.model_copy(update={"budget": budget})
+    effects = _effects(decision, theory, evidence)
+    segment_vars = sorted({v for e in effects.values() for v in e.segments})
+    frame = client_frame(store, theory, [decision.objective, *effects, *segment_vars])
+    served = frame.dropna(subset=[decision.objective, *effects])
+    if served.empty:
+        raise NotEstimableError("no client has both the objective and every lever measured")
+    segments: dict[str, dict[str, dict[str, float]]] = {}
+    for variable in segment_vars:
+        for value, group in frame.groupby(frame[variable].astype("string").fillna("missing")):
+            complete = group.dropna(subset=[decision.objective, *effects])
+            segments.setdefault(variable, {})[str(value)] = {
+                "clients": float(len(group)),
+                "outcome_now": float(complete[decision.objective].mean())
+                if len(complete)
+                else float("nan"),
+                **{
+                    f"level_{k}": float(complete[k].mean()) if len(complete) else float("nan")
+                    for k in effects
+                },
+            }
+    return DecisionInputs(
+        decision=decision,
+        effects=effects,
+        outcome_now=float(served[decision.objective].mean()),
+        levels_now={k: float(np.mean(served[k])) for k in effects},
+        population=len(frame),
+        segments=segments,
+    )

@@ -1,0 +1,223 @@
+"""Build the one-file HTML report from the saved runs (analyze, decide, demand)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+from markupsafe import Markup
+
+from decisionframe.errors import ProjectError
+from decisionframe.project import Project
+from decisionframe.report import charts
+from decisionframe.report.disclosure import protect, safe_count
+from decisionframe.theory import load_theory, theory_svg
+
+_counter = itertools.count()
+
+
+def _chart(spec: str) -> dict[str, str]:
+    return {"id": f"chart-{next(_counter)}", "spec": Markup(spec)}
+
+
+def _finding(edges: list[dict[str, Any]]) -> str:
+    groups: dict[str, list[str]] = {}
+    for e in edges:
+        groups.setdefault(e["verdict"], []).append(e["treatment"].replace("_", " "))
+    return "; ".join(f"{v}: {', '.join(names)}" for v, names in groups.items())
+
+
+def _evidence(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    edges = run["result"]["edges"]
+    cards = []
+    for e in edges:
+        card: dict[str, Any] = {"edge": e, "charts": [], "segments": []}
+        diag = e.get("diagnostics")
+        if diag and diag["propensity_histogram"]:
+            outside = diag["outside_support"]
+            card["charts"].append(
+                _chart(
+                    charts.propensity_overlap(
+                        diag["propensity_histogram"],
+                        f"Overlap: {safe_count(outside, min_cell_size=k)} clients outside "
+                        "common support",
+                    )
+                )
+            )
+        if diag and diag["balance"]:
+            worst = max(abs(b["after"]) for b in diag["balance"])
+            card["charts"].append(
+                _chart(
+                    charts.balance(
+                        diag["balance"],
+                        diag["balance_metric"].split(" (")[0],
+                        "Balance after adjustment: "
+                        + ("good (all under 0.1)" if worst < 0.1 else f"largest gap {worst:.2f}"),
+                    )
+                )
+            )
+        for s in e["segments"]:
+            if s["n"] >= k:
+                card["segments"].append(s)
+        cards.append(card)
+    forest = _chart(charts.forest(edges, "What the data says: " + _finding(edges)))
+    return {
+        "edges": edges,
+        "cards": cards,
+        "forest": forest,
+        "provenance": run["provenance"],
+        "run_id": run["run_id"],
+    }
+
+
+def _decision(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    r = run["result"]
+    chosen = r["chosen"]
+    cheap, better = r["frontier_options"]
+    best_share = max(r["frontier"], key=lambda p: p["gain_mean"])["share_on_better"]
+    return {
+        "r": r,
+        "gains": _chart(
+            charts.option_gains(
+                r["options"],
+                r["objective"],
+                f"'{chosen}' gains the most {r['objective'].replace('_', ' ')} outcomes "
+                "for the budget",
+            )
+        ),
+        "frontier": _chart(
+            charts.frontier(
+                r["frontier"],
+                better,
+                f"Best split: {best_share:.0%} of the budget on '{better}', the rest on '{cheap}'",
+            )
+        ),
+    }
+
+
+def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    r = run["result"]
+    channels = r["by_channel"]
+    table = [[int(c["contacts"] - c["failure"]), int(c["failure"])] for c in channels]
+    protected = protect(np.array(table), min_cell_size=k) if table else None
+    channel_rows = []
+    if protected is not None:
+        published = protected.published()
+        for c, row in zip(channels, published, strict=False):
+            channel_rows.append(
+                {
+                    "channel": c["channel"],
+                    "value": row[0],
+                    "failure": row[1],
+                    "total": row[2],
+                    "share": c["failure_share"],
+                }
+            )
+        totals = published[-1]
+        channel_rows.append(
+            {
+                "channel": "all channels",
+                "value": totals[0],
+                "failure": totals[1],
+                "total": totals[2],
+                "share": r["overall"]["failure_share"],
+            }
+        )
+    internal = r["internal_customers"]
+    top = internal[0]["backend_unit"] if internal else "none"
+    signal_charts = [c for c in r["charts"] if c["has_signal"]]
+    noise_charts = [c for c in r["charts"] if not c["has_signal"]]
+    shown = signal_charts + noise_charts[: max(0, 6 - len(signal_charts))]
+    hist = r["end_to_end_histogram"]
+    e2e = r["end_to_end"][0] if r["end_to_end"] else None
+    return {
+        "r": r,
+        "channel_rows": channel_rows,
+        "by_channel": _chart(
+            charts.bars(
+                [c["channel"] for c in channels],
+                [c["failure_share"] for c in channels],
+                f"Failure demand is {r['overall']['failure_share']:.0%} of all contacts, "
+                "in every channel",
+                "share of contacts",
+                percent=True,
+            )
+        ),
+        "internal": _chart(
+            charts.bars(
+                [i["backend_unit"] for i in internal],
+                [i["failure_contacts"] for i in internal],
+                f"'{top}' causes the most repeat contacts at the front line",
+                "failure-demand contacts",
+            )
+        ),
+        "e2e": _chart(
+            charts.histogram(
+                [h["day"] for h in hist],
+                [h["needs"] for h in hist],
+                f"Half of all needs are resolved within {e2e['median_days']:.1f} days, but 1 in 20 "
+                f"takes over {e2e['p95_days']:.0f}"
+                if e2e
+                else "End-to-end time",
+            )
+        ),
+        "controls": [{"chart": c, "plot": _chart(charts.control(c))} for c in shown],
+        "hidden_charts": len(r["charts"]) - len(shown),
+    }
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("decisionframe.report", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def build_report(project: Project, *, out: Path | None = None) -> Path:
+    """Render the report to ``out`` (default: reports/report.html) and return its path."""
+    import plotly.offline
+
+    evidence_run = project.latest("analyze")
+    if evidence_run is None and project.latest("demand") is None:
+        raise ProjectError(
+            "nothing to report yet. Hint: run `decisionframe analyze` (and `decide`, "
+            f"`demand`) on {project.directory} first."
+        )
+    k = project.config.privacy.min_cell_size
+    evidence = _evidence(evidence_run, k)
+    verdicts = {e["edge"]: e["verdict"] for e in evidence["edges"]} if evidence else {}
+    theory = load_theory(project.theory_path)
+    status = project.status()
+    html = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            name=project.config.name,
+            theory=theory,
+            diagram=Markup(theory_svg(theory, verdicts=verdicts)),
+            evidence=evidence,
+            decision=_decision(project.latest("decide")),
+            demand=_demand(project.latest("demand"), k),
+            status=status,
+            min_cell_size=k,
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            plotly_js=Markup(plotly.offline.get_plotlyjs()),
+            verdict_colour=charts.VERDICT_COLOUR,
+            safe_count=lambda v: safe_count(v, min_cell_size=k),
+        )
+    )
+    target = out or project.directory / "reports" / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+    return target

@@ -1,0 +1,232 @@
+"""Interactive charts for the report (Plotly figures serialized to JSON).
+
+Plotly's JSON escapes '<', '>' and '/', so text from the data cannot break out of the
+script tag the report puts it in. Each chart's title states the finding, not the variable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+VERDICT_COLOUR = {
+    "supported": "#1b7f3b",
+    "contradicted": "#b00020",
+    "no detectable effect": "#6c757d",
+    "inconclusive": "#c77700",
+    "fragile": "#8e44ad",
+    "not identifiable": "#343a40",
+    "not estimable": "#343a40",
+}
+_LAYOUT = {
+    "template": "simple_white",
+    "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+    "height": 340,
+    "font": {"size": 12},
+}
+
+
+def _json(fig: go.Figure) -> str:
+    return str(fig.to_json())
+
+
+def forest(edges: list[dict[str, Any]], title: str) -> str:
+    """Estimates with 95% intervals beside the naive comparison, one row per assumption."""
+    shown = [e for e in edges if e["estimate"] is not None]
+    labels = [e["edge"] for e in shown]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[e["estimate"] for e in shown],
+            y=labels,
+            mode="markers",
+            name="adjusted estimate",
+            marker={"size": 11, "color": [VERDICT_COLOUR.get(e["verdict"], "#333") for e in shown]},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "color": "#555",
+                "array": [e["ci_high"] - e["estimate"] for e in shown],
+                "arrayminus": [e["estimate"] - e["ci_low"] for e in shown],
+            },
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[e["naive"]["estimate"] for e in shown],
+            y=labels,
+            mode="markers",
+            name="naive comparison",
+            marker={"symbol": "x", "size": 9, "color": "#999"},
+        )
+    )
+    fig.add_vline(x=0, line_dash="dot", line_color="#555")
+    fig.update_layout(
+        **_LAYOUT, title=title, xaxis_title="effect on the outcome (assumption's unit)"
+    )
+    return _json(fig)
+
+
+def propensity_overlap(histogram: dict[str, list[float]], title: str) -> str:
+    edges = [i / 20 for i in range(20)]
+    fig = go.Figure()
+    for group, colour in (("treated", "#1f77b4"), ("untreated", "#ff7f0e")):
+        counts = histogram.get(group, [])
+        fig.add_trace(
+            go.Bar(
+                x=[e + 0.025 for e in edges], y=counts, name=group, opacity=0.6, marker_color=colour
+            )
+        )
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        barmode="overlay",
+        xaxis_title="estimated propensity",
+        yaxis_title="clients",
+    )
+    return _json(fig)
+
+
+def balance(rows: list[dict[str, Any]], metric: str, title: str) -> str:
+    names = [r["covariate"] for r in rows]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[abs(r["before"]) for r in rows],
+            y=names,
+            mode="markers",
+            name="before adjustment",
+            marker={"size": 10, "color": "#c0392b"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[abs(r["after"]) for r in rows],
+            y=names,
+            mode="markers",
+            name="after adjustment",
+            marker={"size": 10, "color": "#27ae60"},
+        )
+    )
+    fig.add_vline(x=0.1, line_dash="dot", line_color="#888")
+    fig.update_layout(**_LAYOUT, title=title, xaxis_title=f"|{metric}|")
+    return _json(fig)
+
+
+def option_gains(options: list[dict[str, Any]], objective: str, title: str) -> str:
+    fig = go.Figure(
+        go.Bar(
+            x=[o["option"] for o in options],
+            y=[o["gain_mean"] for o in options],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [o["gain_high"] - o["gain_mean"] for o in options],
+                "arrayminus": [o["gain_mean"] - o["gain_low"] for o in options],
+            },
+            marker_color="#2c7fb8",
+            text=[f"P(best) {o['p_best']:.0%}" for o in options],
+            textposition="outside",
+        )
+    )
+    fig.update_layout(**_LAYOUT, title=title, yaxis_title=f"more clients {objective} (90% band)")
+    return _json(fig)
+
+
+def frontier(points: list[dict[str, Any]], better: str, title: str) -> str:
+    share = [p["share_on_better"] * 100 for p in points]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=share + share[::-1],
+            y=[p["gain_high"] for p in points] + [p["gain_low"] for p in points][::-1],
+            fill="toself",
+            fillcolor="rgba(44,127,184,0.2)",
+            line={"width": 0},
+            name="90% band",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=share,
+            y=[p["gain_mean"] for p in points],
+            mode="lines+markers",
+            name="expected",
+            line={"color": "#2c7fb8"},
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        xaxis_title=f"% of budget on {better}",
+        yaxis_title="outcomes gained",
+    )
+    return _json(fig)
+
+
+def bars(
+    labels: list[str], values: list[float], title: str, axis: str, *, percent: bool = False
+) -> str:
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color="#d95f02"))
+    fig.update_layout(**_LAYOUT, title=title, yaxis_title=axis)
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return _json(fig)
+
+
+def histogram(days: list[float], counts: list[float], title: str) -> str:
+    fig = go.Figure(go.Bar(x=days, y=counts, marker_color="#7570b3"))
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        xaxis_title="days from first contact to resolution (last bar: that many or more)",
+        yaxis_title="needs",
+    )
+    return _json(fig)
+
+
+def control(chart: dict[str, Any]) -> str:
+    periods = chart["periods"]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=periods, y=chart["values"], mode="lines+markers", name="value", line={"color": "#333"}
+        )
+    )
+    for phase in chart["phases"]:
+        x = periods[phase["start"] : phase["end"]]
+        for key, dash in (("upper", "dash"), ("lower", "dash")):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=phase[key],
+                    mode="lines",
+                    showlegend=False,
+                    line={"color": "#c0392b", "dash": dash, "width": 1},
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[phase["center"]] * len(x),
+                mode="lines",
+                showlegend=False,
+                line={"color": "#2980b9", "width": 1},
+            )
+        )
+    flagged = sorted({s["index"] for s in chart["signals"]})
+    if flagged:
+        fig.add_trace(
+            go.Scatter(
+                x=[periods[i] for i in flagged],
+                y=[chart["values"][i] for i in flagged],
+                mode="markers",
+                name="signal",
+                marker={"color": "#c0392b", "size": 11, "symbol": "circle-open"},
+            )
+        )
+    verdict = "signal" if chart["has_signal"] else "only noise"
+    fig.update_layout(**_LAYOUT, title=f"{chart['title']}: {verdict}")
+    return _json(fig)
