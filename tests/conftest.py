@@ -57,3 +57,27 @@ def assert_same_store(before: dict[str, pd.DataFrame], after: dict[str, pd.DataF
     assert sorted(before) == sorted(after)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(frame, after[name], check_like=False)
+
+
+ANALYZED_CLIENTS = 40000
+
+
+@pytest.fixture(scope="session", params=["service-matters", "service-does-not-matter"])
+def analyzed(
+    request: pytest.FixtureRequest, sim_cache: Path, tmp_path_factory: pytest.TempPathFactory
+):  # type: ignore[no-untyped-def]
+    """A simulated organization per scenario, imported and analyzed (shared: it is slow)."""
+    import json
+
+    folder = make_project(
+        sim_cache,
+        tmp_path_factory.mktemp("a") / "org",
+        scenario=request.param,
+        n=ANALYZED_CLIENTS,
+        seed=4,
+    )
+    project = Project(folder)
+    project.import_data()
+    result = project.analyze(seed=1)
+    truth = json.loads((folder / "truth.json").read_text())
+    return project, result, truth

@@ -3,29 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-
-from decisionframe.project import Project
 from decisionframe.runs import latest_run
-from tests.conftest import make_project
-
-N_CLIENTS = 40000
-
-
-@pytest.fixture(scope="module", params=["service-matters", "service-does-not-matter"])
-def analyzed(
-    request: pytest.FixtureRequest, sim_cache: Path, tmp_path_factory: pytest.TempPathFactory
-):  # type: ignore[no-untyped-def]
-    folder = make_project(
-        sim_cache, tmp_path_factory.mktemp("a") / "org", scenario=request.param, n=N_CLIENTS, seed=4
-    )
-    project = Project(folder)
-    project.import_data()
-    result = project.analyze(seed=1)
-    truth = json.loads((folder / "truth.json").read_text())
-    return project, result, truth
 
 
 def test_verdicts_match_truth(analyzed) -> None:  # type: ignore[no-untyped-def]

@@ -15,13 +15,9 @@ from decisionframe.cli.report import report
 from decisionframe.cli.theory import plan, theory_app, theory_check
 
 
-def _not_built(step: str) -> None:
-    console.print(f"[yellow]{step}: not built yet[/yellow] (see the open issues).")
-
-
 def demo(
     directory: Path = typer.Argument(Path("demo-org"), help="folder for the demo project"),
-    clients: int = typer.Option(20000, "--clients"),
+    clients: int = typer.Option(40000, "--clients"),
     seed: int = typer.Option(1, "--seed"),
     scenario: str = typer.Option("service-matters", "--scenario"),
 ) -> None:
@@ -35,6 +31,23 @@ def demo(
     decide(directory, None, 0, 20_000, None)
     demand(directory, None)
     report(directory, None)
+    _headline(directory)
+
+
+def _headline(directory: Path) -> None:
+    """The report's path and its first screen, in the terminal."""
+    from decisionframe.project import Project
+
+    project = Project(directory)
+    evidence = project.latest("analyze")
+    decision = project.latest("decide")
+    console.rule("Headline")
+    if evidence is not None:
+        for edge in evidence["result"]["edges"]:
+            console.print(f"- {edge['claim']}: [bold]{edge['verdict']}[/bold]")
+    if decision is not None:
+        console.print(decision["result"]["summary"])
+    console.print(f"Report: {(project.directory / 'reports' / 'report.html').resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -38,11 +38,12 @@ def sensitivity_of(fitted: FittedEffect, *, treatment: str, outcome: str) -> Sen
             False,
             "No sensitivity analysis is available for this kind of treatment.",
         )
-    with warnings.catch_warnings():
-        # DoubleML 0.11 calls pandas APIs deprecated in pandas 3 (warning, not error).
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        # DoubleML 0.11 calls pandas APIs deprecated in pandas 3 (harmless), and warns when
+        # it must fall back to a non-orthogonal variance estimate (we say so in the reading).
+        warnings.simplefilter("always")
         model.sensitivity_analysis(cf_y=WEAK_CONFOUNDER, cf_d=WEAK_CONFOUNDER)
+    approximate = any("not positive" in str(w.message) for w in caught)
     params = model.sensitivity_params
     rv, rva = float(params["rv"][0]), float(params["rva"][0])
     significant = fitted.estimate.effect.excludes_zero
@@ -61,4 +62,6 @@ def sensitivity_of(fitted: FittedEffect, *, treatment: str, outcome: str) -> Sen
             f"{WEAK_CONFOUNDER:.0%}: "
             + ("this effect would not survive one." if weak else "this effect would survive one.")
         )
+    if approximate:
+        reading += " (Approximate: the treatment's remaining variation was estimated indirectly.)"
     return Sensitivity(rv, rva, WEAK_CONFOUNDER, weak, reading)
