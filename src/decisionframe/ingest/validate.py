@@ -126,9 +126,16 @@ def _check_duplicate_keys(store: DuckDBStore, staged: StagedSource) -> list[Prob
     if not key_columns:
         return []
     keys = ", ".join(quote(c) for c in key_columns)
+    table = quote(staged.temp_table)
+    # A hash aggregate finds whether any key repeats (cheap); only then are rows located.
+    repeated = store.rows(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1)"
+    )[0][0]
+    if not repeated:
+        return []
     rows = store.rows(
         f"SELECT rowid, first_rowid FROM (SELECT rowid, min(rowid) OVER (PARTITION BY {keys}) "
-        f"AS first_rowid FROM {quote(staged.temp_table)}) WHERE rowid <> first_rowid "
+        f"AS first_rowid FROM {table}) WHERE rowid <> first_rowid "
         f"ORDER BY rowid LIMIT {MAX_LINES_PER_RULE}"
     )
     label = " + ".join(staged.spec.key)
