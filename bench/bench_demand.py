@@ -91,24 +91,32 @@ def run(n_touchpoints: int) -> dict[str, float]:
             failure_share_by(store, "week")
 
         def hand() -> None:
-            store.rows(HAND_WRITTEN.format(chase=_pattern(rules.progress_chasing),
-                                           error=_pattern(rules.error_correction)))
+            store.rows(
+                HAND_WRITTEN.format(
+                    chase=_pattern(rules.progress_chasing), error=_pattern(rules.error_correction)
+                )
+            )
 
         times["decisionframe demand (all rules)"] = timed("decisionframe classification", ours)
         times["hand-written DuckDB query"] = timed("hand-written DuckDB query", hand)
         started = time.perf_counter()
-        frame = store.frame("SELECT touchpoint_id, client_id, started_at, reason, need_id, "
-                            "resolved FROM touchpoints")
+        frame = store.frame(
+            "SELECT touchpoint_id, client_id, started_at, reason, need_id, "
+            "resolved FROM touchpoints"
+        )
         load = time.perf_counter() - started
-        times["pandas (from a loaded frame)"] = timed("pandas groupby/shift", lambda: _pandas(
-            frame, rules))
+        times["pandas (from a loaded frame)"] = timed(
+            "pandas groupby/shift", lambda: _pandas(frame, rules)
+        )
         print(f"  (pandas also needed {load:.1f} s to pull the table out of the store)")
     print_ratios("hand-written DuckDB query", times)
     vs_hand = times["decisionframe demand (all rules)"] / times["hand-written DuckDB query"]
     vs_pandas = times["pandas (from a loaded frame)"] / times["decisionframe demand (all rules)"]
-    print(f"  target <= 2x hand-written: {'meets' if vs_hand <= 2 else 'MISSES'} ({vs_hand:.2f}x);"
-          f" >= 5x faster than pandas: {'meets' if vs_pandas >= 5 else 'MISSES'} "
-          f"({vs_pandas:.1f}x)")
+    print(
+        f"  target <= 2x hand-written: {'meets' if vs_hand <= 2 else 'MISSES'} ({vs_hand:.2f}x);"
+        f" >= 5x faster than pandas: {'meets' if vs_pandas >= 5 else 'MISSES'} "
+        f"({vs_pandas:.1f}x)"
+    )
     return times
 
 
