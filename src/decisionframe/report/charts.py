@@ -10,15 +10,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-VERDICT_COLOUR = {
-    "supported": "#1b7f3b",
-    "contradicted": "#b00020",
-    "no detectable effect": "#6c757d",
-    "inconclusive": "#c77700",
-    "fragile": "#8e44ad",
-    "not identifiable": "#343a40",
-    "not estimable": "#343a40",
-}
+from decisionframe.theory.diagram import VERDICT_COLOUR as VERDICT_COLOUR
+
 _LAYOUT = {
     "template": "simple_white",
     "margin": {"l": 60, "r": 20, "t": 60, "b": 50},

@@ -29,6 +29,7 @@ VERDICT_COLOUR = {
     "inconclusive": "#c77700",
     "fragile": "#8e44ad",
     "not identifiable": "#343a40",
+    "not estimable": "#343a40",
 }
 _W, _H, _BOX_W, _BOX_H = 980, 520, 170, 46
 
