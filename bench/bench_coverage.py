@@ -75,10 +75,13 @@ def one_seed(
     return rows
 
 
-def run(seeds: int, n_clients: int) -> bool:
+SCENARIOS = ("service-matters", "service-does-not-matter")
+
+
+def run(seeds: int, n_clients: int, scenarios: tuple[str, ...] = SCENARIOS) -> bool:
     estimator = DoubleMLEstimator()
     all_ok = True
-    for scenario in ("service-matters", "service-does-not-matter"):
+    for scenario in scenarios:
         results: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -109,8 +112,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        action="append",
+        help="run only this scenario (repeatable); default: both",
+    )
     args = parser.parse_args()
-    run(args.seeds, args.clients)
+    run(args.seeds, args.clients, tuple(args.scenario or SCENARIOS))
 
 
 if __name__ == "__main__":
