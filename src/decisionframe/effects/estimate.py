@@ -10,7 +10,8 @@ global random state.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -147,11 +148,20 @@ class DoubleMLEstimator:
 
     def fit(self, design: Design, *, estimand: str, scale: float, seed: int) -> FittedEffect:
         naive = naive_difference(design, scale)
-        if design.treatment_kind == "continuous":
-            return self._fit_plr(design, scale, seed, naive)
-        if design.treatment_kind == "categorical":
-            return self._fit_apos(design, scale, seed, naive)
-        return self._fit_irm(design, estimand, scale, seed, naive)
+        with warnings.catch_warnings(record=True) as caught:
+            # DoubleML warns (UserWarning) when a sensitivity variance term is not positive and
+            # it falls back to a non-orthogonal estimate; the effect itself is unaffected.
+            warnings.simplefilter("always")
+            if design.treatment_kind == "continuous":
+                fitted = self._fit_plr(design, scale, seed, naive)
+            elif design.treatment_kind == "categorical":
+                fitted = self._fit_apos(design, scale, seed, naive)
+            else:
+                fitted = self._fit_irm(design, estimand, scale, seed, naive)
+        if any("nu2" in str(w.message) for w in caught):
+            note = "; sensitivity variance re-estimated without the orthogonal score"
+            fitted.estimate = replace(fitted.estimate, method=fitted.estimate.method + note)
+        return fitted
 
     def _fit_plr(self, design: Design, scale: float, seed: int, naive: Interval) -> FittedEffect:
         import doubleml as dml
