@@ -9,7 +9,7 @@ from pathlib import Path
 from decisionframe.simulate import simulate_project
 
 DATA = Path(__file__).resolve().parent / ".data"
-TOUCHPOINTS_PER_CLIENT = 3.47  # what the simulator produces on average
+TOUCHPOINTS_PER_CLIENT = 2.63  # what the simulator exports on average
 
 
 def simulated(n_touchpoints: int, *, seed: int = 1) -> Path:
