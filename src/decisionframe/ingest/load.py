@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from decisionframe.config import ProjectConfig
-from decisionframe.errors import ImportValidationError
+from decisionframe.errors import ImportValidationError, Problem
 from decisionframe.ingest.pseudonymize import PseudonymKey
 from decisionframe.ingest.rules import cast_sql
-from decisionframe.ingest.stage import StagedSource, stage_source
+from decisionframe.ingest.stage import StagedSource, file_sha256, stage_source
 from decisionframe.ingest.validate import validate_staged
 from decisionframe.store import LOAD_ORDER, DuckDBStore, quote
 from decisionframe.store.schema import SQL_TYPES
@@ -53,9 +53,9 @@ class ImportResult:
         }
 
 
-def _fingerprint(config: ProjectConfig, staged: dict[str, StagedSource], key: PseudonymKey) -> str:
+def _fingerprint(config: ProjectConfig, hashes: dict[str, str], key: PseudonymKey) -> str:
     payload = {
-        "sources": {t: [s.sha256, config.sources[t].model_dump()] for t, s in staged.items()},  # type: ignore[index]
+        "sources": {t: [sha, config.sources[t].model_dump()] for t, sha in hashes.items()},  # type: ignore[index]
         "channels": config.channels,
         "pseudonymize": config.privacy.pseudonymize,
         "key": key.pseudonym("decisionframe-key-check"),
@@ -76,20 +76,24 @@ def _pseudonym_table(column: str) -> str:
 
 def _build_pseudonym_maps(
     store: DuckDBStore, staged: dict[str, StagedSource], config: ProjectConfig, key: PseudonymKey
-) -> list[str]:
+) -> None:
     """One raw -> pseudonym table per pseudonymized column, over all tables' distinct values.
 
     HMAC is the costly step, so it runs once per distinct identifier (a client appears in
-    many touchpoints) and every table joins the map.
+    many touchpoints) and every table joins the map. A column that references a staged
+    parent (touchpoints.client_id -> clients.client_id) adds no values: validation has
+    already refused orphans.
     """
-    made = []
     for column in config.privacy.pseudonymize:
-        sources = [s for s in staged.values() if column in s.columns]
+        sources = [
+            s
+            for s in staged.values()
+            if column in s.columns and not _parent_is_staged(s, column, staged)
+        ]
         if not sources:
             continue
         union = " UNION ".join(
-            f"SELECT trim({quote(s.columns[column])}) AS raw FROM {quote(s.temp_table)}"
-            for s in sources
+            f"SELECT {s.text_sql(column)} AS raw FROM {quote(s.temp_table)}" for s in sources
         )
         name = _pseudonym_table(column)
         store.execute(
@@ -97,8 +101,15 @@ def _build_pseudonym_maps(
             f"{key.sql_expression('raw')} AS pseudonym FROM (SELECT DISTINCT raw FROM ({union}) "
             "WHERE raw IS NOT NULL)"
         )
-        made.append(name)
-    return made
+
+
+def _parent_is_staged(source: StagedSource, column: str, staged: dict[str, StagedSource]) -> bool:
+    spec = source.spec.column(column)
+    if spec is None or spec.references is None:
+        return False
+    parent_table, parent_column = spec.references.split(".")
+    parent = staged.get(parent_table)
+    return parent is not None and parent is not source and parent_column in parent.columns
 
 
 def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
@@ -115,11 +126,16 @@ def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
         if name in config.privacy.pseudonymize:
             alias = f"p{len(joins)}"
             joins.append(
-                f"LEFT JOIN {quote(_pseudonym_table(name))} {alias} ON trim({source}) = {alias}.raw"
+                f"LEFT JOIN {quote(_pseudonym_table(name))} {alias} "
+                f"ON {staged.text_sql(name, 's.')} = {alias}.raw"
             )
             expression = f"{alias}.pseudonym"
         elif name == "channel":
             expression = f"lower(trim({source}))"
+        elif name in staged.typed:
+            expression = source
+        elif staged.type_of(name) in ("id", "text"):
+            expression = staged.text_sql(name, "s.")
         else:
             expression = cast_sql(source, staged.type_of(name))
         selects.append(f"{expression} AS {quote(name)}")
@@ -175,15 +191,75 @@ def import_sources(
     report = progress or (lambda _step, _done, _total: None)
     tables = [t for t in LOAD_ORDER if t in config.sources]
     total = 2 * len(tables) + 1
+    hashes = _source_hashes(config, tables, project_dir)
+    fingerprint = _fingerprint(config, hashes, key) if len(hashes) == len(tables) else None
+    if fingerprint is not None and fingerprint == _last_fingerprint(store):
+        report("unchanged", total, total)
+        return ImportResult(batch_id="", unchanged=True, tables=())
+    # Fast staging tells whether the files are clean; only if they are not are they staged
+    # again exactly, slower, to locate every problem by line.
+    staged, problems = _stage_and_validate(store, config, hashes, project_dir, report, exact=False)
+    if problems:
+        _drop_staging(store, staged)
+        staged, problems = _stage_and_validate(
+            store, config, hashes, project_dir, report, exact=True
+        )
+    if problems:
+        _drop_staging(store, staged)
+        raise ImportValidationError("import refused; nothing was loaded", problems)
+    assert fingerprint is not None  # every file exists, or staging would have said so
+    batch_id, now = uuid.uuid4().hex, datetime.now(UTC)
+    loaded = []
+    try:
+        # Row order in the loaded tables carries no meaning, and keeping it is slow.
+        with store.insertion_order(preserve=False):
+            _build_pseudonym_maps(store, staged, config, key)
+            with store.transaction():
+                for index, table in enumerate(tables):
+                    report(f"loading {table}", len(tables) + 1 + index, total)
+                    loaded.append(
+                        _load_table(store, staged[table], config, batch_id, fingerprint, now)
+                    )
+                    if after_table is not None:
+                        after_table(table)
+    finally:
+        _drop_staging(store, staged)
+        for name in config.privacy.pseudonymize:
+            store.execute(f"DROP TABLE IF EXISTS {quote(_pseudonym_table(name))}")
+    report("done", total, total)
+    return ImportResult(batch_id=batch_id, unchanged=False, tables=tuple(loaded))
+
+
+def _source_hashes(
+    config: ProjectConfig, tables: Sequence[str], project_dir: Path
+) -> dict[str, str]:
+    """SHA-256 of every source file that exists (a missing one is reported by staging)."""
+    paths = {t: project_dir / config.sources[t].path for t in tables}  # type: ignore[index]
+    return {t: file_sha256(path) for t, path in paths.items() if path.exists()}
+
+
+def _stage_and_validate(
+    store: DuckDBStore,
+    config: ProjectConfig,
+    hashes: dict[str, str],
+    project_dir: Path,
+    report: Progress,
+    *,
+    exact: bool,
+) -> tuple[dict[str, StagedSource], list[Problem]]:
+    tables = [t for t in LOAD_ORDER if t in config.sources]
+    total = 2 * len(tables) + 1
     staged: dict[str, StagedSource] = {}
-    problems = []
+    problems: list[Problem] = []
     for done, table in enumerate(tables):
-        report(f"reading {table}", done, total)
+        report(f"reading {table}" if not exact else f"locating problems in {table}", done, total)
         source, found = stage_source(
             store,
             table=table,
             source=config.sources[table],  # type: ignore[index]
             project_dir=project_dir,
+            sha256=hashes.get(table, ""),
+            exact=exact,
         )
         problems += found
         if source is not None:
@@ -191,30 +267,7 @@ def import_sources(
     report("validating", len(tables), total)
     if not problems:
         problems = validate_staged(store, staged, channels=config.channels)
-    if problems:
-        _drop_staging(store, staged)
-        raise ImportValidationError("import refused; nothing was loaded", problems)
-    fingerprint = _fingerprint(config, staged, key)
-    if fingerprint == _last_fingerprint(store):
-        _drop_staging(store, staged)
-        report("unchanged", total, total)
-        return ImportResult(batch_id="", unchanged=True, tables=())
-    batch_id, now = uuid.uuid4().hex, datetime.now(UTC)
-    loaded = []
-    temporary = _build_pseudonym_maps(store, staged, config, key)
-    try:
-        with store.transaction():
-            for index, table in enumerate(tables):
-                report(f"loading {table}", len(tables) + 1 + index, total)
-                loaded.append(_load_table(store, staged[table], config, batch_id, fingerprint, now))
-                if after_table is not None:
-                    after_table(table)
-    finally:
-        _drop_staging(store, staged)
-        for name in temporary:
-            store.execute(f"DROP TABLE IF EXISTS {quote(name)}")
-    report("done", total, total)
-    return ImportResult(batch_id=batch_id, unchanged=False, tables=tuple(loaded))
+    return staged, problems
 
 
 def _drop_staging(store: DuckDBStore, staged: dict[str, StagedSource]) -> None:

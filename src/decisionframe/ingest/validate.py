@@ -28,17 +28,19 @@ def _cell_checks(staged: StagedSource, channels: list[str]) -> list[_Check]:
         column = quote(file_column)
         spec = staged.spec.column(name)
         type_ = staged.type_of(name)
+        typed = name in staged.typed  # parsed by the reader: no text left to check
+        text = staged.text_sql(name)
         if spec is not None and spec.required:
             checks.append(
                 _Check(
                     "required-value-missing",
                     file_column,
-                    f"{column} IS NULL OR trim({column}) = ''",
+                    f"{column} IS NULL" if typed else f"{column} IS NULL OR {text} = ''",
                     f"'{name}' is required but empty",
                     "fill it in, or remove the row if it is not a real record",
                 )
             )
-        bad = bad_value_sql(column, type_)
+        bad = None if typed else bad_value_sql(column, type_)
         if bad is not None:
             checks.append(
                 _Check(
@@ -54,7 +56,7 @@ def _cell_checks(staged: StagedSource, channels: list[str]) -> list[_Check]:
                 _Check(
                     "negative-value",
                     file_column,
-                    f"TRY_CAST(trim({column}) AS DOUBLE) < 0",
+                    f"{column} < 0" if typed else f"TRY_CAST(trim({column}) AS DOUBLE) < 0",
                     f"'{name}' cannot be negative",
                     "check the sign and the unit of the column",
                 )
@@ -116,16 +118,30 @@ def _check_cells(store: DuckDBStore, staged: StagedSource, channels: list[str]) 
     )[0]
     problems: list[Problem] = []
     for check, count in zip(checks, counts, strict=True):
-        if count:
+        if count and staged.exact:
             problems += _locate(store, staged, check, int(count))
+        elif count:
+            problems.append(_unlocated(staged, check.rule, check.column, int(count)))
     return problems
+
+
+def _unlocated(staged: StagedSource, rule: str, column: str, count: int) -> Problem:
+    """A problem found in a fast-staged source, which has no line numbers to give."""
+    return Problem(
+        staged.display_path,
+        rule,
+        f"{count} rows break this rule",
+        "stage exactly to locate",
+        None,
+        column,
+    )
 
 
 def _check_duplicate_keys(store: DuckDBStore, staged: StagedSource) -> list[Problem]:
     key_columns = [staged.columns[k] for k in staged.spec.key if k in staged.columns]
     if not key_columns:
         return []
-    keys = ", ".join(quote(c) for c in key_columns)
+    keys = ", ".join(staged.text_sql(k) for k in staged.spec.key if k in staged.columns)
     table = quote(staged.temp_table)
     # A hash aggregate finds whether any key repeats (cheap); only then are rows located.
     repeated = store.rows(
@@ -133,6 +149,8 @@ def _check_duplicate_keys(store: DuckDBStore, staged: StagedSource) -> list[Prob
     )[0][0]
     if not repeated:
         return []
+    if not staged.exact:
+        return [_unlocated(staged, "duplicate-key", key_columns[0], int(repeated))]
     rows = store.rows(
         f"SELECT rowid, first_rowid FROM (SELECT rowid, min(rowid) OVER (PARTITION BY {keys}) "
         f"AS first_rowid FROM {table}) WHERE rowid <> first_rowid "
@@ -174,12 +192,17 @@ def _check_references(
                 )
             )
             continue
-        child, key = quote(file_column), quote(parent.columns[parent_column])
-        rows = store.rows(
-            f"SELECT c.rowid FROM {quote(staged.temp_table)} c ANTI JOIN "
-            f"{quote(parent.temp_table)} p ON c.{child} = p.{key} WHERE c.{child} IS NOT NULL "
-            f"ORDER BY c.rowid LIMIT {MAX_LINES_PER_RULE}"
+        child, key = staged.text_sql(name, "c."), parent.text_sql(parent_column, "p.")
+        orphans = (
+            f"FROM {quote(staged.temp_table)} c ANTI JOIN {quote(parent.temp_table)} p "
+            f"ON {child} = {key} WHERE {child} IS NOT NULL"
         )
+        if not staged.exact:
+            count = int(store.rows(f"SELECT count(*) {orphans}")[0][0])
+            if count:
+                problems.append(_unlocated(staged, "orphan-reference", file_column, count))
+            continue
+        rows = store.rows(f"SELECT c.rowid {orphans} ORDER BY c.rowid LIMIT {MAX_LINES_PER_RULE}")
         problems += [
             Problem(
                 staged.display_path,

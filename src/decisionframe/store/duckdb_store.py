@@ -122,28 +122,97 @@ class DuckDBStore:
             applied.append(migration.version)
         return applied
 
+    @contextmanager
+    def insertion_order(self, *, preserve: bool) -> Iterator[None]:
+        """Whether statements inside keep rows in input order (DuckDB's default: they do).
+
+        Keeping order costs time on large loads; it is needed only where a row's position
+        means something (a staged row's position is its file line).
+        """
+        self._con.execute(f"SET preserve_insertion_order = {'true' if preserve else 'false'}")
+        try:
+            yield
+        finally:
+            self._con.execute("SET preserve_insertion_order = true")
+
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The raw connection, for code inside ``decisionframe.store`` only."""
         return self._con
 
 
-def _rejects_sql() -> str:
+def _clear_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty DuckDB's reject tables, so what they hold next is one scan's rejects only.
+
+    (A scan without rejects leaves no row in reject_scans, so "the latest scan" would be
+    an earlier file's.)
+    """
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
+
+
+_REJECTS_SQL = "SELECT line, column_name, error_type FROM reject_errors ORDER BY line"
+
+
+def _read_csv_sql(*, typed: bool) -> str:
+    types = "types = ?, timestampformat = ?, " if typed else "all_varchar = true, "
     return (
-        "SELECT line, column_name, error_type FROM reject_errors "
-        "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans) ORDER BY line"
+        f"read_csv(?, {types}header = true, delim = ?, quote = '\"', escape = '\"', "
+        "store_rejects = true, ignore_errors = true, strict_mode = true)"
+    )
+
+
+# The one timestamp layout the fast path lets DuckDB's reader parse (what most exports write);
+# any other layout is read as text and cast in SQL, where TRY_CAST decides.
+READER_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def sample_file(
+    store: DuckDBStore,
+    *,
+    path: Path,
+    file_format: str,
+    into: str,
+    rows: int,
+    delimiter: str = ",",
+) -> None:
+    """Copy the first ``rows`` records of a file, all as text, into temporary table ``into``.
+
+    Gives the header and the values a typed read can be planned from, without reading the
+    whole file.
+    """
+    con = store.connection
+    con.execute(f'DROP TABLE IF EXISTS "{into}"')
+    if file_format == "parquet":
+        con.execute(
+            f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_parquet(?) LIMIT {int(rows)}',
+            [str(path)],
+        )
+        return
+    con.execute(
+        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM {_read_csv_sql(typed=False)} '
+        f"LIMIT {int(rows)}",
+        [str(path), delimiter],
     )
 
 
 def stage_file(
-    store: DuckDBStore, *, path: Path, file_format: str, into: str, delimiter: str = ","
+    store: DuckDBStore,
+    *,
+    path: Path,
+    file_format: str,
+    into: str,
+    delimiter: str = ",",
+    types: dict[str, str] | None = None,
 ) -> list[tuple[int, str | None, str]]:
-    """Copy a source file into temporary table ``into`` with every column as text.
+    """Copy a source file into temporary table ``into``.
 
-    Text staging lets validation find *every* bad cell with SQL (TRY_CAST) instead of
-    failing on the first one. Returns the lines the CSV reader rejected as
-    (line, column or None, DuckDB error type); their content is never returned, as it may
-    hold identifiers.
+    By default every column is text: text staging lets validation find *every* bad cell
+    with SQL (TRY_CAST) instead of failing on the first one. ``types`` (file column -> SQL
+    type, every column named) instead lets DuckDB's parallel reader parse the values, which
+    saves a string pass; a value it cannot parse becomes a rejected line. Returns the lines
+    the CSV reader rejected as (line, column or None, DuckDB error type); their content is
+    never returned, as it may hold identifiers.
     """
     con = store.connection
     con.execute(f'DROP TABLE IF EXISTS "{into}"')
@@ -154,13 +223,15 @@ def stage_file(
         )
         con.execute(f'CREATE OR REPLACE TEMP TABLE "{into}" AS SELECT {casts} FROM "{into}"')
         return []
+    _clear_rejects(con)
+    params: list[object] = [str(path)]
+    if types is not None:
+        params += [types, READER_TIMESTAMP_FORMAT]
     con.execute(
-        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_csv(?, all_varchar = true, '
-        "header = true, delim = ?, quote = '\"', escape = '\"', store_rejects = true, "
-        "ignore_errors = true, strict_mode = true)",
-        [str(path), delimiter],
+        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM {_read_csv_sql(typed=types is not None)}',
+        [*params, delimiter],
     )
-    return [(int(r[0]), r[1], str(r[2])) for r in con.execute(_rejects_sql()).fetchall()]
+    return [(int(r[0]), r[1], str(r[2])) for r in con.execute(_REJECTS_SQL).fetchall()]
 
 
 def _temp_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
