@@ -41,40 +41,63 @@ def classification_sql(rules: DemandRules, *, has_label: bool) -> str:
     """The CREATE TABLE statement for the per-touchpoint classification."""
     window = int(rules.repeat_window_days)
     label = f"{LABEL_COLUMN}" if has_label else "CAST(NULL AS VARCHAR)"
+    # The text rules run once per distinct reason (a few hundred at most), not once per
+    # touchpoint: regular expressions over ten million strings would dominate the query.
     return f"""
 CREATE OR REPLACE TEMP TABLE {DEMAND_TABLE} AS
-WITH t AS (
-    SELECT touchpoint_id, client_id, started_at, channel, unit, reason, need_id, resolved,
-           waiting_on, handle_minutes, cost, lower(trim(reason)) AS reason_key,
-           lower(trim(CAST({label} AS VARCHAR))) AS staff_label
-    FROM touchpoints
-), w AS (
-    SELECT *,
-        lag(resolved) OVER need_order AS prev_need_resolved,
-        lag(started_at) OVER need_order AS prev_need_at,
-        lag(resolved) OVER reason_order AS prev_reason_resolved,
-        lag(started_at) OVER reason_order AS prev_reason_at
-    FROM t
-    WINDOW need_order AS (PARTITION BY need_id ORDER BY started_at, touchpoint_id),
-           reason_order AS (PARTITION BY client_id, reason_key ORDER BY started_at, touchpoint_id)
-), r AS (
-    SELECT *, CASE
+WITH reasons AS (
+    SELECT reason, reason_key, CASE
         WHEN regexp_matches(reason_key, '{_pattern(rules.progress_chasing)}')
             THEN 'progress chasing'
         WHEN regexp_matches(reason_key, '{_pattern(rules.error_correction)}')
-            THEN 'error correction'
-        WHEN need_id IS NOT NULL AND prev_need_at IS NOT NULL
-             AND NOT coalesce(prev_need_resolved, false) THEN 'repeat: unresolved need'
-        WHEN need_id IS NOT NULL AND prev_need_at IS NOT NULL THEN 'reopened need'
-        WHEN need_id IS NULL AND reason_key IS NOT NULL AND prev_reason_at IS NOT NULL
-             AND prev_reason_at >= started_at - INTERVAL {window} DAY
-             AND NOT coalesce(prev_reason_resolved, false) THEN 'repeat: same client and reason'
+            THEN 'error correction' END AS text_rule
+    FROM (SELECT reason, lower(trim(reason)) AS reason_key
+          FROM (SELECT DISTINCT reason FROM touchpoints WHERE reason IS NOT NULL))
+), t AS NOT MATERIALIZED (
+    -- Inlined where used: materializing ten million rows costs more than joining again.
+    SELECT p.touchpoint_id, p.client_id, p.started_at, p.channel, p.unit, p.need_id,
+           p.resolved, p.waiting_on, p.handle_minutes, p.cost, r.reason_key, r.text_rule,
+           lower(trim(CAST({label} AS VARCHAR))) AS staff_label
+    FROM touchpoints p LEFT JOIN reasons r ON p.reason = r.reason
+), need_rows AS (
+    -- A contact with a need id looks back along its need only.
+    SELECT *,
+        lag(resolved) OVER need_order AS prev_resolved,
+        lag(started_at) OVER need_order AS prev_at
+    FROM t WHERE need_id IS NOT NULL
+    WINDOW need_order AS (PARTITION BY need_id ORDER BY started_at, touchpoint_id)
+), open_groups AS (
+    SELECT DISTINCT client_id, reason_key FROM t WHERE need_id IS NULL
+), other_rows AS (
+    -- A contact without one looks back at any contact of the same client and reason, so
+    -- only the (client, reason) groups that hold such a contact need ordering.
+    SELECT * FROM (
+        SELECT *,
+            lag(resolved) OVER reason_order AS prev_resolved,
+            lag(started_at) OVER reason_order AS prev_at
+        FROM t SEMI JOIN open_groups g
+            ON t.client_id = g.client_id AND t.reason_key IS NOT DISTINCT FROM g.reason_key
+        WINDOW reason_order AS (
+            PARTITION BY t.client_id, t.reason_key ORDER BY started_at, touchpoint_id)
+    ) WHERE need_id IS NULL
+), w AS (
+    -- Two small sorts instead of two sorts of the whole table: the windows dominate.
+    SELECT * FROM need_rows UNION ALL SELECT * FROM other_rows
+), r AS (
+    SELECT *, CASE
+        WHEN text_rule IS NOT NULL THEN text_rule
+        WHEN need_id IS NOT NULL AND prev_at IS NOT NULL
+             AND NOT coalesce(prev_resolved, false) THEN 'repeat: unresolved need'
+        WHEN need_id IS NOT NULL AND prev_at IS NOT NULL THEN 'reopened need'
+        WHEN need_id IS NULL AND reason_key IS NOT NULL AND prev_at IS NOT NULL
+             AND prev_at >= started_at - INTERVAL {window} DAY
+             AND NOT coalesce(prev_resolved, false) THEN 'repeat: same client and reason'
         WHEN need_id IS NOT NULL THEN 'first contact for need'
         WHEN reason_key IS NOT NULL THEN 'new request'
         ELSE 'unknown' END AS rule
     FROM w
 )
-SELECT touchpoint_id, client_id, started_at, channel, unit, reason, reason_key, need_id,
+SELECT touchpoint_id, client_id, started_at, channel, unit, reason_key, need_id,
        resolved, waiting_on, handle_minutes, cost, staff_label, rule,
        CASE WHEN rule IN ('first contact for need', 'new request') THEN 'value'
             WHEN rule = 'unknown' THEN 'unknown' ELSE 'failure' END AS demand

@@ -3,9 +3,9 @@
 Binary treatments use the interactive regression model (AIPW scores) for ATE, ATT or ATC;
 continuous treatments the partially linear model (an effect per unit, scaled to the
 assumption's stated contrast); multi-valued treatments average potential outcomes, each
-level against the most common one. Learners are gradient-boosted trees (flexible, fast,
-no tuning needed for the demo sizes). Sample splits come from an explicit seed, never from
-global random state.
+level against the most common one. Nuisance learners are linear or gradient-boosted trees,
+whichever predicts better out of sample (``effects.learners``). Sample splits come from an
+explicit seed, never from global random state.
 """
 
 from __future__ import annotations
@@ -17,10 +17,16 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.model_selection import KFold
 
 from decisionframe.effects.design import Design
+from decisionframe.effects.learners import (
+    LearnerChoice,
+    LearnerKind,
+    Task,
+    choose_learners,
+    make_learner,
+)
 
 Z95 = float(stats.norm.ppf(0.975))
 PROPENSITY_BOUNDS = (0.02, 0.98)  # trimming rule: drop clients outside, then re-estimate
@@ -77,10 +83,19 @@ class FittedEffect:
     kept: np.ndarray  # boolean mask of design rows used after trimming
     treatment_prediction: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ate_model: Any = None  # binary treatments: the ATE-scored model (segment effects)
+    learners: LearnerChoice | None = None  # refuters re-fit with the same model families
 
 
 class Estimator(Protocol):
-    def fit(self, design: Design, *, estimand: str, scale: float, seed: int) -> FittedEffect: ...
+    def fit(
+        self,
+        design: Design,
+        *,
+        estimand: str,
+        scale: float,
+        seed: int,
+        learners: LearnerChoice | None = None,
+    ) -> FittedEffect: ...
 
 
 def _splits(n: int, folds: int, seed: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
@@ -103,22 +118,28 @@ def naive_difference(design: Design, scale: float) -> Interval:
     return Interval.normal(float(diff), float(se), scale)
 
 
+def _predictions(model: Any, name: str) -> np.ndarray:
+    """A DoubleML model's out-of-fold predictions of nuisance ``name``, one per row."""
+    return np.asarray(model.predictions[name])[:, 0, 0]
+
+
 @dataclass(frozen=True)
 class DoubleMLEstimator:
-    """Cross-fitted DML/AIPW through DoubleML with gradient-boosted learners."""
+    """Cross-fitted DML/AIPW through DoubleML; nuisance learners chosen by held-out loss.
+
+    ``learners`` fixes the model family ("linear" or "boosting") instead of choosing it.
+    """
 
     n_folds: int = 5
     max_iter: int = 100
+    learners: LearnerKind | None = None
 
-    def _regressor(self, seed: int) -> HistGradientBoostingRegressor:
-        return HistGradientBoostingRegressor(
-            max_iter=self.max_iter, max_leaf_nodes=15, early_stopping=False, random_state=seed
-        )
+    def _learner(self, kind: LearnerKind, task: Task, seed: int) -> Any:
+        return make_learner(kind, task, seed=seed, max_iter=self.max_iter)
 
-    def _classifier(self, seed: int) -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(
-            max_iter=self.max_iter, max_leaf_nodes=15, early_stopping=False, random_state=seed
-        )
+    def _outcome_learner(self, design: Design, choice: LearnerChoice, seed: int) -> Any:
+        task: Task = "classification" if design.outcome_kind == "binary" else "regression"
+        return self._learner(choice.outcome, task, seed)
 
     def _data(self, design: Design, rows: np.ndarray, d: np.ndarray) -> Any:
         import doubleml as dml
@@ -129,48 +150,78 @@ class DoubleMLEstimator:
         frame = x.assign(_y=design.y[rows], _d=d[rows])
         return dml.DoubleMLData(frame, y_col="_y", d_cols="_d", x_cols=list(x.columns))
 
-    def _irm(self, design: Design, rows: np.ndarray, d: np.ndarray, score: str, seed: int) -> Any:
+    def _irm(
+        self,
+        design: Design,
+        rows: np.ndarray,
+        d: np.ndarray,
+        score: str,
+        seed: int,
+        choice: LearnerChoice,
+        reuse: dict[str, np.ndarray] | None = None,
+    ) -> Any:
+        """Fit an IRM; ``reuse`` gives out-of-fold nuisance predictions for all design rows.
+
+        ATT, ATC and a trimmed sample need the same nuisance functions as the ATE fit, so
+        its out-of-fold predictions are reused instead of fitting the learners again.
+        """
         import doubleml as dml
 
-        outcome = (
-            self._classifier(seed) if design.outcome_kind == "binary" else self._regressor(seed)
-        )
         model = dml.DoubleMLIRM(
             self._data(design, rows, d),
-            ml_g=outcome,
-            ml_m=self._classifier(seed),
+            ml_g=self._outcome_learner(design, choice, seed),
+            ml_m=self._learner(choice.treatment, "classification", seed),
             n_folds=self.n_folds,
             score=score,
             draw_sample_splitting=False,
         )
         model.set_sample_splitting(_splits(int(rows.sum()), self.n_folds, seed))
-        return model.fit()
+        if reuse is None:
+            return model.fit()
+        external = {name: values[rows][:, None] for name, values in reuse.items()}
+        return model.fit(external_predictions={"_d": external})
 
-    def fit(self, design: Design, *, estimand: str, scale: float, seed: int) -> FittedEffect:
+    def fit(
+        self,
+        design: Design,
+        *,
+        estimand: str,
+        scale: float,
+        seed: int,
+        learners: LearnerChoice | None = None,
+    ) -> FittedEffect:
         naive = naive_difference(design, scale)
+        choice = learners or (
+            LearnerChoice.fixed(self.learners)
+            if self.learners is not None
+            else choose_learners(design, seed=seed, max_iter=self.max_iter)
+        )
         with warnings.catch_warnings(record=True) as caught:
             # DoubleML warns (UserWarning) when a sensitivity variance term is not positive and
             # it falls back to a non-orthogonal estimate; the effect itself is unaffected.
             warnings.simplefilter("always")
             if design.treatment_kind == "continuous":
-                fitted = self._fit_plr(design, scale, seed, naive)
+                fitted = self._fit_plr(design, scale, seed, naive, choice)
             elif design.treatment_kind == "categorical":
-                fitted = self._fit_apos(design, scale, seed, naive)
+                fitted = self._fit_apos(design, scale, seed, naive, choice)
             else:
-                fitted = self._fit_irm(design, estimand, scale, seed, naive)
+                fitted = self._fit_irm(design, estimand, scale, seed, naive, choice)
+        fitted.learners = choice
         if any("nu2" in str(w.message) for w in caught):
             note = "; sensitivity variance re-estimated without the orthogonal score"
             fitted.estimate = replace(fitted.estimate, method=fitted.estimate.method + note)
         return fitted
 
-    def _fit_plr(self, design: Design, scale: float, seed: int, naive: Interval) -> FittedEffect:
+    def _fit_plr(
+        self, design: Design, scale: float, seed: int, naive: Interval, choice: LearnerChoice
+    ) -> FittedEffect:
         import doubleml as dml
 
         rows = np.ones(design.n, dtype=bool)
         model = dml.DoubleMLPLR(
             self._data(design, rows, design.d),
-            ml_l=self._regressor(seed),
-            ml_m=self._regressor(seed),
+            ml_l=self._learner(choice.outcome, "regression", seed),
+            ml_m=self._learner(choice.treatment, "regression", seed),
             n_folds=self.n_folds,
             draw_sample_splitting=False,
         )
@@ -182,34 +233,48 @@ class DoubleMLEstimator:
             effect,
             naive,
             design.n,
-            "DML partially linear model (cross-fitted, 5 folds, GBM)",
+            f"DML partially linear model (cross-fitted, {self.n_folds} folds; {choice.describe()})",
             scale,
         )
-        predicted = np.asarray(model.predictions["ml_m"])[:, 0, 0]
-        return FittedEffect(estimate, model, design, rows, predicted)
+        return FittedEffect(estimate, model, design, rows, _predictions(model, "ml_m"))
 
     def _fit_irm(
-        self, design: Design, estimand: str, scale: float, seed: int, naive: Interval
+        self,
+        design: Design,
+        estimand: str,
+        scale: float,
+        seed: int,
+        naive: Interval,
+        choice: LearnerChoice,
     ) -> FittedEffect:
         rows = np.ones(design.n, dtype=bool)
-        ate = self._irm(design, rows, design.d, "ATE", seed)
-        propensity = np.asarray(ate.predictions["ml_m"])[:, 0, 0]
+        ate = self._irm(design, rows, design.d, "ATE", seed, choice)
+        nuisances = {name: _predictions(ate, name) for name in ("ml_g0", "ml_g1", "ml_m")}
+        propensity = nuisances["ml_m"]
         low, high = PROPENSITY_BOUNDS
         keep = (propensity >= low) & (propensity <= high)
         trimmed = int((~keep).sum())
         if trimmed:
             rows = keep
-            ate = self._irm(design, rows, design.d, "ATE", seed)
-            propensity = np.asarray(ate.predictions["ml_m"])[:, 0, 0]
+            ate = self._irm(design, rows, design.d, "ATE", seed, choice, nuisances)
         model = ate
         coef, se = float(ate.coef[0]), float(ate.se[0])
         if estimand == "ATT":
-            model = self._irm(design, rows, design.d, "ATTE", seed)
+            model = self._irm(design, rows, design.d, "ATTE", seed, choice, nuisances)
             coef, se = float(model.coef[0]), float(model.se[0])
         elif estimand == "ATC":
-            model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed)
+            # The ATC is minus the ATT of "not treated": swap the arms, flip the propensity.
+            flipped = {
+                "ml_g0": nuisances["ml_g1"],
+                "ml_g1": nuisances["ml_g0"],
+                "ml_m": 1.0 - nuisances["ml_m"],
+            }
+            model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed, choice, flipped)
             coef, se = -float(model.coef[0]), float(model.se[0])
-        method = "DML interactive regression model / AIPW (cross-fitted, 5 folds, GBM)"
+        method = (
+            f"DML interactive regression model / AIPW (cross-fitted, {self.n_folds} folds; "
+            f"{choice.describe()})"
+        )
         if trimmed:
             method += f"; {trimmed} clients outside propensity [{low}, {high}] trimmed"
         estimate = EffectEstimate(
@@ -221,19 +286,18 @@ class DoubleMLEstimator:
             scale,
             trimmed,
         )
-        return FittedEffect(estimate, model, design, rows, propensity, ate)
+        return FittedEffect(estimate, model, design, rows, propensity[rows], ate)
 
-    def _fit_apos(self, design: Design, scale: float, seed: int, naive: Interval) -> FittedEffect:
+    def _fit_apos(
+        self, design: Design, scale: float, seed: int, naive: Interval, choice: LearnerChoice
+    ) -> FittedEffect:
         import doubleml as dml
 
         rows = np.ones(design.n, dtype=bool)
-        outcome = (
-            self._classifier(seed) if design.outcome_kind == "binary" else self._regressor(seed)
-        )
         model = dml.DoubleMLAPOS(
             self._data(design, rows, design.d),
-            ml_g=outcome,
-            ml_m=self._classifier(seed),
+            ml_g=self._outcome_learner(design, choice, seed),
+            ml_m=self._learner(choice.treatment, "classification", seed),
             treatment_levels=list(range(len(design.levels))),
             n_folds=self.n_folds,
             draw_sample_splitting=False,
@@ -253,7 +317,7 @@ class DoubleMLEstimator:
             main,
             naive,
             design.n,
-            "DML average potential outcomes per level (cross-fitted)",
+            f"DML average potential outcomes per level (cross-fitted; {choice.describe()})",
             scale,
             contrasts=contrasts,
         )

@@ -39,11 +39,19 @@ def _subset(design: Design, rows: np.ndarray) -> Design:
     )
 
 
+def _refit(estimator: Estimator, fitted: FittedEffect, design: Design, seed: int) -> Interval:
+    """Re-estimate on changed data with the same model families as the original fit."""
+    est = fitted.estimate
+    refitted = estimator.fit(
+        design, estimand=est.estimand, scale=est.scale, seed=seed, learners=fitted.learners
+    )
+    return refitted.estimate.effect
+
+
 def placebo_treatment(fitted: FittedEffect, estimator: Estimator, *, seed: int) -> Refutation:
     rng = np.random.default_rng(seed)
     design = replace(fitted.design, d=rng.permutation(fitted.design.d))
-    est = fitted.estimate
-    new = estimator.fit(design, estimand=est.estimand, scale=est.scale, seed=seed).estimate.effect
+    new = _refit(estimator, fitted, design, seed)
     passed = abs(new.estimate) <= _PLACEBO_Z * new.se
     reading = f"With the treatment shuffled at random the 'effect' is {new.estimate:+.3f}, " + (
         "indistinguishable from zero, as it should be."
@@ -58,9 +66,7 @@ def random_common_cause(fitted: FittedEffect, estimator: Estimator, *, seed: int
     design = fitted.design
     x = design.x.assign(_random_cause=rng.normal(size=design.n))
     est = fitted.estimate
-    new = estimator.fit(
-        replace(design, x=x), estimand=est.estimand, scale=est.scale, seed=seed
-    ).estimate.effect
+    new = _refit(estimator, fitted, replace(design, x=x), seed)
     shift = abs(new.estimate - est.effect.estimate)
     passed = shift <= _SHIFT_LIMIT_SE * est.effect.se
     reading = f"Adding a random made-up cause moves the estimate by {shift:.3f} " + (
@@ -74,9 +80,7 @@ def data_subset(fitted: FittedEffect, estimator: Estimator, *, seed: int) -> Ref
     design = fitted.design
     rows = np.sort(rng.choice(design.n, size=int(design.n * SUBSET_FRACTION), replace=False))
     est = fitted.estimate
-    new = estimator.fit(
-        _subset(design, rows), estimand=est.estimand, scale=est.scale, seed=seed
-    ).estimate.effect
+    new = _refit(estimator, fitted, _subset(design, rows), seed)
     shift = abs(new.estimate - est.effect.estimate)
     passed = shift <= _SHIFT_LIMIT_SE * est.effect.se
     reading = (
