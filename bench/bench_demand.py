@@ -97,8 +97,10 @@ def run(n_touchpoints: int) -> dict[str, float]:
                 )
             )
 
-        times["decisionframe demand (all rules)"] = timed("decisionframe classification", ours)
-        times["hand-written DuckDB query"] = timed("hand-written DuckDB query", hand)
+        times["decisionframe demand (all rules)"] = timed(
+            "decisionframe classification", ours, repeat=2
+        )
+        times["hand-written DuckDB query"] = timed("hand-written DuckDB query", hand, repeat=2)
         started = time.perf_counter()
         frame = store.frame(
             "SELECT touchpoint_id, client_id, started_at, reason, need_id, "

@@ -63,8 +63,10 @@ def run(n_touchpoints: int) -> dict[str, float]:
                 frame.to_sql(name, con, index=False, chunksize=100_000)
             con.close()
 
-        times["decisionframe import (validated)"] = timed("decisionframe import", ours)
-        times["bare DuckDB read_csv"] = timed("bare DuckDB read_csv -> table", bare_duckdb)
+        times["decisionframe import (validated)"] = timed("decisionframe import", ours, repeat=2)
+        times["bare DuckDB read_csv"] = timed(
+            "bare DuckDB read_csv -> table", bare_duckdb, repeat=2
+        )
         times["pandas read_csv + to_sql"] = timed(
             "pandas read_csv + to_sql (sqlite)", pandas_to_sql
         )

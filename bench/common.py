@@ -23,7 +23,7 @@ def simulated(n_touchpoints: int, *, seed: int = 1) -> Path:
 
 
 def timed(label: str, run: Callable[[], object], *, repeat: int = 1) -> float:
-    """Best wall time of ``repeat`` runs, printed."""
+    """Best wall time of ``repeat`` runs, printed (this VM's timings vary by 30%)."""
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

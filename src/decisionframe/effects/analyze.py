@@ -9,12 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from decisionframe.effects.design import make_design
+from decisionframe.effects.alternatives import estimate_frontdoor, estimate_iv
+from decisionframe.effects.design import make_design, treatment_kind
 from decisionframe.effects.diagnostics import Diagnostics, diagnose
 from decisionframe.effects.estimate import DoubleMLEstimator, EffectEstimate, Estimator
 from decisionframe.effects.refute import Refutation, refute_effect
 from decisionframe.effects.segments import SegmentEffect, effects_by_segment, is_segment_variable
-from decisionframe.effects.sensitivity import Sensitivity, sensitivity_of
+from decisionframe.effects.sensitivity import WEAK_CONFOUNDER, Sensitivity, sensitivity_of
 from decisionframe.effects.verdict import Verdict, judge, not_estimable, not_identifiable
 from decisionframe.errors import NotEstimableError
 from decisionframe.frames import build_frame
@@ -134,12 +135,16 @@ def analyze_edge(
     assert assumption is not None
     t, y = edge.source, edge.target
     identification = identify_effect(theory, t, y)
+    if identification.strategy in ("iv", "frontdoor"):
+        return _analyze_without_backdoor(store, theory, edge, identification, seed=seed)
     if identification.strategy != "backdoor":
-        reason = identification.explanation
-        if identification.identified:
-            reason += " (only back-door adjustment is estimated so far)"
         return EdgeResult(
-            t, y, assumption, "", identification, not_identifiable(reason, assumption.claim)
+            t,
+            y,
+            assumption,
+            "",
+            identification,
+            not_identifiable(identification.explanation, assumption.claim),
         )
     covariates = list(identification.adjustment_set)
     candidates = _segment_candidates(theory, {t, y})
@@ -186,6 +191,52 @@ def analyze_edge(
         segments,
         refutations,
         sensitivity,
+    )
+
+
+def _analyze_without_backdoor(
+    store: Store, theory: Theory, edge: Edge, identification: Identification, *, seed: int
+) -> EdgeResult:
+    """Instrument or front-door estimate, judged like any other (no refuters: they re-fit a
+    back-door model, which is exactly what an unmeasured confounder rules out here)."""
+    assumption = edge.assumption
+    assert assumption is not None
+    t, y = edge.source, edge.target
+    via = identification.instruments or identification.mediators
+    frame = build_frame(store, theory, outcome=y, treatment=t, covariates=list(via))
+    try:
+        kind = treatment_kind(frame.data[t]) if len(frame.data) else "continuous"
+        unit, scale = effect_unit(assumption, t, kind)
+        if identification.strategy == "iv":
+            estimate = estimate_iv(
+                frame.data, treatment=t, outcome=y, instruments=via, scale=scale, seed=seed
+            )
+        else:
+            estimate = estimate_frontdoor(
+                frame.data, treatment=t, outcome=y, mediators=via, scale=scale, seed=seed
+            )
+    except NotEstimableError as exc:
+        verdict = not_estimable(str(exc), assumption.claim)
+        return EdgeResult(t, y, assumption, "", identification, verdict, frame.n_clients)
+    sensitivity = Sensitivity(
+        None,
+        None,
+        WEAK_CONFOUNDER,
+        False,
+        f"Not computed: this estimate does not rely on adjusting for confounders "
+        f"({identification.explanation}); it relies on the assumptions in its method.",
+    )
+    verdict = judge(assumption, estimate, (), sensitivity, treatment=t, outcome=y, unit=unit)
+    return EdgeResult(
+        t,
+        y,
+        assumption,
+        unit,
+        identification,
+        verdict,
+        frame.n_clients,
+        estimate,
+        sensitivity=sensitivity,
     )
 
 

@@ -98,7 +98,7 @@ class Estimator(Protocol):
     ) -> FittedEffect: ...
 
 
-def _splits(n: int, folds: int, seed: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+def sample_splits(n: int, folds: int, seed: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
     kfold = KFold(n_splits=folds, shuffle=True, random_state=seed)
     return [list(kfold.split(np.zeros(n)))]
 
@@ -175,7 +175,7 @@ class DoubleMLEstimator:
             score=score,
             draw_sample_splitting=False,
         )
-        model.set_sample_splitting(_splits(int(rows.sum()), self.n_folds, seed))
+        model.set_sample_splitting(sample_splits(int(rows.sum()), self.n_folds, seed))
         if reuse is None:
             return model.fit()
         external = {name: values[rows][:, None] for name, values in reuse.items()}
@@ -225,7 +225,7 @@ class DoubleMLEstimator:
             n_folds=self.n_folds,
             draw_sample_splitting=False,
         )
-        model.set_sample_splitting(_splits(design.n, self.n_folds, seed))
+        model.set_sample_splitting(sample_splits(design.n, self.n_folds, seed))
         model.fit()
         effect = Interval.normal(float(model.coef[0]), float(model.se[0]), scale)
         estimate = EffectEstimate(
@@ -302,7 +302,7 @@ class DoubleMLEstimator:
             n_folds=self.n_folds,
             draw_sample_splitting=False,
         )
-        model.set_sample_splitting(_splits(design.n, self.n_folds, seed))
+        model.set_sample_splitting(sample_splits(design.n, self.n_folds, seed))
         model.fit()
         contrast = model.causal_contrast(reference_levels=[0])
         contrasts = tuple(
