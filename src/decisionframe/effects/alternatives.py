@@ -56,11 +56,12 @@ def estimate_iv(
     """Instrumental-variable effect of ``treatment`` on ``outcome`` (partially linear IV)."""
     import doubleml as dml
 
+    _numeric(frame, treatment)  # refuses a categorical treatment with a clear reason
     design = make_design(frame, treatment=treatment, outcome=outcome, covariates=[])
     data = pd.DataFrame(
         {
             "_y": design.y,
-            "_d": _numeric(frame, treatment),
+            "_d": design.d,
             "const": np.ones(design.n),
             **{f"_z{i}": _numeric(frame, z) for i, z in enumerate(instruments)},
         }

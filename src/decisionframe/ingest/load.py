@@ -13,7 +13,6 @@ from pathlib import Path
 from decisionframe.config import ProjectConfig
 from decisionframe.errors import ImportValidationError, Problem
 from decisionframe.ingest.pseudonymize import PseudonymKey
-from decisionframe.ingest.rules import cast_sql
 from decisionframe.ingest.stage import StagedSource, file_sha256, stage_source
 from decisionframe.ingest.validate import validate_staged
 from decisionframe.store import LOAD_ORDER, DuckDBStore, quote
@@ -132,12 +131,8 @@ def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
             expression = f"{alias}.pseudonym"
         elif name == "channel":
             expression = f"lower(trim({source}))"
-        elif name in staged.typed:
-            expression = source
-        elif staged.type_of(name) in ("id", "text"):
-            expression = staged.text_sql(name, "s.")
         else:
-            expression = cast_sql(source, staged.type_of(name))
+            expression = staged.value_sql(name, "s.")
         selects.append(f"{expression} AS {quote(name)}")
     return f"SELECT {', '.join(selects)} FROM {quote(staged.temp_table)} s {' '.join(joins)}"
 
@@ -198,11 +193,13 @@ def import_sources(
         return ImportResult(batch_id="", unchanged=True, tables=())
     # Fast staging tells whether the files are clean; only if they are not are they staged
     # again exactly, slower, to locate every problem by line.
-    staged, problems = _stage_and_validate(store, config, hashes, project_dir, report, exact=False)
+    staged, problems = _stage_and_validate(
+        store, config, tables, hashes, project_dir, report, exact=False
+    )
     if problems:
         _drop_staging(store, staged)
         staged, problems = _stage_and_validate(
-            store, config, hashes, project_dir, report, exact=True
+            store, config, tables, hashes, project_dir, report, exact=True
         )
     if problems:
         _drop_staging(store, staged)
@@ -241,13 +238,13 @@ def _source_hashes(
 def _stage_and_validate(
     store: DuckDBStore,
     config: ProjectConfig,
+    tables: Sequence[str],
     hashes: dict[str, str],
     project_dir: Path,
     report: Progress,
     *,
     exact: bool,
 ) -> tuple[dict[str, StagedSource], list[Problem]]:
-    tables = [t for t in LOAD_ORDER if t in config.sources]
     total = 2 * len(tables) + 1
     staged: dict[str, StagedSource] = {}
     problems: list[Problem] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from decisionframe.config import SourceConfig
 from decisionframe.errors import Problem
-from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql
+from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql, cast_sql
 from decisionframe.store import CANONICAL, DuckDBStore, TableSpec, quote
 from decisionframe.store.duckdb_store import (
     READER_TIMESTAMP_FORMAT,
@@ -48,6 +48,15 @@ class StagedSource:
         """
         column = f"{alias}{quote(self.columns[name])}"
         return f"trim({column})" if name in self.padded else column
+
+    def value_sql(self, name: str, alias: str = "") -> str:
+        """SQL for column ``name``'s loaded value: as the reader parsed it, text, or a cast."""
+        type_ = self.type_of(name)
+        if name in self.typed:
+            return f"{alias}{quote(self.columns[name])}"
+        if type_ in ("id", "text"):
+            return self.text_sql(name, alias)
+        return cast_sql(f"{alias}{quote(self.columns[name])}", type_)
 
     def line_of(self, rowid: int) -> int:
         """The file line of staged row ``rowid``, counting the header and rejected lines.
