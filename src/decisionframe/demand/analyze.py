@@ -81,6 +81,7 @@ def analyze_demand(store: Store, *, rules: DemandRules, min_cell_size: int = 11)
             "no touchpoints loaded. Hint: add a `touchpoints` source and run import."
         )
     classifier = classify_demand(store, rules)
+    measures.build_summaries(store)
     return DemandResult(
         overall=measures.overall(store),
         rules_fired=measures.rules_fired(store),

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from decisionframe.demand.classify import DEMAND_TABLE
+from decisionframe.demand.measures import share_series
 from decisionframe.measures import ControlChart, control_chart
 from decisionframe.store import Store, quote
 
@@ -62,7 +62,7 @@ STEADY_SHARE = 0.8
 
 
 def _steady(frame: pd.DataFrame, min_n: int) -> tuple[pd.DataFrame, int]:
-    """Trim ramp-up and run-off weeks (volume under 80% of the median week) at both ends."""
+    """Trim ramp-up and run-off months (volume under 80% of the median month) at both ends."""
     if frame.empty:
         return frame, 0
     floor = max(min_n, STEADY_SHARE * float(frame["n"].median()))
@@ -76,7 +76,9 @@ def _steady(frame: pd.DataFrame, min_n: int) -> tuple[pd.DataFrame, int]:
     return kept, len(frame) - len(kept)
 
 
-def _changes(weeks: list[date], unit: str | None, found: list[Initiative]) -> list[tuple[int, str]]:
+def _changes(
+    months: list[date], unit: str | None, found: list[Initiative]
+) -> list[tuple[int, str]]:
     changes = []
     for initiative in found:
         if not initiative.applies_to(unit):
@@ -87,7 +89,7 @@ def _changes(weeks: list[date], unit: str | None, found: list[Initiative]) -> li
             if started.day == 1
             else (started.replace(day=28) + timedelta(days=4)).replace(day=1)
         )
-        index = next((i for i, w in enumerate(weeks) if w >= first_full_month), None)
+        index = next((i for i, w in enumerate(months) if w >= first_full_month), None)
         if index is not None and index > 0:
             changes.append((index, f"'{initiative.name}'"))
     return changes
@@ -106,16 +108,16 @@ def _chart(
     kept, dropped = _steady(frame, min_n)
     if len(kept) < 8:
         return None
-    weeks = [pd.Timestamp(w).date() for w in kept["week"]]
+    months = [pd.Timestamp(w).date() for w in kept["period"]]
     chart = control_chart(
         title,
-        [w.isoformat() for w in weeks],
+        [w.isoformat() for w in months],
         list(kept["value"]),
         kind="p" if kind == "p" else "XmR",
         n=list(kept["n"]),
-        changes=_changes(weeks, unit, found),
+        changes=_changes(months, unit, found),
         unit=suffix,
-        baseline_points=len(weeks),
+        baseline_points=len(months),
     )
     if dropped:
         note = f" ({dropped} ramp-up or run-off months left out.)"
@@ -124,14 +126,10 @@ def _chart(
 
 
 def demand_charts(store: Store, *, min_n: int) -> list[ControlChart]:
-    """p-charts of weekly failure share and XmR charts of weekly means, overall and per unit."""
+    """p-charts of monthly failure share and XmR charts of monthly means, overall and per unit."""
     found = initiatives(store)
     charts: list[ControlChart | None] = []
-    share = store.frame(
-        f"SELECT {_PERIOD} AS week, unit, count(*) AS n, "
-        f"count(*) FILTER (WHERE demand = 'failure') / count(*) AS value "
-        f"FROM {DEMAND_TABLE} GROUP BY GROUPING SETS ((week), (week, unit)) ORDER BY week"
-    )
+    share = share_series(store, "month")
     charts.append(
         _chart(
             "Failure-demand share, all units",
@@ -154,11 +152,10 @@ def demand_charts(store: Store, *, min_n: int) -> list[ControlChart]:
             )
         )
     for column in ["handle_minutes", *quality_columns(store)]:
-        source = "touchpoints" if column != "handle_minutes" else DEMAND_TABLE
         means = store.frame(
-            f"SELECT {_PERIOD} AS week, unit, count({quote(column)}) AS n, "
-            f"avg({quote(column)}) AS value FROM {source} "
-            f"GROUP BY GROUPING SETS ((week), (week, unit)) ORDER BY week"
+            f"SELECT {_PERIOD} AS period, unit, count({quote(column)}) AS n, "
+            f"avg({quote(column)}) AS value FROM touchpoints "
+            f"GROUP BY GROUPING SETS ((period), (period, unit)) ORDER BY period"
         )
         charts.append(
             _chart(

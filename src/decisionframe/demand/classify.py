@@ -1,4 +1,4 @@
-"""Classify every touchpoint as value or failure demand, in one SQL pass over the store.
+"""Classify every touchpoint as value or failure demand, in SQL inside the store.
 
 Failure demand is demand caused by a failure to do something, or to do it right, for the
 client (Seddon): repeat contacts for a need an earlier contact did not resolve, chasing
@@ -16,20 +16,57 @@ progress, correcting errors. Rules, in order (the first that fires wins):
 
 Where staff-labelled examples exist (a ``demand_label`` column of 'value'/'failure' on some
 touchpoints), a TF-IDF + logistic regression classifier of the reason text is trained on
-them and decides rows left as rules 7 and 8.
+them and decides the rows the rules could only call "new request": they become rule 9 or
+10, "text classifier". Rows with no reason text stay unknown: no classifier can read
+text that is not there.
+
+How it is stored, and why: the look-back windows are the whole cost, and a window drags
+every column it is given through its sort (carrying the measure columns through made it
+twice as slow). So the windows see only what they need (row id, keys, time, resolved,
+unit) and produce one small code per touchpoint, kept with its row id in
+``df_demand_rules``. ``df_demand`` is a view joining the codes back to the touchpoints by
+row id; the measures read a cube built once from the same join (see ``measures``), so no
+wide copy of ten million rows is ever made. The row id is DuckDB's; another store would
+use its own (PostgreSQL's ctid) or a surrogate key.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from decisionframe.config import DemandRules
 from decisionframe.store import Store
 
+if TYPE_CHECKING:  # scikit-learn is imported only when staff labels exist
+    from sklearn.pipeline import Pipeline
+
 DEMAND_TABLE = "df_demand"
+RULES_TABLE = "df_demand_rules"
+PREDICTIONS_TABLE = "df_demand_text_predictions"
 LABEL_COLUMN = "demand_label"
-WEAK_RULES = ("new request", "unknown")
+
+# Code -> (rule, demand). Codes are stored per touchpoint; names live here only.
+RULES: dict[int, tuple[str, str]] = {
+    1: ("progress chasing", "failure"),
+    2: ("error correction", "failure"),
+    3: ("repeat: unresolved need", "failure"),
+    4: ("reopened need", "failure"),
+    5: ("repeat: same client and reason", "failure"),
+    6: ("first contact for need", "value"),
+    7: ("new request", "value"),
+    8: ("unknown", "unknown"),
+    9: ("text classifier", "value"),
+    10: ("text classifier", "failure"),
+}
+_TEXT_DECIDED = (9, 10)
+
+
+class ClassificationError(RuntimeError):
+    """Not every touchpoint got exactly one code (a bug, not bad data)."""
 
 
 def _pattern(words: list[str]) -> str:
@@ -37,89 +74,153 @@ def _pattern(words: list[str]) -> str:
     return escaped.replace("'", "''") or "a^"
 
 
-def classification_sql(rules: DemandRules, *, has_label: bool) -> str:
-    """The CREATE TABLE statement for the per-touchpoint classification."""
-    window = int(rules.repeat_window_days)
-    label = f"{LABEL_COLUMN}" if has_label else "CAST(NULL AS VARCHAR)"
-    # The text rules run once per distinct reason (a few hundred at most), not once per
-    # touchpoint: regular expressions over ten million strings would dominate the query.
+def _reasons_sql(rules: DemandRules, *, with_predictions: bool) -> str:
+    """One row per distinct reason: its key, text rule and (if trained) the predicted class.
+
+    The text rules run once per distinct reason (a few hundred at most), not once per
+    touchpoint: regular expressions over ten million strings would dominate the query.
+    """
+    predicted, source = "CAST(NULL AS VARCHAR)", ""
+    if with_predictions:
+        predicted = "p.predicted"
+        source = f"LEFT JOIN {PREDICTIONS_TABLE} p ON p.text = reason_key"
     return f"""
-CREATE OR REPLACE TEMP TABLE {DEMAND_TABLE} AS
-WITH reasons AS (
-    SELECT reason, reason_key, CASE
-        WHEN regexp_matches(reason_key, '{_pattern(rules.progress_chasing)}')
-            THEN 'progress chasing'
-        WHEN regexp_matches(reason_key, '{_pattern(rules.error_correction)}')
-            THEN 'error correction' END AS text_rule
+    SELECT reason, reason_key, (row_number() OVER ())::UINTEGER AS reason_code,
+        (CASE WHEN regexp_matches(reason_key, '{_pattern(rules.progress_chasing)}') THEN 1
+              WHEN regexp_matches(reason_key, '{_pattern(rules.error_correction)}') THEN 2
+         END)::UTINYINT AS text_rule,
+        (CASE {predicted} WHEN 'value' THEN 9 WHEN 'failure' THEN 10 END)::UTINYINT
+            AS text_prediction
     FROM (SELECT reason, lower(trim(reason)) AS reason_key
-          FROM (SELECT DISTINCT reason FROM touchpoints WHERE reason IS NOT NULL))
-), t AS NOT MATERIALIZED (
-    -- Inlined where used: materializing ten million rows costs more than joining again.
-    SELECT p.touchpoint_id, p.client_id, p.started_at, p.channel, p.unit, p.need_id,
-           p.resolved, p.waiting_on, p.handle_minutes, p.cost, r.reason_key, r.text_rule,
-           lower(trim(CAST({label} AS VARCHAR))) AS staff_label
-    FROM touchpoints p LEFT JOIN reasons r ON p.reason = r.reason
+          FROM (SELECT DISTINCT reason FROM touchpoints WHERE reason IS NOT NULL)) {source}
+    """
+
+
+def classification_sql(rules: DemandRules, *, with_predictions: bool = False) -> str:
+    """The CREATE TABLE statement for the per-touchpoint rule codes (row id, code, hand-off).
+
+    Ties in time within a need or (client, reason) are broken by touchpoint id, so the
+    result does not depend on the order rows were loaded in.
+    """
+    window = int(rules.repeat_window_days)
+    weak = "coalesce(text_prediction, {code})"
+    return f"""
+CREATE OR REPLACE TEMP TABLE {RULES_TABLE} AS
+WITH reasons AS ({_reasons_sql(rules, with_predictions=with_predictions)}
 ), need_rows AS (
     -- A contact with a need id looks back along its need only.
-    SELECT *,
-        lag(resolved) OVER need_order AS prev_resolved,
-        lag(started_at) OVER need_order AS prev_at
-    FROM t WHERE need_id IS NOT NULL
-    WINDOW need_order AS (PARTITION BY need_id ORDER BY started_at, touchpoint_id)
+    -- The same pass notes hand-offs: the need's previous contact was with another unit.
+    SELECT rid, (CASE WHEN text_rule IS NOT NULL THEN text_rule
+                      WHEN prev_at IS NULL THEN 6
+                      WHEN NOT coalesce(prev_resolved, false) THEN 3 ELSE 4 END)::UTINYINT
+               AS code,
+           CASE WHEN prev_unit <> unit THEN prev_unit END AS handoff_from
+    FROM (
+        SELECT p.rowid AS rid, r.text_rule, p.unit,
+               lag(p.resolved) OVER need_order AS prev_resolved,
+               lag(p.started_at) OVER need_order AS prev_at,
+               lag(p.unit) OVER need_order AS prev_unit
+        FROM touchpoints p LEFT JOIN reasons r ON p.reason = r.reason
+        WHERE p.need_id IS NOT NULL
+        WINDOW need_order AS (PARTITION BY p.need_id ORDER BY p.started_at, p.touchpoint_id)
+    )
+), t AS NOT MATERIALIZED (
+    SELECT p.rowid AS rid, p.touchpoint_id, p.client_id, p.need_id, p.started_at,
+           p.resolved, coalesce(r.reason_code, 0) AS reason_code, r.text_rule,
+           r.text_prediction
+    FROM touchpoints p LEFT JOIN reasons r ON p.reason = r.reason
 ), open_groups AS (
-    SELECT DISTINCT client_id, reason_key FROM t WHERE need_id IS NULL
+    SELECT DISTINCT client_id, reason_code FROM t WHERE need_id IS NULL
 ), other_rows AS (
-    -- A contact without one looks back at any contact of the same client and reason, so
-    -- only the (client, reason) groups that hold such a contact need ordering.
-    SELECT * FROM (
-        SELECT *,
-            lag(resolved) OVER reason_order AS prev_resolved,
-            lag(started_at) OVER reason_order AS prev_at
-        FROM t SEMI JOIN open_groups g
-            ON t.client_id = g.client_id AND t.reason_key IS NOT DISTINCT FROM g.reason_key
-        WINDOW reason_order AS (
-            PARTITION BY t.client_id, t.reason_key ORDER BY started_at, touchpoint_id)
-    ) WHERE need_id IS NULL
-), w AS (
-    -- Two small sorts instead of two sorts of the whole table: the windows dominate.
-    SELECT * FROM need_rows UNION ALL SELECT * FROM other_rows
-), r AS (
-    SELECT *, CASE
+    -- A contact without a need id looks back at any contact of the same client and
+    -- reason, so only the (client, reason) groups that hold such a contact are ordered.
+    SELECT rid, (CASE
         WHEN text_rule IS NOT NULL THEN text_rule
-        WHEN need_id IS NOT NULL AND prev_at IS NOT NULL
-             AND NOT coalesce(prev_resolved, false) THEN 'repeat: unresolved need'
-        WHEN need_id IS NOT NULL AND prev_at IS NOT NULL THEN 'reopened need'
-        WHEN need_id IS NULL AND reason_key IS NOT NULL AND prev_at IS NOT NULL
-             AND prev_at >= started_at - INTERVAL {window} DAY
-             AND NOT coalesce(prev_resolved, false) THEN 'repeat: same client and reason'
-        WHEN need_id IS NOT NULL THEN 'first contact for need'
-        WHEN reason_key IS NOT NULL THEN 'new request'
-        ELSE 'unknown' END AS rule
-    FROM w
+        WHEN reason_code > 0 AND prev_at >= started_at - INTERVAL {window} DAY
+             AND NOT coalesce(prev_resolved, false) THEN 5
+        WHEN reason_code > 0 THEN {weak.format(code=7)}
+        ELSE 8 END)::UTINYINT AS code, CAST(NULL AS VARCHAR) AS handoff_from
+    FROM (
+        SELECT t.rid, t.need_id, t.started_at, t.reason_code, t.text_rule, t.text_prediction,
+               lag(t.resolved) OVER reason_order AS prev_resolved,
+               lag(t.started_at) OVER reason_order AS prev_at
+        FROM t SEMI JOIN open_groups g
+            ON t.client_id = g.client_id AND t.reason_code = g.reason_code
+        WINDOW reason_order AS (
+            PARTITION BY t.client_id, t.reason_code ORDER BY t.started_at, t.touchpoint_id)
+    )
+    WHERE need_id IS NULL
 )
-SELECT touchpoint_id, client_id, started_at, channel, unit, reason_key, need_id,
-       resolved, waiting_on, handle_minutes, cost, staff_label, rule,
-       CASE WHEN rule IN ('first contact for need', 'new request') THEN 'value'
-            WHEN rule = 'unknown' THEN 'unknown' ELSE 'failure' END AS demand
-FROM r
+SELECT * FROM need_rows UNION ALL SELECT * FROM other_rows
 """
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def rule_sql(code: str) -> str:
+    """SQL naming the rule of a code column (a constant list, indexed by the code)."""
+    return f"{_sql_list([RULES[c][0] for c in sorted(RULES)])}[{code}]"
+
+
+def demand_sql(code: str) -> str:
+    """SQL giving the demand class ('value', 'failure', 'unknown') of a code column."""
+    return f"{_sql_list([RULES[c][1] for c in sorted(RULES)])}[{code}]"
+
+
+def _view_sql() -> str:
+    """``df_demand``: the touchpoints with their rule and demand class."""
+    return f"""
+CREATE OR REPLACE TEMP VIEW {DEMAND_TABLE} AS
+SELECT t.touchpoint_id, t.client_id, t.started_at, t.channel, t.unit,
+       lower(trim(t.reason)) AS reason_key, t.need_id, t.resolved, t.waiting_on,
+       t.handle_minutes, t.cost, r.code, r.handoff_from,
+       {rule_sql("r.code")} AS rule, {demand_sql("r.code")} AS demand
+FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid
+"""
+
+
+def _check_complete(store: Store) -> None:
+    """Every touchpoint gets exactly one code: rows with and without a need id, disjoint."""
+    codes, touchpoints = store.rows(
+        f"SELECT (SELECT count(*) FROM {RULES_TABLE}), (SELECT count(*) FROM touchpoints)"
+    )[0]
+    if codes != touchpoints:
+        raise ClassificationError(
+            f"{codes} demand codes for {touchpoints} touchpoints. This is a bug in "
+            "decisionframe, not in your data: please report it with your DuckDB version."
+        )
 
 
 @dataclass(frozen=True)
 class TextClassifier:
-    """Cross-validated accuracy of the reason-text classifier and how many rows it decided."""
+    """The reason-text classifier trained on staff labels, and how far to trust it.
+
+    ``cv_accuracy`` is its cross-validated accuracy on the labelled touchpoints;
+    ``rules_agreement`` is how often the rules (before the classifier) agree with staff
+    on the same touchpoints, so the two can be compared; ``decided`` counts touchpoints
+    whose class the classifier set.
+    """
 
     trained_on: int
     cv_accuracy: float
+    rules_agreement: float
     decided: int
 
 
-def _train_text_classifier(store: Store) -> TextClassifier | None:
-    labelled = store.frame(
-        f"SELECT coalesce(reason_key, '') AS text, staff_label FROM {DEMAND_TABLE} "
-        "WHERE staff_label IN ('value', 'failure')"
+def _labelled(store: Store) -> pd.DataFrame:
+    return store.frame(
+        f"SELECT rowid AS rid, lower(trim(reason)) AS text, "
+        f"lower(trim(CAST({LABEL_COLUMN} AS VARCHAR))) AS label FROM touchpoints "
+        f"WHERE reason IS NOT NULL "
+        f"AND lower(trim(CAST({LABEL_COLUMN} AS VARCHAR))) IN ('value', 'failure')"
     )
-    if len(labelled) < 30 or labelled["staff_label"].nunique() < 2:
+
+
+def _fit_text_classifier(labelled: pd.DataFrame) -> tuple[Pipeline, float] | None:
+    """TF-IDF + logistic regression on the reason text; None when labels cannot train it."""
+    if len(labelled) < 30 or labelled["label"].nunique() < 2:
         return None
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -129,39 +230,63 @@ def _train_text_classifier(store: Store) -> TextClassifier | None:
     model = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=1), LogisticRegression(max_iter=1000)
     )
-    folds = min(5, int(labelled["staff_label"].value_counts().min()))
+    folds = min(5, int(labelled["label"].value_counts().min()))
     accuracy = (
-        float(cross_val_score(model, labelled["text"], labelled["staff_label"], cv=folds).mean())
+        float(cross_val_score(model, labelled["text"], labelled["label"], cv=folds).mean())
         if folds >= 2
         else float("nan")
     )
-    model.fit(labelled["text"], labelled["staff_label"])
-    weak = store.frame(
-        f"SELECT DISTINCT coalesce(reason_key, '') AS text FROM {DEMAND_TABLE} "
-        f"WHERE rule IN {WEAK_RULES}"
+    model.fit(labelled["text"], labelled["label"])
+    return model, accuracy
+
+
+def _register_predictions(store: Store, model: Pipeline) -> None:
+    texts = store.frame(
+        "SELECT DISTINCT lower(trim(reason)) AS text FROM touchpoints WHERE reason IS NOT NULL"
     )
-    decided = 0
-    if len(weak):
-        weak["predicted"] = model.predict(weak["text"])
-        store.register_frame("df_text_predictions", weak)
-        decided = int(
-            store.rows(
-                f"SELECT count(*) FROM {DEMAND_TABLE} d JOIN df_text_predictions p "
-                f"ON coalesce(d.reason_key, '') = p.text WHERE d.rule IN {WEAK_RULES}"
-            )[0][0]
-        )
-        store.execute(
-            f"UPDATE {DEMAND_TABLE} SET demand = p.predicted, rule = 'text classifier' "
-            f"FROM df_text_predictions p WHERE coalesce({DEMAND_TABLE}.reason_key, '') = p.text "
-            f"AND {DEMAND_TABLE}.rule IN {WEAK_RULES}"
-        )
-        store.unregister("df_text_predictions")
-    return TextClassifier(len(labelled), accuracy, decided)
+    texts["predicted"] = model.predict(texts["text"])
+    store.execute(f"DROP TABLE IF EXISTS {PREDICTIONS_TABLE}")
+    store.register_frame("df_predictions_frame", texts)
+    store.execute(f"CREATE TEMP TABLE {PREDICTIONS_TABLE} AS SELECT * FROM df_predictions_frame")
+    store.unregister("df_predictions_frame")
+
+
+def _rules_agreement(store: Store, labelled: pd.DataFrame) -> float:
+    """Share of staff-labelled touchpoints where the rules alone give the staff's class.
+
+    The classifier only overrides "new request" (value), so that is what the rules alone
+    said wherever it decided.
+    """
+    store.register_frame("df_labelled_frame", labelled[["rid", "label"]])
+    row = store.rows(
+        f"SELECT avg((CASE WHEN r.code IN {_TEXT_DECIDED} THEN 'value' "
+        f"ELSE {demand_sql('r.code')} END = l.label)::INT) "
+        f"FROM df_labelled_frame l JOIN {RULES_TABLE} r ON r.rid = l.rid"
+    )[0]
+    store.unregister("df_labelled_frame")
+    return float(row[0]) if row[0] is not None else float("nan")
 
 
 def classify_demand(store: Store, rules: DemandRules) -> TextClassifier | None:
-    """Build the temporary ``df_demand`` table; train the text classifier if labels exist."""
+    """Build ``df_demand`` (a view) over per-touchpoint rule codes.
+
+    Trains the reason-text classifier first when staff labels exist, so its predictions
+    take part in the one classification pass instead of patching it afterwards.
+    """
     columns = {name for name, _ in store.table_columns("touchpoints")}
-    has_label = LABEL_COLUMN in columns
-    store.execute(classification_sql(rules, has_label=has_label))
-    return _train_text_classifier(store) if has_label else None
+    fitted = None
+    labelled = pd.DataFrame()
+    if LABEL_COLUMN in columns:
+        labelled = _labelled(store)
+        fitted = _fit_text_classifier(labelled)
+        if fitted is not None:
+            _register_predictions(store, fitted[0])
+    store.execute(classification_sql(rules, with_predictions=fitted is not None))
+    _check_complete(store)
+    store.execute(_view_sql())
+    if fitted is None:
+        return None
+    decided = int(
+        store.rows(f"SELECT count(*) FROM {RULES_TABLE} WHERE code IN {_TEXT_DECIDED}")[0][0]
+    )
+    return TextClassifier(len(labelled), fitted[1], _rules_agreement(store, labelled), decided)

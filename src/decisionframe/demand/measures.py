@@ -1,45 +1,114 @@
-"""Demand measures by SQL over the classified touchpoints (``df_demand``)."""
+"""Demand measures, computed from two small summaries built once per run.
+
+Every measure used to be its own pass over ten million classified touchpoints. Now one
+pass builds ``df_demand_cube``: contacts, cost and handling minutes for each combination
+of day, channel, unit, reason, back-end unit waited on, hand-off and rule (a few hundred
+thousand rows at most), and one pass builds ``df_needs``: one row per need. Shares by any
+dimension, week or month, rules fired and internal customers are then small aggregations
+of the cube; one-touch resolution and end-to-end times come from the needs table.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from decisionframe.demand.classify import DEMAND_TABLE
+from decisionframe.demand.classify import RULES_TABLE, demand_sql, rule_sql
 from decisionframe.store import Store, quote
 
+CUBE_TABLE = "df_demand_cube"
+NEEDS_TABLE = "df_needs"
+
 _SHARE = (
-    "count(*) AS contacts, count(*) FILTER (WHERE demand = 'failure') AS failure, "
-    "count(*) FILTER (WHERE demand = 'unknown') AS unknown, "
-    "count(*) FILTER (WHERE demand = 'failure') / count(*) AS failure_share, "
-    "coalesce(sum(handle_minutes) FILTER (WHERE demand = 'failure'), 0) AS failure_minutes, "
+    "sum(contacts) AS contacts, "
+    "coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) AS failure, "
+    "coalesce(sum(contacts) FILTER (WHERE demand = 'unknown'), 0) AS unknown, "
+    "coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
+    "AS failure_share, "
+    "coalesce(sum(minutes) FILTER (WHERE demand = 'failure'), 0) AS failure_minutes, "
     "coalesce(sum(cost) FILTER (WHERE demand = 'failure'), 0) AS failure_cost"
 )
+_DIMENSIONS = {
+    "week": "CAST(date_trunc('week', day) AS DATE)",
+    "month": "CAST(date_trunc('month', day) AS DATE)",
+    "reason": "reason_key",
+    "channel": "channel",
+    "unit": "unit",
+    "waiting_on": "waiting_on",
+}
+
+
+def build_summaries(store: Store) -> None:
+    """Build the cube and the needs table (after ``classify_demand``)."""
+    build_cube(store)
+    build_needs(store)
+
+
+def build_cube(store: Store) -> None:
+    """Contacts, minutes and cost per day, channel, unit, reason, waited-on unit and rule.
+
+    Groups raw values and codes first and names them after, on the few hundred thousand
+    grouped rows: naming ten million rows (reason keys, rule names) costs more than the
+    grouping itself.
+    """
+    store.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {CUBE_TABLE} AS
+        WITH raw AS (
+            SELECT CAST(t.started_at AS DATE) AS day, t.channel, t.unit, t.reason,
+                   t.waiting_on, r.handoff_from, r.code, count(*) AS contacts,
+                   sum(t.handle_minutes) AS minutes, sum(t.cost) AS cost
+            FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid GROUP BY ALL
+        )
+        SELECT day, channel, unit, lower(trim(reason)) AS reason_key, waiting_on,
+               handoff_from, {rule_sql("code")} AS rule, {demand_sql("code")} AS demand,
+               sum(contacts)::BIGINT AS contacts, sum(minutes) AS minutes, sum(cost) AS cost
+        FROM raw GROUP BY ALL
+        """
+    )
+
+
+def build_needs(store: Store) -> None:
+    """One row per need: contacts, first contact, first resolving contact.
+
+    Read from the touchpoints themselves: needs need no classification.
+    """
+    store.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {NEEDS_TABLE} AS
+        SELECT need_id, count(*) AS contacts, min(started_at) AS first_at,
+               min(started_at) FILTER (WHERE resolved) AS resolved_at
+        FROM touchpoints WHERE need_id IS NOT NULL GROUP BY need_id
+        """
+    )
 
 
 def rules_fired(store: Store) -> pd.DataFrame:
     return store.frame(
-        f"SELECT rule, demand, count(*) AS contacts FROM {DEMAND_TABLE} GROUP BY ALL "
-        "ORDER BY contacts DESC"
+        f"SELECT rule, demand, sum(contacts)::BIGINT AS contacts FROM {CUBE_TABLE} "
+        "GROUP BY ALL ORDER BY contacts DESC, rule, demand"
     )
 
 
 def failure_share_by(store: Store, dimension: str, *, limit: int | None = None) -> pd.DataFrame:
-    """Failure share, count and cost by ``channel``, ``unit``, ``reason`` or ``week``."""
-    key = {"week": "CAST(date_trunc('week', started_at) AS DATE)", "reason": "reason_key"}.get(
-        dimension, quote(dimension)
-    )
-    order = "1" if dimension == "week" else "failure DESC"
+    """Failure share, count and cost by one of the cube's dimensions (see ``_DIMENSIONS``)."""
+    if dimension not in _DIMENSIONS:
+        raise ValueError(
+            f"cannot break failure demand down by {dimension!r}; "
+            f"choose one of {', '.join(sorted(_DIMENSIONS))}"
+        )
+    key = _DIMENSIONS[dimension]
+    order = "1" if dimension in ("week", "month") else "failure DESC, 1"
     cut = f" LIMIT {int(limit)}" if limit else ""
     return store.frame(
-        f"SELECT {key} AS {quote(dimension)}, {_SHARE} FROM {DEMAND_TABLE} GROUP BY 1 "
+        f"SELECT {key} AS {quote(dimension)}, {_SHARE} FROM {CUBE_TABLE} GROUP BY 1 "
         f"ORDER BY {order}{cut}"
     )
 
 
 def overall(store: Store) -> dict[str, float]:
     row = store.frame(
-        f"SELECT {_SHARE}, coalesce(sum(handle_minutes), 0) AS all_minutes, "
-        f"coalesce(sum(cost), 0) AS all_cost FROM {DEMAND_TABLE}"
+        f"SELECT {_SHARE}, coalesce(sum(minutes), 0) AS all_minutes, "
+        f"coalesce(sum(cost), 0) AS all_cost FROM {CUBE_TABLE}"
     ).iloc[0]
     return {str(k): float(v) for k, v in row.items()}
 
@@ -47,9 +116,8 @@ def overall(store: Store) -> dict[str, float]:
 def one_touch_resolution(store: Store) -> dict[str, float]:
     """Share of needs resolved by their first and only contact (needs with an id)."""
     row = store.rows(
-        f"SELECT count(*), count(*) FILTER (WHERE contacts = 1 AND resolved_any) FROM ("
-        f"SELECT need_id, count(*) AS contacts, bool_or(coalesce(resolved, false)) AS resolved_any "
-        f"FROM {DEMAND_TABLE} WHERE need_id IS NOT NULL GROUP BY need_id)"
+        f"SELECT count(*), count(*) FILTER (WHERE contacts = 1 AND resolved_at IS NOT NULL) "
+        f"FROM {NEEDS_TABLE}"
     )[0]
     needs, one_touch = int(row[0]), int(row[1])
     return {
@@ -63,15 +131,10 @@ def end_to_end(store: Store) -> pd.DataFrame:
     """Days from a need's first contact to its resolution: median, 85th and 95th percentile."""
     return store.frame(
         f"""
-        WITH needs AS (
-            SELECT need_id, min(started_at) AS first_at,
-                   min(started_at) FILTER (WHERE resolved) AS resolved_at,
-                   count(*) AS contacts, any_value(unit) AS unit
-            FROM {DEMAND_TABLE} WHERE need_id IS NOT NULL GROUP BY need_id
-        ), spans AS (
+        WITH spans AS (
             SELECT contacts > 1 AS multi,
                    date_diff('second', first_at, resolved_at) / 86400.0 AS days
-            FROM needs
+            FROM {NEEDS_TABLE}
         )
         SELECT CASE WHEN GROUPING(multi) = 1 THEN 'all needs'
                     WHEN multi THEN 'needs with repeat contacts'
@@ -88,13 +151,10 @@ def end_to_end_histogram(store: Store, bins: int = 30) -> pd.DataFrame:
     """Distribution of days to resolution for a chart (counts per 1-day bin, capped)."""
     return store.frame(
         f"""
-        WITH needs AS (
-            SELECT date_diff('second', min(started_at), min(started_at) FILTER (WHERE resolved))
-                   / 86400.0 AS days
-            FROM {DEMAND_TABLE} WHERE need_id IS NOT NULL GROUP BY need_id
-        )
-        SELECT least(floor(days), {bins}) AS day, count(*) AS needs
-        FROM needs WHERE days IS NOT NULL GROUP BY 1 ORDER BY 1
+        SELECT least(floor(date_diff('second', first_at, resolved_at) / 86400.0), {bins})
+                   AS day,
+               count(*) AS needs
+        FROM {NEEDS_TABLE} WHERE resolved_at IS NOT NULL GROUP BY 1 ORDER BY 1
         """
     )
 
@@ -103,16 +163,23 @@ def internal_customers(store: Store) -> pd.DataFrame:
     """Back-end units ranked by the front-line failure demand that waits on them."""
     return store.frame(
         f"""
-        SELECT waiting_on AS backend_unit,
-               count(*) FILTER (WHERE demand = 'failure') AS failure_contacts,
-               coalesce(sum(handle_minutes) FILTER (WHERE demand = 'failure'), 0)
-                   AS failure_minutes,
-               coalesce(sum(cost) FILTER (WHERE demand = 'failure'), 0) AS failure_cost,
-               count(DISTINCT need_id) AS needs_held,
-               count(*) FILTER (WHERE demand = 'failure')
-                   / nullif(count(DISTINCT need_id), 0) AS failure_contacts_per_need
-        FROM {DEMAND_TABLE} WHERE waiting_on IS NOT NULL
-        GROUP BY 1 ORDER BY failure_contacts DESC
+        WITH failure AS (
+            SELECT waiting_on,
+                   coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0)
+                       AS failure_contacts,
+                   coalesce(sum(minutes) FILTER (WHERE demand = 'failure'), 0)
+                       AS failure_minutes,
+                   coalesce(sum(cost) FILTER (WHERE demand = 'failure'), 0) AS failure_cost
+            FROM {CUBE_TABLE} WHERE waiting_on IS NOT NULL GROUP BY 1
+        ), held AS (
+            SELECT waiting_on, count(DISTINCT need_id) AS needs_held
+            FROM touchpoints WHERE waiting_on IS NOT NULL GROUP BY 1
+        )
+        SELECT f.waiting_on AS backend_unit, f.failure_contacts, f.failure_minutes,
+               f.failure_cost, coalesce(h.needs_held, 0) AS needs_held,
+               f.failure_contacts / nullif(h.needs_held, 0) AS failure_contacts_per_need
+        FROM failure f LEFT JOIN held h USING (waiting_on)
+        ORDER BY f.failure_contacts DESC, backend_unit
         """
     )
 
@@ -121,15 +188,20 @@ def handoffs(store: Store) -> pd.DataFrame:
     """Failure contacts that follow a hand-off of the same need between units."""
     return store.frame(
         f"""
-        WITH seq AS (
-            SELECT need_id, unit, demand,
-                   lag(unit) OVER (PARTITION BY need_id ORDER BY started_at, touchpoint_id)
-                       AS previous_unit
-            FROM {DEMAND_TABLE} WHERE need_id IS NOT NULL
-        )
-        SELECT previous_unit AS from_unit, unit AS to_unit, count(*) AS failure_contacts
-        FROM seq WHERE previous_unit IS NOT NULL AND previous_unit <> unit
-             AND demand = 'failure'
-        GROUP BY ALL ORDER BY failure_contacts DESC LIMIT 20
+        SELECT handoff_from AS from_unit, unit AS to_unit,
+               sum(contacts)::BIGINT AS failure_contacts
+        FROM {CUBE_TABLE} WHERE handoff_from IS NOT NULL AND demand = 'failure'
+        GROUP BY ALL ORDER BY failure_contacts DESC, from_unit, to_unit LIMIT 20
         """
+    )
+
+
+def share_series(store: Store, period: str) -> pd.DataFrame:
+    """Failure share per ``period`` ('week' or 'month'), overall (unit NULL) and per unit."""
+    key = _DIMENSIONS[period]
+    return store.frame(
+        f"SELECT {key} AS period, unit, sum(contacts) AS n, "
+        f"coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
+        f"AS value FROM {CUBE_TABLE} GROUP BY GROUPING SETS ((period), (period, unit)) "
+        f"ORDER BY period"
     )
