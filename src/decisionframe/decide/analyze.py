@@ -30,9 +30,17 @@ POOLED = "other (small groups pooled)"
 MC_SE_WARNING = 0.01
 
 
+def _in_sentence(label: str) -> str:
+    """'Stably housed after 180 days' -> 'stably housed after 180 days' (acronyms kept)."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 @dataclass(frozen=True)
 class DecisionResult:
     objective: str
+    objective_label: str  # the outcome node's label, for sentences a board reads
     budget: float
     baseline: float
     outcome_now: float
@@ -55,7 +63,8 @@ class DecisionResult:
     def summary(self) -> str:
         best = self.chosen
         return (
-            f"Choose '{best.option}': {best.gain_mean:,.0f} more clients {self.objective} than "
+            f"Choose '{best.option}': {best.gain_mean:,.0f} more clients "
+            f"{_in_sentence(self.objective_label)} than "
             f"without us (90% interval {best.gain_low:,.0f} to {best.gain_high:,.0f}), best "
             f"with probability {best.p_best:.0%}; knowing the effects exactly is worth "
             f"{self.evpi:,.1f} outcomes."
@@ -148,6 +157,7 @@ def decide_options(
     )
     return DecisionResult(
         objective=inputs.decision.objective,
+        objective_label=theory.node(inputs.decision.objective).title,
         budget=inputs.decision.budget,
         baseline=inputs.decision.baseline,
         outcome_now=inputs.outcome_now,

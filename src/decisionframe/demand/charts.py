@@ -119,10 +119,32 @@ def _chart(
         unit=suffix,
         baseline_points=len(months),
     )
+    note = _local_initiatives_note(chart, months, unit, found)
     if dropped:
-        note = f" ({dropped} ramp-up or run-off months left out.)"
+        note += f" ({dropped} ramp-up or run-off months left out.)"
+    if note:
         chart = ControlChart(**{**chart.__dict__, "reading": chart.reading + note})
     return chart
+
+
+def _local_initiatives_note(
+    chart: ControlChart, months: list[date], unit: str | None, found: list[Initiative]
+) -> str:
+    """On an all-units chart with a signal, name initiatives in some units that may explain it.
+
+    Their start is not drawn as a process change there (the other units did not change),
+    but a reader asking "what changed?" should be pointed at them.
+    """
+    if unit is not None or not chart.has_signal or not months:
+        return ""
+    local = [
+        i for i in found if i.units and months[0] < i.started_on <= months[-1] + timedelta(days=31)
+    ]
+    return "".join(
+        f" '{i.name}' began in {', '.join(i.units)} on {i.started_on.isoformat()} and may "
+        "explain it."
+        for i in local
+    )
 
 
 def demand_charts(store: Store, *, min_n: int) -> list[ControlChart]:

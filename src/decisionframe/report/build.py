@@ -88,9 +88,8 @@ def _decision(run: dict[str, Any] | None) -> dict[str, Any] | None:
         "gains": _chart(
             charts.option_gains(
                 r["options"],
-                r["objective"],
-                f"'{chosen}' gains the most {r['objective'].replace('_', ' ')} outcomes "
-                "for the budget",
+                f"'{chosen}' gains the most for the budget: "
+                f"{r.get('objective_label', r['objective']).lower()}",
             )
         ),
         "frontier": _chart(

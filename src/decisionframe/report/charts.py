@@ -107,7 +107,7 @@ def balance(rows: list[dict[str, Any]], metric: str, title: str) -> str:
     return _json(fig)
 
 
-def option_gains(options: list[dict[str, Any]], objective: str, title: str) -> str:
+def option_gains(options: list[dict[str, Any]], title: str) -> str:
     fig = go.Figure(
         go.Bar(
             x=[o["option"] for o in options],
@@ -123,7 +123,9 @@ def option_gains(options: list[dict[str, Any]], objective: str, title: str) -> s
             textposition="outside",
         )
     )
-    fig.update_layout(**_LAYOUT, title=title, yaxis_title=f"more clients {objective} (90% band)")
+    fig.update_layout(
+        **_LAYOUT, title=title, yaxis_title="more clients reaching the outcome (90% band)"
+    )
     return _json(fig)
 
 

@@ -191,6 +191,24 @@ def _feedback(rng: np.random.Generator, contacts: Contacts) -> pd.DataFrame:
     )
 
 
+STAFF_LABELLED_SHARE = 0.02  # contacts staff tagged as value or failure in an audit
+STAFF_LABEL_NOISE = 0.05  # how often a tag disagrees with what really happened
+
+
+def _staff_labels(seed: int, contacts: Contacts) -> np.ndarray:
+    """A staff audit: a small sample of contacts tagged 'value' or 'failure', with noise.
+
+    Drawn from its own generator so that adding it changed no other simulated value.
+    """
+    rng = np.random.default_rng([seed, 2])
+    n = len(contacts.kind)
+    failure = contacts.kind != KIND_VALUE
+    tagged_failure = np.where(rng.random(n) < STAFF_LABEL_NOISE, ~failure, failure)
+    labels = np.where(tagged_failure, "failure", "value").astype(object)
+    labels[rng.random(n) >= STAFF_LABELLED_SHARE] = None
+    return labels
+
+
 def _demand_truth(contacts: Contacts) -> dict[str, Any]:
     t = contacts.frame
     failure = contacts.kind != KIND_VALUE
@@ -202,6 +220,8 @@ def _demand_truth(contacts: Contacts) -> dict[str, Any]:
         "failure_share_by_channel": {str(k): float(v) for k, v in by_channel.items()},
         "chasing_contacts_by_backend_unit": {str(k): int(v) for k, v in caused.items()},
         "main_backend_cause": str(caused.index[0]),
+        "staff_labelled_share": STAFF_LABELLED_SHARE,
+        "staff_label_noise": STAFF_LABEL_NOISE,
     }
 
 
@@ -248,6 +268,7 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
         contacts.day[order],
         contacts.backend[order],
     )
+    contacts.frame["demand_label"] = _staff_labels(seed, contacts)
     tables = {
         "clients": clients.frame,
         "touchpoints": contacts.frame,

@@ -159,6 +159,7 @@ def _unused_columns(theory: Theory, store: Store) -> list[UnusedColumn]:
                 "waiting_on",
                 "handle_minutes",
                 "cost",
+                "demand_label",
             ):
                 continue  # used by demand analysis, whatever the theory says
             reason = (
