@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from decisionframe.config import DemandRules
-from decisionframe.demand import classify_demand, measures
+from decisionframe.demand import classify, classify_demand, measures
 from decisionframe.project import Project
 from decisionframe.store import DuckDBStore
 from tests.conftest import make_project
@@ -161,6 +161,24 @@ def test_text_classifier_learns_from_staff_labels() -> None:
     assert {r[0] for r in store.rows("SELECT rule FROM df_demand")} == {"text classifier"}
 
 
+def test_text_classifier_trains_on_a_fixed_sample_of_many_labels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(classify, "MAX_TRAINING_LABELS", 40)
+    rows = [
+        (f"t{i}", f"c{i}", "2025-01-01 09:00", "web", "u", ("new tenancy", "lost card")[i % 2],
+         None, True, None, 1, 1, ("value", "failure")[i % 2])
+        for i in range(100)
+    ]  # fmt: skip
+    store = _store_with(rows, labels=True)
+    first = classify_demand(store, DemandRules())
+    again = classify_demand(store, DemandRules())
+    assert first is not None
+    assert (first.labelled, first.trained_on) == (100, 40)
+    assert first == again
+    assert classify_demand(store, DemandRules(), learn_from_labels=False) is None
+
+
 def test_few_staff_labels_train_nothing() -> None:
     rows = [
         (f"t{i}", f"c{i}", "2025-01-01 09:00", "web", "u", "x", None, True, None, 1, 1, "value")
@@ -212,7 +230,7 @@ def test_staff_labels_are_learned_and_checked(demand_result) -> None:  # type: i
     result, truth = demand_result
     fitted = result.text_classifier
     assert fitted is not None
-    labelled_share = fitted.trained_on / result.overall["contacts"]
+    labelled_share = fitted.labelled / result.overall["contacts"]
     assert abs(labelled_share - truth["demand"]["staff_labelled_share"]) < 0.005
     # Staff tags are noisy (5%) and text alone cannot tell a repeat from a first contact,
     # but the rules, which see the history, should agree with staff far more often.
