@@ -219,9 +219,9 @@ def _labelled(store: Store) -> tuple[pd.DataFrame, int]:
 
     Reason texts are short and repeat a lot: 5,000 examples teach the classifier what it
     can learn (on the simulator its cross-validated accuracy stayed between 75% and 77%
-    from 1,000 to 6,000 examples), while cross-validating on 200,000 (a 2% audit of ten million contacts)
-    would take longer than the whole rest of the classification. The sample is the same
-    on every run (ordered by a hash of the touchpoint id).
+    from 1,000 to 6,000 examples), while cross-validating on 200,000 (a 2% audit of ten
+    million contacts) would take longer than the whole rest of the classification. The
+    sample is the same on every run (ordered by a hash of the touchpoint id).
     """
     label = f"lower(trim(CAST({LABEL_COLUMN} AS VARCHAR)))"
     where = f"WHERE reason IS NOT NULL AND {label} IN ('value', 'failure')"
