@@ -22,7 +22,7 @@ import pandas as pd
 from bench.bench_import import CONFIG
 from bench.common import print_ratios, simulated, timed
 from decisionframe.config import DemandRules
-from decisionframe.demand.classify import classify_demand
+from decisionframe.demand.classify import LABEL_COLUMN, classify_demand
 from decisionframe.demand.measures import build_cube, failure_share_by
 from decisionframe.project import Project
 from decisionframe.store import DuckDBStore
@@ -134,10 +134,11 @@ def run(n_touchpoints: int) -> dict[str, float]:
             "decisionframe classification", ours, repeat=2
         )
         times["hand-written DuckDB query"] = timed("hand-written DuckDB query", hand, repeat=2)
-        timed(
-            "(not compared) classification + staff-label classifier",
-            lambda: classify_demand(store, rules),
-        )
+        if LABEL_COLUMN in {name for name, _ in store.table_columns("touchpoints")}:
+            timed(
+                "(not compared) classification + staff-label classifier",
+                lambda: classify_demand(store, rules),
+            )
         # Not a target: how much of the lead over pandas (one core) is parallelism. On this
         # 2-core machine the store can be at most twice as fast again as on one thread.
         threads = int(store.rows("SELECT current_setting('threads')")[0][0])
