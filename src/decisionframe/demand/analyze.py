@@ -95,5 +95,7 @@ def analyze_demand(store: Store, *, rules: DemandRules, min_cell_size: int = 11)
         internal_customers=measures.internal_customers(store),
         handoffs=measures.handoffs(store),
         text_classifier=classifier,
-        charts=tuple(demand_charts(store, min_n=min_cell_size)),
+        charts=tuple(
+            demand_charts(store, min_n=min_cell_size, warm_up_days=rules.repeat_window_days)
+        ),
     )

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from decisionframe.demand.measures import share_series
+from decisionframe.demand.measures import first_contact_day, share_series
 from decisionframe.measures import ControlChart, control_chart
 from decisionframe.store import Store, quote
 
@@ -32,7 +32,12 @@ class Initiative:
     units: tuple[str, ...]  # empty: applies everywhere
 
     def applies_to(self, unit: str | None) -> bool:
-        return not self.units or (unit is not None and unit in self.units)
+        """Whether the chart of ``unit`` (None: all units together) changed with this.
+
+        An all-units series contains every unit, so an initiative in any of them changes
+        it too; points after it are judged against the limits from before it.
+        """
+        return unit is None or not self.units or unit in self.units
 
 
 def initiatives(store: Store) -> list[Initiative]:
@@ -104,6 +109,7 @@ def _chart(
     found: list[Initiative],
     min_n: int,
     suffix: str = "",
+    note: str = "",
 ) -> ControlChart | None:
     kept, dropped = _steady(frame, min_n)
     if len(kept) < 8:
@@ -119,7 +125,6 @@ def _chart(
         unit=suffix,
         baseline_points=len(months),
     )
-    note = _local_initiatives_note(chart, months, unit, found)
     if dropped:
         note += f" ({dropped} ramp-up or run-off months left out.)"
     if note:
@@ -127,31 +132,40 @@ def _chart(
     return chart
 
 
-def _local_initiatives_note(
-    chart: ControlChart, months: list[date], unit: str | None, found: list[Initiative]
-) -> str:
-    """On an all-units chart with a signal, name initiatives in some units that may explain it.
+def _without_censored_start(
+    share: pd.DataFrame, first_day: date | None, warm_up_days: int
+) -> tuple[pd.DataFrame, str]:
+    """Drop months that begin within ``warm_up_days`` of the first contact in the data.
 
-    Their start is not drawn as a process change there (the other units did not change),
-    but a reader asking "what changed?" should be pointed at them.
+    Contacts early in an export cannot see the earlier contacts they repeat (those were
+    not exported), so they look like first contacts and the failure share there is too
+    low: a data artefact, not a process change, which a chart would flag as a signal.
     """
-    if unit is not None or not chart.has_signal or not months:
-        return ""
-    local = [
-        i for i in found if i.units and months[0] < i.started_on <= months[-1] + timedelta(days=31)
-    ]
-    return "".join(
-        f" '{i.name}' began in {', '.join(i.units)} on {i.started_on.isoformat()} and may "
-        "explain it."
-        for i in local
+    if share.empty or first_day is None:
+        return share, ""
+    periods = pd.to_datetime(share["period"])
+    cutoff = pd.Timestamp(first_day) + pd.Timedelta(days=warm_up_days)
+    kept = share[periods >= cutoff]
+    left_out = periods[periods < cutoff].nunique()
+    if not left_out:
+        return share, ""
+    return kept, (
+        f" (The first {left_out} month{'s' if left_out > 1 else ''} left out: contacts there "
+        "cannot see the earlier contacts they repeat.)"
     )
 
 
-def demand_charts(store: Store, *, min_n: int) -> list[ControlChart]:
-    """p-charts of monthly failure share and XmR charts of monthly means, overall and per unit."""
+def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[ControlChart]:
+    """p-charts of monthly failure share and XmR charts of monthly means, overall and per unit.
+
+    ``warm_up_days`` (the repeat window) is how long after the first contact in the data
+    repeats cannot yet be recognised; failure-share months starting within it are left out.
+    """
     found = initiatives(store)
     charts: list[ControlChart | None] = []
-    share = share_series(store, "month")
+    share, censored = _without_censored_start(
+        share_series(store, "month"), first_contact_day(store), warm_up_days
+    )
     charts.append(
         _chart(
             "Failure-demand share, all units",
@@ -160,6 +174,7 @@ def demand_charts(store: Store, *, min_n: int) -> list[ControlChart]:
             unit=None,
             found=found,
             min_n=min_n,
+            note=censored,
         )
     )
     for unit in sorted(share["unit"].dropna().unique()):
@@ -171,6 +186,7 @@ def demand_charts(store: Store, *, min_n: int) -> list[ControlChart]:
                 unit=str(unit),
                 found=found,
                 min_n=min_n,
+                note=censored,
             )
         )
     for column in ["handle_minutes", *quality_columns(store)]:

@@ -10,6 +10,8 @@ of the cube; one-touch resolution and end-to-end times come from the needs table
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from decisionframe.demand.classify import RULES_TABLE, demand_sql, rule_sql
@@ -194,6 +196,12 @@ def handoffs(store: Store) -> pd.DataFrame:
         GROUP BY ALL ORDER BY failure_contacts DESC, from_unit, to_unit LIMIT 20
         """
     )
+
+
+def first_contact_day(store: Store) -> date | None:
+    """The day of the earliest contact in the data (where the export's history begins)."""
+    day = store.rows(f"SELECT min(day) FROM {CUBE_TABLE}")[0][0]
+    return day if isinstance(day, date) else None
 
 
 def share_series(store: Store, period: str) -> pd.DataFrame:
