@@ -183,13 +183,16 @@ class Project:
         self._save("decide", result.to_dict(), prov)
         return result
 
-    def demand(self) -> DemandResult:
+    def demand(self, *, progress: Progress | None = None) -> DemandResult:
         """Failure demand, internal customers, end-to-end time and control charts; saved."""
         from decisionframe.demand import analyze_demand
 
         with self.open_store(read_only=True) as store:
             result = analyze_demand(
-                store, rules=self.config.demand, min_cell_size=self.config.privacy.min_cell_size
+                store,
+                rules=self.config.demand,
+                min_cell_size=self.config.privacy.min_cell_size,
+                progress=progress,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=0)
         self._save("demand", result.to_dict(), prov)

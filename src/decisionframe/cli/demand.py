@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from decisionframe.cli._common import console, user_errors, write_json
+from decisionframe.cli._common import console, progress_bar, user_errors, write_json
 from decisionframe.project import Project
 
 
@@ -16,8 +16,8 @@ def demand(
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
 ) -> None:
     """Value and failure demand, internal customers, end-to-end time, control charts."""
-    with user_errors(), console.status("Classifying demand..."):
-        result = Project(directory).demand()
+    with user_errors(), progress_bar("Demand") as update:
+        result = Project(directory).demand(progress=update)
     channels = Table(
         "channel",
         "contacts",

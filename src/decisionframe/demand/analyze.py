@@ -12,6 +12,7 @@ from decisionframe.demand import measures
 from decisionframe.demand.charts import demand_charts
 from decisionframe.demand.classify import TextClassifier, classify_demand
 from decisionframe.errors import NotEstimableError
+from decisionframe.ingest.load import Progress
 from decisionframe.measures import ControlChart
 from decisionframe.store import Store
 
@@ -74,15 +75,28 @@ class DemandResult:
         }
 
 
-def analyze_demand(store: Store, *, rules: DemandRules, min_cell_size: int = 11) -> DemandResult:
-    """Run the whole demand analysis in the store (all heavy work is SQL)."""
+def analyze_demand(
+    store: Store,
+    *,
+    rules: DemandRules,
+    min_cell_size: int = 11,
+    progress: Progress | None = None,
+) -> DemandResult:
+    """Run the whole demand analysis in the store (all heavy work is SQL).
+
+    ``progress(step, done, total)`` is called before each of the three heavy steps.
+    """
     if not store.table_exists("touchpoints"):
         raise NotEstimableError(
             "no touchpoints loaded. Hint: add a `touchpoints` source and run import."
         )
+    report = progress or (lambda step, done, total: None)
+    report("classifying every contact", 0, 3)
     classifier = classify_demand(store, rules)
+    report("summarizing by day, unit, reason and need", 1, 3)
     measures.build_summaries(store)
-    return DemandResult(
+    report("measures and control charts", 2, 3)
+    result = DemandResult(
         overall=measures.overall(store),
         rules_fired=measures.rules_fired(store),
         by_channel=measures.failure_share_by(store, "channel"),
@@ -99,3 +113,5 @@ def analyze_demand(store: Store, *, rules: DemandRules, min_cell_size: int = 11)
             demand_charts(store, min_n=min_cell_size, warm_up_days=rules.repeat_window_days)
         ),
     )
+    report("done", 3, 3)
+    return result
