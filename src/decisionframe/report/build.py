@@ -102,36 +102,46 @@ def _decision(run: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _share_rows(
+    groups: list[dict[str, Any]], key: str, all_label: str, overall_share: float, k: int
+) -> list[dict[str, Any]]:
+    """Value and failure contacts per group and in total, with small cells suppressed
+    (complementary suppression, so no hidden cell can be recovered from the totals)."""
+    table = [[int(g["contacts"] - g["failure"]), int(g["failure"])] for g in groups]
+    if not table:
+        return []
+    published = protect(np.array(table), min_cell_size=k).published()
+    rows = [
+        {
+            "name": "(not recorded)" if g[key] is None else g[key],
+            "value": row[0],
+            "failure": row[1],
+            "total": row[2],
+            "share": g["failure_share"],
+        }
+        for g, row in zip(groups, published, strict=False)
+    ]
+    totals = published[-1]
+    rows.append(
+        {
+            "name": all_label,
+            "value": totals[0],
+            "failure": totals[1],
+            "total": totals[2],
+            "share": overall_share,
+        }
+    )
+    return rows
+
+
 def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
     if run is None:
         return None
     r = run["result"]
     channels = r["by_channel"]
-    table = [[int(c["contacts"] - c["failure"]), int(c["failure"])] for c in channels]
-    protected = protect(np.array(table), min_cell_size=k) if table else None
-    channel_rows = []
-    if protected is not None:
-        published = protected.published()
-        for c, row in zip(channels, published, strict=False):
-            channel_rows.append(
-                {
-                    "channel": c["channel"],
-                    "value": row[0],
-                    "failure": row[1],
-                    "total": row[2],
-                    "share": c["failure_share"],
-                }
-            )
-        totals = published[-1]
-        channel_rows.append(
-            {
-                "channel": "all channels",
-                "value": totals[0],
-                "failure": totals[1],
-                "total": totals[2],
-                "share": r["overall"]["failure_share"],
-            }
-        )
+    overall_share = r["overall"]["failure_share"]
+    channel_rows = _share_rows(channels, "channel", "all channels", overall_share, k)
+    unit_rows = _share_rows(r["by_unit"], "unit", "all units", overall_share, k)
     internal = r["internal_customers"]
     top = internal[0]["backend_unit"] if internal else "none"
     signal_charts = [c for c in r["charts"] if c["has_signal"]]
@@ -142,6 +152,7 @@ def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
     return {
         "r": r,
         "channel_rows": channel_rows,
+        "unit_rows": unit_rows,
         "by_channel": _chart(
             charts.bars(
                 [c["channel"] for c in channels],
