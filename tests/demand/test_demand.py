@@ -85,6 +85,14 @@ def test_each_rule_by_hand() -> None:
     }
 
 
+def test_rule_codes_name_their_rules_in_sql() -> None:
+    store = DuckDBStore(":memory:")
+    assert sorted(classify.RULES) == list(range(1, len(classify.RULES) + 1))
+    for code, (rule, demand) in classify.RULES.items():
+        got = store.rows(f"SELECT {classify.rule_sql(str(code))}, {classify.demand_sql(str(code))}")
+        assert got == [(rule, demand)]
+
+
 def test_hand_offs_and_internal_customers_by_hand() -> None:
     rows = [
         # need n1 waits on back office 'bp', passes from the front desk to the phone team

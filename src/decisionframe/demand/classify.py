@@ -49,7 +49,8 @@ RULES_TABLE = "df_demand_rules"
 PREDICTIONS_TABLE = "df_demand_text_predictions"
 LABEL_COLUMN = "demand_label"
 
-# Code -> (rule, demand). Codes are stored per touchpoint; names live here only.
+# Code -> (rule, demand). Codes are stored per touchpoint; names live here only. Codes
+# run 1..n without gaps: SQL lists are 1-based and ``rule_sql`` indexes one by the code.
 RULES: dict[int, tuple[str, str]] = {
     1: ("progress chasing", "failure"),
     2: ("error correction", "failure"),
