@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from decisionframe.config import DemandRules
-from decisionframe.demand import classify, classify_demand, measures
+from decisionframe.demand import analyze_demand, classify, classify_demand, measures
+from decisionframe.errors import NotEstimableError
 from decisionframe.project import Project
 from decisionframe.store import DuckDBStore
 from tests.conftest import make_project
@@ -83,6 +84,13 @@ def test_each_rule_by_hand() -> None:
         "t9": "error correction",
         "t10": "unknown",
     }
+
+
+def test_no_touchpoints_is_a_clear_error() -> None:
+    store = DuckDBStore(":memory:")
+    store.execute(f"CREATE TABLE touchpoints ({_COLUMNS})")
+    with pytest.raises(NotEstimableError, match="no touchpoints loaded"):
+        analyze_demand(store, rules=DemandRules())
 
 
 def test_rule_codes_name_their_rules_in_sql() -> None:

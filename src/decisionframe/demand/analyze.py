@@ -86,7 +86,10 @@ def analyze_demand(
 
     ``progress(step, done, total)`` is called before each of the three heavy steps.
     """
-    if not store.table_exists("touchpoints"):
+    if (
+        not store.table_exists("touchpoints")
+        or not store.rows("SELECT count(*) FROM touchpoints")[0][0]
+    ):
         raise NotEstimableError(
             "no touchpoints loaded. Hint: add a `touchpoints` source and run import."
         )
