@@ -117,6 +117,9 @@ def test_hand_offs_and_internal_customers_by_hand() -> None:
     assert handoffs.to_dict(orient="records") == [
         {"from_unit": "desk", "to_unit": "calls", "failure_contacts": 1}
     ]
+    shares = measures.failure_share_by(store, "unit")
+    assert shares["contacts"].dtype.kind == "i"  # counts stay integers
+    assert shares["failure"].dtype.kind == "i"
     internal = measures.internal_customers(store).iloc[0]
     assert internal["backend_unit"] == "bp"
     assert (internal["failure_contacts"], internal["needs_held"]) == (1, 1)

@@ -36,6 +36,18 @@ def demand(
             f"{row.failure_cost:,.0f}",
         )
     console.print(channels)
+    fired = Table("rule", "class", "contacts", title="Rules that fired", title_justify="left")
+    for row in result.rules_fired.itertuples():
+        fired.add_row(str(row.rule), str(row.demand), f"{row.contacts:,}")
+    console.print(fired)
+    learned = result.text_classifier
+    if learned is not None:
+        console.print(
+            f"Staff tagged {learned.labelled:,} contacts; the rules agree with "
+            f"{learned.rules_agreement:.0%} of the {learned.trained_on:,} used; the text "
+            f"classifier (cross-validated accuracy {learned.cv_accuracy:.0%}) decided "
+            f"{learned.decided:,} contacts."
+        )
     internal = Table(
         "back-end unit",
         "failure contacts",

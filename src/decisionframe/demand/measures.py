@@ -20,10 +20,12 @@ from decisionframe.store import Store, quote
 CUBE_TABLE = "df_demand_cube"
 NEEDS_TABLE = "df_needs"
 
+# Sums of counts are cast back to BIGINT: DuckDB widens them to HUGEINT, which pandas
+# would turn into floats ("14,952.0 contacts").
 _SHARE = (
-    "sum(contacts) AS contacts, "
-    "coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) AS failure, "
-    "coalesce(sum(contacts) FILTER (WHERE demand = 'unknown'), 0) AS unknown, "
+    "sum(contacts)::BIGINT AS contacts, "
+    "coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0)::BIGINT AS failure, "
+    "coalesce(sum(contacts) FILTER (WHERE demand = 'unknown'), 0)::BIGINT AS unknown, "
     "coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
     "AS failure_share, "
     "coalesce(sum(minutes) FILTER (WHERE demand = 'failure'), 0) AS failure_minutes, "
@@ -167,7 +169,7 @@ def internal_customers(store: Store) -> pd.DataFrame:
         f"""
         WITH failure AS (
             SELECT waiting_on,
-                   coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0)
+                   coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0)::BIGINT
                        AS failure_contacts,
                    coalesce(sum(minutes) FILTER (WHERE demand = 'failure'), 0)
                        AS failure_minutes,
@@ -208,7 +210,7 @@ def share_series(store: Store, period: str) -> pd.DataFrame:
     """Failure share per ``period`` ('week' or 'month'), overall (unit NULL) and per unit."""
     key = _DIMENSIONS[period]
     return store.frame(
-        f"SELECT {key} AS period, unit, sum(contacts) AS n, "
+        f"SELECT {key} AS period, unit, sum(contacts)::BIGINT AS n, "
         f"coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
         f"AS value FROM {CUBE_TABLE} GROUP BY GROUPING SETS ((period), (period, unit)) "
         f"ORDER BY period"
