@@ -86,7 +86,9 @@ def _reasons_sql(rules: DemandRules, *, with_predictions: bool) -> str:
         predicted = "p.predicted"
         source = f"LEFT JOIN {PREDICTIONS_TABLE} p ON p.text = reason_key"
     return f"""
-    SELECT reason, reason_key, (row_number() OVER ())::UINTEGER AS reason_code,
+    SELECT reason, reason_key,
+        -- One code per reason key: " Claim " and "claim" are the same reason.
+        (dense_rank() OVER (ORDER BY reason_key))::UINTEGER AS reason_code,
         (CASE WHEN regexp_matches(reason_key, '{_pattern(rules.progress_chasing)}') THEN 1
               WHEN regexp_matches(reason_key, '{_pattern(rules.error_correction)}') THEN 2
          END)::UTINYINT AS text_rule,
