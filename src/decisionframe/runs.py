@@ -37,7 +37,10 @@ def package_versions() -> dict[str, str]:
 
 
 def provenance(store: Store, *, theory_path: Path, seed: int) -> dict[str, Any]:
-    """Theory hash, the import batch (files and hashes), package versions and the seed."""
+    """Theory hash, the import batch (files and hashes), package versions and the seed.
+
+    The theory hash is None where there is no theory yet: `demand` needs none.
+    """
     imports = []
     if store.table_exists("df_imports"):
         imports = [
@@ -49,7 +52,9 @@ def provenance(store: Store, *, theory_path: Path, seed: int) -> dict[str, Any]:
             )
         ]
     return {
-        "theory_sha256": hashlib.sha256(theory_path.read_bytes()).hexdigest(),
+        "theory_sha256": (
+            hashlib.sha256(theory_path.read_bytes()).hexdigest() if theory_path.exists() else None
+        ),
         "imports": imports,
         "versions": package_versions(),
         "seed": seed,

@@ -287,3 +287,14 @@ def test_months_whose_history_is_cut_off_are_left_out_of_share_charts() -> None:
     kept, note = _without_censored_start(share, date(2024, 3, 1), 30)
     assert len(kept) == len(share)
     assert note == ""
+
+
+def test_data_that_cannot_tell_says_so() -> None:
+    rows = [
+        (f"t{i}", f"c{i % 5}", f"2025-{1 + i % 12:02d}-03 09:00", "web", "u", None, None, None,
+         None, 1, 1)
+        for i in range(120)
+    ]  # fmt: skip
+    result = analyze_demand(_store_with(rows), rules=DemandRules(), min_cell_size=1)
+    assert result.summary().startswith("none of 120 contacts could be classified")
+    assert not [c for c in result.charts if c.title.startswith("Failure-demand share")]

@@ -62,3 +62,13 @@ def test_stable_chart_reads_as_noise() -> None:
     chart = control_chart("share", [str(i) for i in range(20)], values, kind="p", n=[2000] * 20)
     assert not chart.has_signal
     assert "only noise" in chart.reading
+
+
+def test_p_chart_of_a_share_that_never_moves_off_zero_is_noise() -> None:
+    # No failure demand at all (e.g. the data cannot tell any): no spread, no crash.
+    chart = control_chart(
+        "share", [str(i) for i in range(12)], [0.0] * 12, kind="p", n=[100] * 12,
+        changes=[(6, "'initiative'")],
+    )  # fmt: skip
+    assert not chart.has_signal
+    assert "only noise" in chart.reading

@@ -47,13 +47,22 @@ class DemandResult:
     charts: tuple[ControlChart, ...] = field(default_factory=tuple)
 
     def summary(self) -> str:
+        contacts, unknown = int(self.overall["contacts"]), int(self.overall["unknown"])
+        if unknown == contacts:
+            return (
+                f"none of {contacts:,} contacts could be classified as value or failure "
+                "demand: the data has neither reason text nor need ids"
+            )
         top = self.internal_customers
         cause = str(top.iloc[0]["backend_unit"]) if len(top) else "none"
         signals = sum(c.has_signal for c in self.charts)
+        one_touch = (
+            f"{self.one_touch['rate']:.1%}" if self.one_touch["needs"] else "unknown (no need ids)"
+        )
+        untold = f" ({unknown:,} could not be classified)" if unknown else ""
         return (
-            f"failure demand {self.overall['failure_share']:.1%} of "
-            f"{int(self.overall['contacts']):,} contacts; one-touch resolution "
-            f"{self.one_touch['rate']:.1%}; main back-end cause: {cause}; "
+            f"failure demand {self.overall['failure_share']:.1%} of {contacts:,} contacts"
+            f"{untold}; one-touch resolution {one_touch}; main back-end cause: {cause}; "
             f"{signals} of {len(self.charts)} charts show a signal"
         )
 

@@ -166,6 +166,8 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
     share, censored = _without_censored_start(
         share_series(store, "month"), first_contact_day(store), warm_up_days
     )
+    if not share.empty and not share["classified"].any():
+        share = share.iloc[0:0]  # nothing could be classified: a chart of zeros would lie
     charts.append(
         _chart(
             "Failure-demand share, all units",

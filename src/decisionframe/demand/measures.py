@@ -211,6 +211,7 @@ def share_series(store: Store, period: str) -> pd.DataFrame:
     key = _DIMENSIONS[period]
     return store.frame(
         f"SELECT {key} AS period, unit, sum(contacts)::BIGINT AS n, "
+        f"coalesce(sum(contacts) FILTER (WHERE demand <> 'unknown'), 0)::BIGINT AS classified, "
         f"coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
         f"AS value FROM {CUBE_TABLE} GROUP BY GROUPING SETS ((period), (period, unit)) "
         f"ORDER BY period"

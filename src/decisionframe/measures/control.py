@@ -183,9 +183,10 @@ def control_chart(
     for k, phase in enumerate(phases):
         judge = phases[k - 1] if k else phase
         if kind == "p":
-            factor = (
-                judge.sigma[0] / p_sigma(judge.center, counts[judge.start : judge.start + 1])[0]
-            )
+            # The judging phase's Laney factor, recovered from its first point's sigma. A
+            # share of exactly 0 or 1 has no binomial spread at all: factor 1.
+            binomial = p_sigma(judge.center, counts[judge.start : judge.start + 1])[0]
+            factor = judge.sigma[0] / binomial if 0 < binomial < float("inf") else 1.0
             sigma = [factor * v for v in p_sigma(judge.center, counts[phase.start : phase.end])]
         else:
             sigma = [judge.sigma[0]] * (phase.end - phase.start)
