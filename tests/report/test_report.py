@@ -83,3 +83,14 @@ def test_report_needs_a_run(project_dir: Path) -> None:
     Project(project_dir).import_data()
     with pytest.raises(ProjectError, match="analyze"):
         build_report(Project(project_dir))
+
+
+def test_demand_alone_needs_no_theory(project_dir: Path) -> None:
+    project = Project(project_dir)
+    project.import_data()
+    (project_dir / "theory.yaml").unlink()
+    project.demand()
+    html = build_report(project).read_text()
+    assert "No impact theory yet" in _first_screen(html)
+    assert 'id="theory"' not in html
+    assert "Where the work goes wrong: failure demand" in html

@@ -105,33 +105,30 @@ def _decision(run: dict[str, Any] | None) -> dict[str, Any] | None:
 def _share_rows(
     groups: list[dict[str, Any]], key: str, all_label: str, overall_share: float, k: int
 ) -> list[dict[str, Any]]:
-    """Value and failure contacts per group and in total, with small cells suppressed
-    (complementary suppression, so no hidden cell can be recovered from the totals)."""
-    table = [[int(g["contacts"] - g["failure"]), int(g["failure"])] for g in groups]
+    """Value, failure and unclassified contacts per group and in total, with small cells
+    suppressed (complementary suppression, so no hidden cell follows from the totals)."""
+    table = [
+        [int(g["contacts"] - g["failure"] - g["unknown"]), int(g["failure"]), int(g["unknown"])]
+        for g in groups
+    ]
     if not table:
         return []
     published = protect(np.array(table), min_cell_size=k).published()
-    rows = [
+    names = ["(not recorded)" if g[key] is None else g[key] for g in groups]
+    shares = [g["failure_share"] for g in groups]
+    return [
         {
-            "name": "(not recorded)" if g[key] is None else g[key],
+            "name": name,
             "value": row[0],
             "failure": row[1],
-            "total": row[2],
-            "share": g["failure_share"],
+            "unknown": row[2],
+            "total": row[3],
+            "share": share,
         }
-        for g, row in zip(groups, published, strict=False)
+        for name, share, row in zip(
+            [*names, all_label], [*shares, overall_share], published, strict=True
+        )
     ]
-    totals = published[-1]
-    rows.append(
-        {
-            "name": all_label,
-            "value": totals[0],
-            "failure": totals[1],
-            "total": totals[2],
-            "share": overall_share,
-        }
-    )
-    return rows
 
 
 def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
@@ -177,8 +174,8 @@ def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
                 [h["needs"] for h in hist],
                 f"Half of all needs are resolved within {e2e['median_days']:.1f} days, but 1 in 20 "
                 f"takes over {e2e['p95_days']:.0f}"
-                if e2e
-                else "End-to-end time",
+                if e2e and e2e["median_days"] is not None
+                else "End-to-end time: no need was resolved",
             )
         ),
         "controls": [{"chart": c, "plot": _chart(charts.control(c))} for c in shown],
@@ -207,7 +204,10 @@ def build_report(project: Project, *, out: Path | None = None) -> Path:
     k = project.config.privacy.min_cell_size
     evidence = _evidence(evidence_run, k)
     verdicts = {e["edge"]: e["verdict"] for e in evidence["edges"]} if evidence else {}
-    theory = load_theory(project.theory_path)
+    # A demand-only report needs no theory: failure demand can be studied before anyone
+    # writes down why the service should work.
+    has_theory = evidence_run is not None or project.theory_path.exists()
+    theory = load_theory(project.theory_path) if has_theory else None
     status = project.status()
     html = (
         _environment()
@@ -215,7 +215,7 @@ def build_report(project: Project, *, out: Path | None = None) -> Path:
         .render(
             name=project.config.name,
             theory=theory,
-            diagram=Markup(theory_svg(theory, verdicts=verdicts)),
+            diagram=Markup(theory_svg(theory, verdicts=verdicts)) if theory else None,
             evidence=evidence,
             decision=_decision(project.latest("decide")),
             demand=_demand(project.latest("demand"), k),
