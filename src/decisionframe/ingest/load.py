@@ -81,7 +81,8 @@ def _build_pseudonym_maps(
     HMAC is the costly step, so it runs once per distinct identifier (a client appears in
     many touchpoints) and every table joins the map. A column that references a staged
     parent (touchpoints.client_id -> clients.client_id) adds no values: validation has
-    already refused orphans.
+    already refused orphans. A column that is its one table's key (clients.client_id)
+    needs no DISTINCT: validation has already refused duplicate keys.
     """
     for column in config.privacy.pseudonymize:
         sources = [
@@ -94,11 +95,12 @@ def _build_pseudonym_maps(
         union = " UNION ".join(
             f"SELECT {s.text_sql(column)} AS raw FROM {quote(s.temp_table)}" for s in sources
         )
+        unique = len(sources) == 1 and sources[0].spec.key == (column,)
         name = _pseudonym_table(column)
         store.execute(
             f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT raw, "
-            f"{key.sql_expression('raw')} AS pseudonym FROM (SELECT DISTINCT raw FROM ({union}) "
-            "WHERE raw IS NOT NULL)"
+            f"{key.sql_expression('raw')} AS pseudonym FROM (SELECT "
+            f"{'' if unique else 'DISTINCT '}raw FROM ({union}) WHERE raw IS NOT NULL)"
         )
 
 
