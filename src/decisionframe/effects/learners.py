@@ -37,7 +37,7 @@ _EPS = 1e-6
 
 @dataclass(frozen=True)
 class LearnerChoice:
-    """Which model family fits each nuisance, and the held-out losses behind the choice."""
+    """Which model family fits each nuisance, and why (the held-out losses behind it)."""
 
     outcome: LearnerKind
     treatment: LearnerKind
@@ -45,13 +45,14 @@ class LearnerChoice:
 
     @classmethod
     def fixed(cls, kind: LearnerKind) -> LearnerChoice:
-        return cls(kind, kind, f"{kind} models for both nuisances (fixed)")
+        return cls(kind, kind, "fixed by the caller")
 
     def describe(self) -> str:
+        """For an estimate's method text: the two model families and the reason for them."""
         names = {"linear": "linear", "boosting": "gradient boosting"}
         return (
             f"outcome model {names[self.outcome]}, treatment model {names[self.treatment]}, "
-            "chosen by held-out loss"
+            f"{self.reason}"
         )
 
 
@@ -93,16 +94,16 @@ def _choose(
     task: Task, x: np.ndarray, target: np.ndarray, seed: int, max_iter: int
 ) -> tuple[LearnerKind, str]:
     if np.isnan(x).any():
-        return "boosting", "boosting (missing covariate values)"
+        return "boosting", "missing covariate values"
     if task == "classification" and min(np.unique(target, return_counts=True)[1]) < SELECTION_FOLDS:
-        return "boosting", "boosting (too few of a class to compare)"
+        return "boosting", "too few of a class to compare"
     linear = _held_out_losses("linear", task, x, target, seed, max_iter)
     boosting = _held_out_losses("boosting", task, x, target, seed, max_iter)
     difference = linear - boosting
     se = difference.std(ddof=1) / np.sqrt(len(difference))
     kind: LearnerKind = "boosting" if difference.mean() > SELECTION_Z * se else "linear"
     loss = "log loss" if task == "classification" else "squared error"
-    return kind, f"{kind} ({loss} linear {linear.mean():.4g} vs boosting {boosting.mean():.4g})"
+    return kind, f"{loss} linear {linear.mean():.4g} vs boosting {boosting.mean():.4g}"
 
 
 def choose_learners(design: Design, *, seed: int, max_iter: int = 100) -> LearnerChoice:
@@ -113,7 +114,7 @@ def choose_learners(design: Design, *, seed: int, max_iter: int = 100) -> Learne
         rows = np.sort(rng.choice(design.n, size=SELECTION_ROWS, replace=False))
     x = design.x.iloc[rows].to_numpy(dtype=float)
     if x.shape[1] == 0:
-        return LearnerChoice("linear", "linear", "no covariates: a constant is all there is")
+        return LearnerChoice("linear", "linear", "as there are no covariates")
     d = design.d[rows]
     treatment_as_feature = (
         pd.get_dummies(pd.Series(d).astype(int), drop_first=True, dtype=float).to_numpy()
@@ -129,5 +130,7 @@ def choose_learners(design: Design, *, seed: int, max_iter: int = 100) -> Learne
     )
     treatment, treatment_reason = _choose(treatment_task, x, d, seed, max_iter)
     return LearnerChoice(
-        outcome, treatment, f"outcome: {outcome_reason}; treatment: {treatment_reason}"
+        outcome,
+        treatment,
+        f"chosen by held-out loss (outcome: {outcome_reason}; treatment: {treatment_reason})",
     )
