@@ -173,7 +173,11 @@ def demand_sql(code: str) -> str:
 
 
 def _view_sql() -> str:
-    """``df_demand``: the touchpoints with their rule and demand class."""
+    """``df_demand``: the touchpoints with their rule and demand class, contact by contact.
+
+    The measures do not read it (they read the cube); it is there for reading single
+    contacts in the same session: the tests, and anyone's own SQL after ``classify_demand``.
+    """
     return f"""
 CREATE OR REPLACE TEMP VIEW {DEMAND_TABLE} AS
 SELECT t.touchpoint_id, t.client_id, t.started_at, t.channel, t.unit,

@@ -34,6 +34,7 @@ class Phase:
     label: str
     center: float
     sigma: tuple[float, ...]  # per point of the phase (constant for XmR)
+    laney: float = 1.0  # p-charts: how much wider than binomial the variation is
 
     @property
     def lower(self) -> list[float]:
@@ -151,9 +152,8 @@ def _phase(
     if kind == "p":
         center = p_center(values[base] * n[base], n[base])
         factor = laney_factor(values[base], center, n[base])
-        return Phase(
-            start, end, label, center, tuple(factor * s for s in p_sigma(center, n[start:end]))
-        )
+        sigma = tuple(factor * s for s in p_sigma(center, n[start:end]))
+        return Phase(start, end, label, center, sigma, factor)
     center = float(values[base].mean())
     return Phase(start, end, label, center, tuple([robust_sigma(values[base])] * (end - start)))
 
@@ -183,11 +183,10 @@ def control_chart(
     for k, phase in enumerate(phases):
         judge = phases[k - 1] if k else phase
         if kind == "p":
-            # The judging phase's Laney factor, recovered from its first point's sigma. A
-            # share of exactly 0 or 1 has no binomial spread at all: factor 1.
-            binomial = p_sigma(judge.center, counts[judge.start : judge.start + 1])[0]
-            factor = judge.sigma[0] / binomial if 0 < binomial < float("inf") else 1.0
-            sigma = [factor * v for v in p_sigma(judge.center, counts[phase.start : phase.end])]
+            # This phase's points, with their own counts, against the judging phase's
+            # centre and overdispersion.
+            binomial = p_sigma(judge.center, counts[phase.start : phase.end])
+            sigma = [judge.laney * v for v in binomial]
         else:
             sigma = [judge.sigma[0]] * (phase.end - phase.start)
         for rule, i in detect_signals(x[phase.start : phase.end], judge.center, sigma):
