@@ -229,7 +229,7 @@ class Project:
 
 def init_project(directory: Path | str, *, name: str | None = None) -> list[str]:
     """Scaffold a project folder; never overwrites an existing file."""
-    from decisionframe.templates import CONFIG_TEMPLATE, THEORY_TEMPLATE
+    from decisionframe.scaffold import CONFIG_TEMPLATE, THEORY_TEMPLATE
 
     target = Path(directory)
     if (target / CONFIG_FILE).exists():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from decisionframe.config import DemandRules
-from decisionframe.demand import analyze_demand, classify, classify_demand, measures
+from decisionframe.demand import aggregates, analyze_demand, classify, classify_demand
 from decisionframe.errors import NotEstimableError
 from decisionframe.project import Project
 from decisionframe.store import DuckDBStore
@@ -112,20 +112,20 @@ def test_hand_offs_and_internal_customers_by_hand() -> None:
     ]
     store = _store_with(rows)
     classify_demand(store, DemandRules())
-    measures.build_summaries(store)
-    handoffs = measures.handoffs(store)
+    aggregates.build_summaries(store)
+    handoffs = aggregates.handoffs(store)
     assert handoffs.to_dict(orient="records") == [
         {"from_unit": "desk", "to_unit": "calls", "failure_contacts": 1}
     ]
-    shares = measures.failure_share_by(store, "unit")
+    shares = aggregates.failure_share_by(store, "unit")
     assert shares["contacts"].dtype.kind == "i"  # counts stay integers
     assert shares["failure"].dtype.kind == "i"
-    internal = measures.internal_customers(store).iloc[0]
+    internal = aggregates.internal_customers(store).iloc[0]
     assert internal["backend_unit"] == "bp"
     assert (internal["failure_contacts"], internal["needs_held"]) == (1, 1)
     assert (internal["failure_minutes"], internal["failure_cost"]) == (20, 8)
-    assert measures.one_touch_resolution(store) == {"needs": 2, "one_touch": 1, "rate": 0.5}
-    e2e = measures.end_to_end(store).set_index("needs")
+    assert aggregates.one_touch_resolution(store) == {"needs": 2, "one_touch": 1, "rate": 0.5}
+    e2e = aggregates.end_to_end(store).set_index("needs")
     assert e2e.loc["needs with repeat contacts", "median_days"] == pytest.approx(3.0)
     assert e2e.loc["needs with one contact", "median_days"] == 0.0
 
@@ -140,9 +140,9 @@ def test_cube_measures_match_a_direct_count() -> None:
     ]  # fmt: skip
     store = _store_with(rows)
     classify_demand(store, DemandRules())
-    measures.build_summaries(store)
+    aggregates.build_summaries(store)
     for dimension, column in (("channel", "channel"), ("unit", "unit"), ("reason", "reason_key")):
-        got = measures.failure_share_by(store, dimension).set_index(dimension)
+        got = aggregates.failure_share_by(store, dimension).set_index(dimension)
         direct = store.frame(
             f"SELECT {column} AS key, count(*) AS contacts, "
             "count(*) FILTER (WHERE demand = 'failure') AS failure, "
@@ -153,10 +153,10 @@ def test_cube_measures_match_a_direct_count() -> None:
             assert got.loc[key, "contacts"] == row["contacts"]
             assert got.loc[key, "failure"] == row["failure"]
             assert got.loc[key, "failure_minutes"] == pytest.approx(row["minutes"] or 0)
-    weekly = measures.failure_share_by(store, "week")
+    weekly = aggregates.failure_share_by(store, "week")
     assert weekly["contacts"].sum() == 200
     with pytest.raises(ValueError, match="choose one of"):
-        measures.failure_share_by(store, "client_id")
+        aggregates.failure_share_by(store, "client_id")
 
 
 def test_text_classifier_learns_from_staff_labels() -> None:

@@ -8,12 +8,12 @@ from typing import Any
 import pandas as pd
 
 from decisionframe.config import DemandRules
-from decisionframe.demand import measures
+from decisionframe.demand import aggregates
 from decisionframe.demand.charts import demand_charts
 from decisionframe.demand.classify import TextClassifier, classify_demand
 from decisionframe.errors import NotEstimableError
 from decisionframe.ingest.load import Progress
-from decisionframe.measures import ControlChart
+from decisionframe.controlcharts import ControlChart
 from decisionframe.store import Store
 
 
@@ -106,20 +106,20 @@ def analyze_demand(
     report("classifying every contact", 0, 3)
     classifier = classify_demand(store, rules)
     report("summarizing by day, unit, reason and need", 1, 3)
-    measures.build_summaries(store)
+    aggregates.build_summaries(store)
     report("measures and control charts", 2, 3)
     result = DemandResult(
-        overall=measures.overall(store),
-        rules_fired=measures.rules_fired(store),
-        by_channel=measures.failure_share_by(store, "channel"),
-        by_unit=measures.failure_share_by(store, "unit"),
-        by_reason=measures.failure_share_by(store, "reason", limit=20),
-        by_week=measures.failure_share_by(store, "week"),
-        one_touch=measures.one_touch_resolution(store),
-        end_to_end=measures.end_to_end(store),
-        end_to_end_histogram=measures.end_to_end_histogram(store),
-        internal_customers=measures.internal_customers(store),
-        handoffs=measures.handoffs(store),
+        overall=aggregates.overall(store),
+        rules_fired=aggregates.rules_fired(store),
+        by_channel=aggregates.failure_share_by(store, "channel"),
+        by_unit=aggregates.failure_share_by(store, "unit"),
+        by_reason=aggregates.failure_share_by(store, "reason", limit=20),
+        by_week=aggregates.failure_share_by(store, "week"),
+        one_touch=aggregates.one_touch_resolution(store),
+        end_to_end=aggregates.end_to_end(store),
+        end_to_end_histogram=aggregates.end_to_end_histogram(store),
+        internal_customers=aggregates.internal_customers(store),
+        handoffs=aggregates.handoffs(store),
         text_classifier=classifier,
         charts=tuple(
             demand_charts(store, min_n=min_cell_size, warm_up_days=rules.repeat_window_days)

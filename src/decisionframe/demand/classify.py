@@ -25,7 +25,7 @@ every column it is given through its sort (carrying the measure columns through 
 twice as slow). So the windows see only what they need (row id, keys, time, resolved,
 unit) and produce one small code per touchpoint, kept with its row id in
 ``df_demand_rules``. ``df_demand`` is a view joining the codes back to the touchpoints by
-row id; the measures read a cube built once from the same join (see ``measures``), so no
+row id; the measures read a cube built once from the same join (see ``aggregates``), so no
 wide copy of ten million rows is ever made. The row id is DuckDB's; another store would
 use its own (PostgreSQL's ctid) or a surrogate key.
 """

@@ -17,11 +17,14 @@ from decisionframe.report import charts
 from decisionframe.report.disclosure import protect, safe_count
 from decisionframe.theory import load_theory, theory_svg
 
-_counter = itertools.count()
+class _Charts:
+    """Numbers the charts of one report, so two reports built in one process are equal."""
 
+    def __init__(self) -> None:
+        self._next = itertools.count()
 
-def _chart(spec: str) -> dict[str, str]:
-    return {"id": f"chart-{next(_counter)}", "spec": Markup(spec)}
+    def __call__(self, spec: str) -> dict[str, str]:
+        return {"id": f"chart-{next(self._next)}", "spec": Markup(spec)}
 
 
 def _finding(edges: list[dict[str, Any]]) -> str:
@@ -31,7 +34,7 @@ def _finding(edges: list[dict[str, Any]]) -> str:
     return "; ".join(f"{v}: {', '.join(names)}" for v, names in groups.items())
 
 
-def _evidence(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
+def _evidence(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, Any] | None:
     if run is None:
         return None
     edges = run["result"]["edges"]
@@ -76,7 +79,7 @@ def _evidence(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
     }
 
 
-def _decision(run: dict[str, Any] | None) -> dict[str, Any] | None:
+def _decision(run: dict[str, Any] | None, _chart: _Charts) -> dict[str, Any] | None:
     if run is None:
         return None
     r = run["result"]
@@ -131,7 +134,7 @@ def _share_rows(
     ]
 
 
-def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
+def _demand(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, Any] | None:
     if run is None:
         return None
     r = run["result"]
@@ -202,7 +205,8 @@ def build_report(project: Project, *, out: Path | None = None) -> Path:
             f"`demand`) on {project.directory} first."
         )
     k = project.config.privacy.min_cell_size
-    evidence = _evidence(evidence_run, k)
+    chart = _Charts()
+    evidence = _evidence(evidence_run, k, chart)
     verdicts = {e["edge"]: e["verdict"] for e in evidence["edges"]} if evidence else {}
     # A demand-only report needs no theory: failure demand can be studied before anyone
     # writes down why the service should work.
@@ -217,8 +221,8 @@ def build_report(project: Project, *, out: Path | None = None) -> Path:
             theory=theory,
             diagram=Markup(theory_svg(theory, verdicts=verdicts)) if theory else None,
             evidence=evidence,
-            decision=_decision(project.latest("decide")),
-            demand=_demand(project.latest("demand"), k),
+            decision=_decision(project.latest("decide"), chart),
+            demand=_demand(project.latest("demand"), k, chart),
             status=status,
             min_cell_size=k,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 
 from decisionframe.errors import DecisionframeError
 from decisionframe.simulate.scenarios import SCENARIOS
-from decisionframe.simulate.theory_template import THEORY_YAML
+from decisionframe.simulate.theory_yaml import THEORY_YAML
 from decisionframe.simulate.world import build_world
 
 CONFIG_YAML = """\

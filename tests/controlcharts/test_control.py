@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from decisionframe.measures import control_chart, detect_signals, p_sigma, xmr_center_sigma
+from decisionframe.controlcharts import control_chart, detect_signals, p_sigma, xmr_center_sigma
 
 
 def test_xmr_limits_by_hand() -> None:

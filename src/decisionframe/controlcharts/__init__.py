@@ -1,6 +1,6 @@
-"""Measures over time: control charts and signal rules."""
+"""Control charts and signal rules: which movements in a measure are signal, not noise."""
 
-from decisionframe.measures.control import (
+from decisionframe.controlcharts.control import (
     ControlChart,
     Phase,
     Signal,
