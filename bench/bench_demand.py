@@ -22,8 +22,8 @@ import pandas as pd
 from bench.bench_import import CONFIG
 from bench.common import print_ratios, simulated, timed
 from decisionframe.config import DemandRules
-from decisionframe.demand.classify import LABEL_COLUMN, classify_demand
 from decisionframe.demand.aggregates import build_cube, failure_share_by
+from decisionframe.demand.classify import LABEL_COLUMN, classify_demand
 from decisionframe.project import Project
 from decisionframe.store import DuckDBStore
 

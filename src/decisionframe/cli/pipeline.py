@@ -8,9 +8,9 @@ import typer
 
 from decisionframe.cli import data
 from decisionframe.cli._common import console
+from decisionframe.cli.analyze import analyze
 from decisionframe.cli.decide import decide
 from decisionframe.cli.demand import demand
-from decisionframe.cli.analyze import analyze
 from decisionframe.cli.report import report
 from decisionframe.cli.theory import plan, theory_app, theory_check
 

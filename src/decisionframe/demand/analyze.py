@@ -8,12 +8,12 @@ from typing import Any
 import pandas as pd
 
 from decisionframe.config import DemandRules
+from decisionframe.controlcharts import ControlChart
 from decisionframe.demand import aggregates
 from decisionframe.demand.charts import demand_charts
 from decisionframe.demand.classify import TextClassifier, classify_demand
 from decisionframe.errors import NotEstimableError
 from decisionframe.ingest.load import Progress
-from decisionframe.controlcharts import ControlChart
 from decisionframe.store import Store
 
 

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from decisionframe.demand.aggregates import first_contact_day, share_series
 from decisionframe.controlcharts import ControlChart, control_chart
+from decisionframe.demand.aggregates import first_contact_day, share_series
 from decisionframe.store import Store, quote
 
 _PERIOD = "CAST(date_trunc('month', started_at) AS DATE)"

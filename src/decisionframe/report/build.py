@@ -17,6 +17,7 @@ from decisionframe.report import charts
 from decisionframe.report.disclosure import protect, safe_count
 from decisionframe.theory import load_theory, theory_svg
 
+
 class _Charts:
     """Numbers the charts of one report, so two reports built in one process are equal."""
 
