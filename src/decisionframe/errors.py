@@ -82,5 +82,18 @@ class StoreError(DecisionframeError):
     """The store could not be read or written."""
 
 
+class SourceReadError(DecisionframeError):
+    """A source file could not be read at all (not a value in it: the file itself).
+
+    Raised by the store's readers with the driver's error re-worded: ``rule`` and
+    ``message`` never carry a value from the file, only what kind of problem it is and,
+    where the reader knows it, the line.
+    """
+
+    def __init__(self, rule: str, message: str, hint: str, line: int | None = None) -> None:
+        self.rule, self.message, self.hint, self.line = rule, message, hint, line
+        super().__init__(f"[{rule}] {message}")
+
+
 class NotEstimableError(DecisionframeError):
     """An analysis cannot produce an honest number from this data."""

@@ -30,6 +30,67 @@ class LocatedYaml:
         return None
 
 
+MAX_YAML_BYTES = 1 << 20  # settings and theories are a few KB; a megabyte is not a theory
+MAX_YAML_DEPTH = 64  # nesting levels; the deepest real file is about 6
+
+
+class _Refused(Exception):
+    def __init__(self, rule: str, message: str, hint: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.rule, self.message, self.hint, self.mark = rule, message, hint, mark
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases, deep nesting or repeated keys.
+
+    Aliases are refused outright: a 400-byte file of nested aliases expands to gigabytes
+    (the "billion laughs"), and no decisionframe setting needs one. Nesting is capped so
+    the recursive composer cannot exhaust the stack, and a key written twice in one
+    mapping is an error instead of the last one silently winning.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise _Refused(
+                "yaml-alias",
+                "YAML aliases (*name) are not allowed",
+                "write the value out in full where it is used",
+                mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(
+                    "yaml-too-deep",
+                    f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    "flatten the structure; no setting nests this deep",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise _Refused(
+                    "yaml-duplicate-key",
+                    f"key '{key}' is written twice in the same mapping",
+                    "keep one; YAML would silently use the last",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return node
+
+
 def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
     lines.setdefault(prefix, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -44,9 +105,47 @@ def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
             _walk(item, key, lines)
 
 
+def _problem(path: Path, rule: str, message: str, hint: str, mark: yaml.Mark | None) -> Problem:
+    return Problem(
+        file=str(path),
+        line=None if mark is None else mark.line + 1,
+        rule=rule,
+        message=message,
+        hint=hint,
+    )
+
+
+def parse_located_yaml(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse ``text`` once (no aliases, bounded depth, unique keys): data and key lines.
+
+    Raises ``_Refused`` or ``yaml.YAMLError``; ``read_located_yaml`` turns both into
+    located problems.
+    """
+    loader = _GuardedLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
 def read_located_yaml(path: Path, *, error: type[ProblemsError] = ConfigError) -> LocatedYaml:
     """Parse a YAML file; syntax errors become located problems with a hint."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            problem = _problem(
+                path,
+                "yaml-too-large",
+                f"the file is {size:,} bytes; at most {MAX_YAML_BYTES:,} are read",
+                "a settings or theory file is a few kilobytes; is this the right file?",
+                None,
+            )
+            raise error(f"cannot read {path.name}", [problem])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         problem = Problem(
@@ -56,20 +155,32 @@ def read_located_yaml(path: Path, *, error: type[ProblemsError] = ConfigError) -
             hint="run `decisionframe init DIR` to scaffold a project folder",
         )
         raise error(f"cannot read {path.name}", [problem]) from exc
+    except UnicodeDecodeError as exc:
+        problem = _problem(
+            path, "yaml-encoding", "the file is not UTF-8 text", "save it as UTF-8", None
+        )
+        raise error(f"cannot read {path.name}", [problem]) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, lines = parse_located_yaml(text, path)
+    except _Refused as exc:
+        problem = _problem(path, exc.rule, exc.message, exc.hint, exc.mark)
+        raise error(f"cannot parse {path.name}", [problem]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        problem = Problem(
-            file=str(path),
-            line=None if mark is None else mark.line + 1,
-            rule="yaml-syntax",
-            message=str(exc.problem or "invalid YAML"),
-            hint="check indentation and that every `key: value` pair has a space after ':'",
+        problem = _problem(
+            path,
+            "yaml-syntax",
+            str(exc.problem or "invalid YAML"),
+            "check indentation and that every `key: value` pair has a space after ':'",
+            exc.problem_mark,
         )
         raise error(f"cannot parse {path.name}", [problem]) from exc
-    lines: dict[KeyPath, int] = {}
-    if node is not None:
-        _walk(node, (), lines)
+    except (yaml.YAMLError, RecursionError) as exc:
+        problem = _problem(
+            path,
+            "yaml-syntax",
+            "the file cannot be read as YAML (control characters or binary content)",
+            "check that it is a plain text YAML file",
+            None,
+        )
+        raise error(f"cannot parse {path.name}", [problem]) from exc
     return LocatedYaml(path=path, data=data if data is not None else {}, lines=lines)

@@ -11,11 +11,15 @@ from typing import Any, Protocol
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from decisionframe.errors import DecisionframeError, ProblemsError
 
-console = Console()
-err_console = Console(stderr=True)
+# Markup off: names, reasons and questions come from users' files, and a value such as
+# "[/red]" must print as itself, not be read as Rich markup (which crashed commands after
+# their work was done). Our own styling goes through ``style=`` or Text, never markup.
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 
 class Result(Protocol):
@@ -27,14 +31,16 @@ class Result(Protocol):
 def write_json(result: Result, path: Path | None) -> None:
     if path is not None:
         path.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", "utf-8")
-        console.print(f"[dim]wrote {path}[/dim]")
+        console.print(f"wrote {path}", style="dim")
 
 
 def show_problems(error: ProblemsError, limit: int = 200) -> None:
     """Print problems compiler-style (file, line, column, rule, message, hint), one per line."""
-    err_console.print(f"[red]error:[/red] {error.summary} ({len(error.problems)} problem(s))")
+    err_console.print(
+        Text.assemble(("error:", "red"), f" {error.summary} ({len(error.problems)} problem(s))")
+    )
     for problem in error.problems[:limit]:
-        err_console.print(f"  {problem}", markup=False, soft_wrap=True)
+        err_console.print(f"  {problem}", soft_wrap=True)
     if len(error.problems) > limit:
         err_console.print(f"  ... and {len(error.problems) - limit} more problems.")
 
@@ -48,7 +54,7 @@ def user_errors() -> Iterator[None]:
         show_problems(exc)
         raise typer.Exit(2) from exc
     except DecisionframeError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(Text.assemble(("error:", "red"), f" {exc}"))
         raise typer.Exit(2) from exc
 
 
@@ -56,7 +62,7 @@ def user_errors() -> Iterator[None]:
 def progress_bar(title: str) -> Iterator[Callable[[str, int, int], None]]:
     """A Rich progress bar driven by the library's (step, done, total) callbacks."""
     with Progress(
-        TextColumn(f"{title} [progress.description]{{task.description}}"),
+        TextColumn(f"{title} {{task.description}}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
         console=console,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from decisionframe.cli._common import console, progress_bar, user_errors, write_json
 from decisionframe.project import Project
@@ -60,10 +61,10 @@ def analyze(
             interval,
             naive,
             f"{row['n_used']:,}",
-            f"[{style}]{row['verdict']}[/{style}]",
+            Text(str(row["verdict"]), style=style),
         )
     console.print(table)
     for edge in result.edges:
         console.print(f"- {edge.verdict.sentence}")
-        console.print(f"  [dim]{edge.verdict.advice}[/dim]")
+        console.print(f"  {edge.verdict.advice}", style="dim")
     write_json(result, json_out)

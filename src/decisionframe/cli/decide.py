@@ -73,5 +73,5 @@ def decide(
     if extra:
         console.print(f"About {extra:,} more clients per effect would make the choice 90% sure.")
     console.print(result.summary())
-    console.print(f"[dim]{result.mc_note}[/dim]")
+    console.print(result.mc_note, style="dim")
     write_json(result, json_out)

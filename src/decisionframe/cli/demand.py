@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from decisionframe.cli._common import console, progress_bar, user_errors, write_json
 from decisionframe.project import Project
@@ -86,7 +87,7 @@ def demand(
     console.print(e2e)
     for chart in result.charts:
         if chart.has_signal:
-            console.print(f"[bold]signal[/bold] {chart.reading}")
+            console.print(Text.assemble(("signal", "bold"), f" {chart.reading}"))
     quiet = sum(not c.has_signal for c in result.charts)
     console.print(f"{quiet} other charts show only noise.")
     console.print(result.summary())

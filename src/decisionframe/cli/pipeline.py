@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 from decisionframe.cli import data
 from decisionframe.cli._common import console
@@ -44,7 +45,7 @@ def _headline(directory: Path) -> None:
     console.rule("Headline")
     if evidence is not None:
         for edge in evidence["result"]["edges"]:
-            console.print(f"- {edge['claim']}: [bold]{edge['verdict']}[/bold]")
+            console.print(Text.assemble(f"- {edge['claim']}: ", (str(edge["verdict"]), "bold")))
     if decision is not None:
         console.print(decision["result"]["summary"])
     console.print(f"Report: {(project.directory / 'reports' / 'report.html').resolve()}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from decisionframe.cli._common import console, user_errors, write_json
 from decisionframe.project import Project
@@ -34,7 +35,7 @@ def theory_check(
         through = item.adjustment_set or item.mediators or item.instruments
         table.add_row(
             f"{item.treatment} -> {item.outcome}",
-            item.strategy if item.identified else "[red]not identifiable[/red]",
+            item.strategy if item.identified else Text("not identifiable", style="red"),
             ", ".join(through) or ("-" if item.identified else ""),
             ", ".join(item.to_measure),
         )
@@ -62,7 +63,7 @@ def plan(
     for item in result.assumptions:
         table.add_row(
             item.edge,
-            "yes" if item.testable_now else "[red]no[/red]",
+            "yes" if item.testable_now else Text("no", style="red"),
             item.strategy,
             ", ".join(item.start_measuring) or "-",
             item.explanation,

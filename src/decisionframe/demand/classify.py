@@ -71,8 +71,13 @@ class ClassificationError(RuntimeError):
 
 
 def _pattern(words: list[str]) -> str:
-    escaped = "|".join(re.escape(w.lower()) for w in words if w.strip())
-    return escaped.replace("'", "''") or "a^"
+    return "|".join(re.escape(w.lower()) for w in words if w.strip()) or "a^"
+
+
+def classification_params(rules: DemandRules) -> list[str]:
+    """The values for ``classification_sql``'s two ``?`` (configured words are never spliced
+    into SQL): the progress-chasing and the error-correction pattern."""
+    return [_pattern(rules.progress_chasing), _pattern(rules.error_correction)]
 
 
 def _reasons_sql(rules: DemandRules, *, with_predictions: bool) -> str:
@@ -89,8 +94,8 @@ def _reasons_sql(rules: DemandRules, *, with_predictions: bool) -> str:
     SELECT reason, reason_key,
         -- One code per reason key: " Claim " and "claim" are the same reason.
         (dense_rank() OVER (ORDER BY reason_key))::UINTEGER AS reason_code,
-        (CASE WHEN regexp_matches(reason_key, '{_pattern(rules.progress_chasing)}') THEN 1
-              WHEN regexp_matches(reason_key, '{_pattern(rules.error_correction)}') THEN 2
+        (CASE WHEN regexp_matches(reason_key, ?::VARCHAR) THEN 1
+              WHEN regexp_matches(reason_key, ?::VARCHAR) THEN 2
          END)::UTINYINT AS text_rule,
         (CASE {predicted} WHEN 'value' THEN 9 WHEN 'failure' THEN 10 END)::UTINYINT
             AS text_prediction
@@ -307,7 +312,10 @@ def classify_demand(
         fitted = _fit_text_classifier(labelled)
         if fitted is not None:
             _register_predictions(store, fitted[0])
-    store.execute(classification_sql(rules, with_predictions=fitted is not None))
+    store.execute(
+        classification_sql(rules, with_predictions=fitted is not None),
+        classification_params(rules),
+    )
     _check_complete(store)
     store.execute(_view_sql())
     if fitted is None:

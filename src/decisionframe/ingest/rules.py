@@ -30,7 +30,12 @@ def _words(words: tuple[str, ...]) -> str:
 def bad_value_sql(column: str, type_: LogicalType) -> str | None:
     """Predicate true where a non-empty cell cannot be read as ``type_`` (None: anything goes)."""
     if type_ == "int":
-        return f"{column} IS NOT NULL AND NOT regexp_full_match({column}, '{_INT_PATTERN}')"
+        # The pattern alone would pass a 23-digit number that the cast then refuses (and
+        # DuckDB's cast error quotes the value): a whole number must also fit 64 bits.
+        return (
+            f"{column} IS NOT NULL AND (NOT regexp_full_match({column}, '{_INT_PATTERN}') "
+            f"OR TRY_CAST(trim({column}) AS BIGINT) IS NULL)"
+        )
     if type_ == "float":
         return f"{column} IS NOT NULL AND TRY_CAST(trim({column}) AS DOUBLE) IS NULL"
     if type_ == "bool":

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from decisionframe.config import SourceConfig
-from decisionframe.errors import Problem
+from decisionframe.errors import Problem, SourceReadError
 from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql, cast_sql
 from decisionframe.store import CANONICAL, DuckDBStore, TableSpec, quote
 from decisionframe.store.duckdb_store import (
@@ -141,28 +141,35 @@ def stage_source(
         header_lines=1 if source.file_format() == "csv" else 0,
         exact=exact,
     )
-    sample_file(
-        store,
-        path=path,
-        file_format=source.file_format(),
-        into=staged.temp_table,
-        rows=INFERENCE_SAMPLE_ROWS,
-        delimiter=source.delimiter,
-    )
+    try:
+        sample_file(
+            store,
+            path=path,
+            file_format=source.file_format(),
+            into=staged.temp_table,
+            rows=INFERENCE_SAMPLE_ROWS,
+            delimiter=source.delimiter,
+        )
+    except SourceReadError as exc:
+        return None, [_unreadable(display, exc)]
     header = staged_columns(store, staged.temp_table)
     problems = _map_columns(header, staged, source)
     types = None
     if not exact and not problems and source.file_format() == "csv":
         types = _reader_types(store, staged, header)
-    with store.insertion_order(preserve=exact):
-        rejects = stage_file(
-            store,
-            path=path,
-            file_format=source.file_format(),
-            into=staged.temp_table,
-            delimiter=source.delimiter,
-            types=types,
-        )
+    try:
+        with store.insertion_order(preserve=exact):
+            rejects = stage_file(
+                store,
+                path=path,
+                file_format=source.file_format(),
+                into=staged.temp_table,
+                delimiter=source.delimiter,
+                types=types,
+            )
+    except SourceReadError as exc:
+        store.execute(f"DROP TABLE IF EXISTS {quote(staged.temp_table)}")
+        return None, [*problems, _unreadable(display, exc)]
     for line, column, error_type in rejects:
         rule, message = _REJECT_RULES.get(error_type, ("unreadable-line", "the line is unreadable"))
         problems.append(
@@ -174,6 +181,10 @@ def stage_source(
         staged.extra_types = _infer_extra_types(store, staged)
         staged.padded = _padded_columns(store, staged)
     return staged, problems
+
+
+def _unreadable(display: str, exc: SourceReadError) -> Problem:
+    return Problem(display, exc.rule, exc.message, exc.hint, exc.line)
 
 
 def _padded_columns(store: DuckDBStore, staged: StagedSource) -> set[str]:

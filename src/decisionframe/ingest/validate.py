@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from decisionframe.errors import Problem
 from decisionframe.ingest.rules import HINTS, bad_value_sql
@@ -20,6 +20,7 @@ class _Check:
     predicate: str
     message: str
     hint: str
+    params: tuple[object, ...] = field(default=())  # values for the predicate's ``?``
 
 
 def _cell_checks(staged: StagedSource, channels: list[str]) -> list[_Check]:
@@ -63,15 +64,16 @@ def _cell_checks(staged: StagedSource, channels: list[str]) -> list[_Check]:
             )
     if staged.table == "touchpoints" and "channel" in staged.columns:
         column = quote(staged.columns["channel"])
-        allowed = ", ".join(f"'{c}'" for c in channels)
+        # Configured names are values: passed as a parameter, never spliced into the SQL.
         checks.append(
             _Check(
                 "unknown-channel",
                 staged.columns["channel"],
-                f"{column} IS NOT NULL AND lower(trim({column})) NOT IN ({allowed})",
+                f"{column} IS NOT NULL AND NOT list_contains(?::VARCHAR[], lower(trim({column})))",
                 "channel is not one of the configured channels",
                 f"use one of {', '.join(channels)}, or add it under `channels:` in "
                 "decisionframe.yaml",
+                (list(channels),),
             )
         )
     return checks
@@ -80,7 +82,8 @@ def _cell_checks(staged: StagedSource, channels: list[str]) -> list[_Check]:
 def _locate(store: DuckDBStore, staged: StagedSource, check: _Check, count: int) -> list[Problem]:
     rowids = store.rows(
         f"SELECT rowid FROM {quote(staged.temp_table)} WHERE {check.predicate} "
-        f"ORDER BY rowid LIMIT {MAX_LINES_PER_RULE}"
+        f"ORDER BY rowid LIMIT {MAX_LINES_PER_RULE}",
+        list(check.params),
     )
     problems = [
         Problem(
@@ -114,7 +117,8 @@ def _check_cells(store: DuckDBStore, staged: StagedSource, channels: list[str]) 
     counts = store.rows(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {c.predicate})" for c in checks)
-        + f" FROM {quote(staged.temp_table)}"
+        + f" FROM {quote(staged.temp_table)}",
+        [value for check in checks for value in check.params],
     )[0]
     problems: list[Problem] = []
     for check, count in zip(checks, counts, strict=True):
