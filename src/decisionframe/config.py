@@ -12,7 +12,9 @@ from decisionframe.errors import ConfigError, Problem
 from decisionframe.yamlfile import LocatedYaml, read_located_yaml
 
 CONFIG_FILE = "decisionframe.yaml"
-TableName = Literal["clients", "touchpoints", "outcomes", "feedback", "costs", "initiatives"]
+TableName = Literal[
+    "clients", "touchpoints", "outcomes", "feedback", "costs", "initiatives", "series"
+]
 DEFAULT_CHANNELS = ("in_person", "phone", "web", "mobile", "email", "social")
 
 
@@ -110,7 +112,9 @@ def _hint_for(error: dict[str, Any]) -> str:
     if kind == "missing":
         return f"add '{loc[-1]}' (see the commented template from `decisionframe init`)"
     if kind == "literal_error" and loc and loc[0] == "sources":
-        return "sources can be: clients, touchpoints, outcomes, feedback, costs, initiatives"
+        return (
+            "sources can be: clients, touchpoints, outcomes, feedback, costs, initiatives, series"
+        )
     return "fix the value; `decisionframe init` writes a commented example"
 
 

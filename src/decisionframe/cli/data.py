@@ -9,7 +9,7 @@ from rich.table import Table
 
 from decisionframe.cli._common import console, progress_bar, user_errors, write_json
 from decisionframe.project import Project, init_project
-from decisionframe.simulate import SCENARIOS, simulate_project
+from decisionframe.simulate import SCENARIOS, SERIES_SCENARIOS, simulate_project
 
 JsonOption = typer.Option(None, "--json", help="also write the result as JSON to this file")
 
@@ -30,7 +30,7 @@ def simulate(
     clients: int = typer.Option(5000, "--clients", help="number of clients to simulate"),
     seed: int = typer.Option(1, "--seed", help="random seed (same seed, same data)"),
     scenario: str = typer.Option(
-        "service-matters", "--scenario", help=f"one of: {', '.join(SCENARIOS)}"
+        "service-matters", "--scenario", help=f"one of: {', '.join([*SCENARIOS, *SERIES_SCENARIOS])}"
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing project"),
     json_out: Path | None = JsonOption,

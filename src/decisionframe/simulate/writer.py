@@ -12,6 +12,7 @@ import pyarrow.csv as pacsv
 
 from decisionframe.errors import DecisionframeError
 from decisionframe.simulate.scenarios import SCENARIOS
+from decisionframe.simulate.series import SERIES_SCENARIOS, build_series_world
 from decisionframe.simulate.theory_yaml import THEORY_YAML
 from decisionframe.simulate.world import build_world
 
@@ -30,6 +31,16 @@ sources:
 privacy:
   min_cell_size: 11
   pseudonymize: [client_id, staff_id]
+"""
+
+SERIES_CONFIG_YAML = """\
+# decisionframe project config (written by `decisionframe simulate`): a KPI export only,
+# monthly series per office and the initiatives log; no clients or contacts.
+name: {name}
+store: .decisionframe/store.duckdb
+sources:
+  series: {{path: data/series.csv}}
+  initiatives: {{path: data/initiatives.csv}}
 """
 
 FILES = {
@@ -82,10 +93,13 @@ def simulate_project(
     overwrite: bool = False,
 ) -> SimulationResult:
     """Write a realistic project folder whose true effects are known (see truth.json)."""
-    if scenario not in SCENARIOS:
-        raise DecisionframeError(
-            f"unknown scenario '{scenario}'. Hint: choose one of {', '.join(SCENARIOS)}"
+    if scenario in SERIES_SCENARIOS:
+        return _simulate_series(
+            directory, seed=seed, scenario=scenario, name=name, overwrite=overwrite
         )
+    if scenario not in SCENARIOS:
+        choices = ", ".join([*SCENARIOS, *SERIES_SCENARIOS])
+        raise DecisionframeError(f"unknown scenario '{scenario}'. Hint: choose one of {choices}")
     if n_clients < 50:
         raise DecisionframeError("--clients must be at least 50. Hint: try 5000.")
     target = Path(directory)
@@ -106,3 +120,26 @@ def simulate_project(
     (target / "truth.json").write_text(json.dumps(world.truth, indent=2) + "\n", encoding="utf-8")
     (target / ".gitignore").write_text(".decisionframe/\nreports/\n", encoding="utf-8")
     return SimulationResult(target, scenario, seed, {t: len(f) for t, f in world.tables.items()})
+
+
+def _simulate_series(
+    directory: Path | str, *, seed: int, scenario: str, name: str | None, overwrite: bool
+) -> SimulationResult:
+    """A KPI-panel project: only ``series`` and ``initiatives``, with truth.json."""
+    target = Path(directory)
+    if (target / "decisionframe.yaml").exists() and not overwrite:
+        raise DecisionframeError(
+            f"{target} already holds a project. Hint: pick a new folder or pass --overwrite."
+        )
+    tables, truth = build_series_world(seed=seed, scenario=scenario)
+    data = target / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for table, frame in tables.items():
+        write_csv(frame, data / f"{table}.csv")
+    org = name or f"Simulated offices ({scenario})"
+    (target / "decisionframe.yaml").write_text(
+        SERIES_CONFIG_YAML.format(name=org), encoding="utf-8"
+    )
+    (target / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    (target / ".gitignore").write_text(".decisionframe/\nreports/\n", encoding="utf-8")
+    return SimulationResult(target, scenario, seed, {t: len(f) for t, f in tables.items()})

@@ -116,11 +116,33 @@ CANONICAL: dict[str, TableSpec] = {
                 _c("ended_on", "date"),
                 _c("units", "text"),
                 _c("channels", "text"),
+                _c("measures", "text"),
+                _c("expected", "text"),
             ),
-            key=("initiative_id",),
+            # A staggered roll-out is several rows with one id, each its own units and start.
+            key=("initiative_id", "started_on", "units"),
+        ),
+        TableSpec(
+            "series",
+            (
+                _c("unit", "text", required=True),
+                _c("period", "date", required=True),
+                _c("measure", "text", required=True),
+                _c("value", "float", required=True),
+                _c("n", "int", non_negative=True),
+            ),
+            key=("unit", "period", "measure"),
         ),
     )
 }
 
 # Tables are loaded parents first so references can be checked against what is being loaded.
-LOAD_ORDER = ("clients", "touchpoints", "outcomes", "feedback", "costs", "initiatives")
+LOAD_ORDER = (
+    "clients",
+    "touchpoints",
+    "outcomes",
+    "feedback",
+    "costs",
+    "initiatives",
+    "series",
+)
