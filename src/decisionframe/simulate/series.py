@@ -63,7 +63,7 @@ def _scenario(name: str) -> tuple[tuple[str, ...], tuple[PlantedInitiative, ...]
     if name in ("staggered-rollout", "stable"):
         units = _offices(12)
         scale = 0.0 if name == "stable" else 1.0
-        plans = (
+        plans: tuple[PlantedInitiative, ...] = (
             PlantedInitiative(
                 "I1",
                 "Single point of contact",
