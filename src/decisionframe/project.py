@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from decisionframe.decide import DecisionResult
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
+    from decisionframe.initiatives import InitiativesResult
 
 STATE_DIR = ".decisionframe"
 
@@ -196,6 +197,22 @@ class Project:
             )
             prov = provenance(store, theory_path=self.theory_path, seed=0)
         self._save("demand", result.to_dict(), prov)
+        return result
+
+    def initiatives(self, *, seed: int = 0, progress: Progress | None = None) -> InitiativesResult:
+        """Each initiative's effect on each measure it targets, with placebos; saved."""
+        from decisionframe.initiatives import evaluate_initiatives
+
+        def step(done: int, total: int) -> None:
+            if progress:
+                progress("initiatives", done, total)
+
+        with self.open_store(read_only=True) as store:
+            result = evaluate_initiatives(
+                store, min_cell_size=self.config.privacy.min_cell_size, seed=seed, progress=step
+            )
+            prov = provenance(store, theory_path=self.theory_path, seed=seed)
+        self._save("initiatives", result.to_dict(), prov)
         return result
 
     def _save(self, kind: str, result: dict[str, Any], prov: dict[str, Any]) -> None:

@@ -30,7 +30,9 @@ def simulate(
     clients: int = typer.Option(5000, "--clients", help="number of clients to simulate"),
     seed: int = typer.Option(1, "--seed", help="random seed (same seed, same data)"),
     scenario: str = typer.Option(
-        "service-matters", "--scenario", help=f"one of: {', '.join([*SCENARIOS, *SERIES_SCENARIOS])}"
+        "service-matters",
+        "--scenario",
+        help=f"one of: {', '.join([*SCENARIOS, *SERIES_SCENARIOS])}",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing project"),
     json_out: Path | None = JsonOption,

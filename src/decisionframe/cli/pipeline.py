@@ -12,6 +12,7 @@ from decisionframe.cli._common import console
 from decisionframe.cli.analyze import analyze
 from decisionframe.cli.decide import decide
 from decisionframe.cli.demand import demand
+from decisionframe.cli.initiatives import initiatives
 from decisionframe.cli.report import report
 from decisionframe.cli.theory import plan, theory_app, theory_check
 
@@ -53,5 +54,5 @@ def _headline(directory: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(theory_app, name="theory")
-    for command in (plan, analyze, decide, demand, report, demo):
+    for command in (plan, analyze, decide, demand, initiatives, report, demo):
         app.command()(command)

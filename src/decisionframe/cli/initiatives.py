@@ -1,0 +1,39 @@
+"""CLI: `initiatives` (did it work?)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.project import Project
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def initiatives(
+    directory: Path = typer.Argument(..., help="project folder"),
+    seed: int = typer.Option(0, "--seed", help="seed for the randomization inference"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+) -> None:
+    """Did each initiative work? An effect per initiative and measure, with placebo checks."""
+    with user_errors(), progress_bar("Initiatives") as update:
+        result = Project(directory).initiatives(seed=seed, progress=update)
+    table = Table(
+        "initiative", "measure", "design", "estimate", "95% interval", "verdict",
+        title="Initiatives", title_justify="left",
+    )  # fmt: skip
+    for e in result.initiatives:
+        interval = "" if e.ci_low is None else f"{_fmt(e.ci_low)} to {_fmt(e.ci_high)}"
+        table.add_row(e.name, e.measure, e.design, _fmt(e.estimate), interval, e.verdict)
+    console.print(table)
+    for e in result.initiatives:
+        console.print(f"- {e.sentence} {e.why}")
+    for note in result.notes:
+        console.print(f"[dim]{note}[/dim]")
+    console.print(result.summary())
+    write_json(result, json_out)
