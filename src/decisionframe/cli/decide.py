@@ -43,22 +43,38 @@ def decide(
             f"{o.expected_loss:,.1f}",
         )
     console.print(table)
-    split = ", ".join(
-        f"{option} {clients:,.0f}" for _, option, clients, _ in result.best_split.rows
+    rec = result.recommendation
+    plans = Table(
+        "plan",
+        "kind",
+        "outcomes gained [90%]",
+        "P(best)",
+        "expected loss",
+        title="Plans compared (uniform, budget split, targeted)",
+        title_justify="left",
     )
-    console.print(f"Best split of the budget: {split} ({result.best_split.gain:,.0f} outcomes).")
-    if result.targeting is not None:
-        target = Table(
-            result.targeting_variable or "segment",
-            "option",
-            "clients",
-            "gain per client",
-            title="Targeting",
-            title_justify="left",
+    for plan in rec.candidates:
+        chosen = plan.label == rec.label
+        plans.add_row(
+            ("> " if chosen else "") + plan.label,
+            plan.kind,
+            f"{plan.outcomes.mean:,.0f} [{plan.outcomes.low:,.0f}, {plan.outcomes.high:,.0f}]",
+            f"{plan.p_best:.0%}",
+            f"{plan.expected_loss:,.1f}",
         )
-        for segment, option, clients, gain in result.targeting.rows:
-            target.add_row(segment, option, f"{clients:,.0f}", f"{gain:.3f}")
-        console.print(target)
+    console.print(plans)
+    console.print(rec.targeting_note)
+    if rec.rests_on:
+        console.print(
+            "The targeted plan rests on these segment estimates (raw -> pooled): "
+            + "; ".join(
+                f"{s.lever} in {s.variable} {s.segment}: {s.estimate:+.3f} -> {s.pooled:+.3f}"
+                for s in rec.rests_on
+            )
+        )
+    console.print(result.quality_vs_reach.sentence())
+    for warning in result.cost_warnings:
+        console.print(f"[yellow]Costs: {warning}[/yellow]")
     nxt = Table(
         "assumption",
         "value of knowing (outcomes)",
@@ -72,6 +88,8 @@ def decide(
     extra = result.measure_next[0].extra_clients if result.measure_next else None
     if extra:
         console.print(f"About {extra:,} more clients per effect would make the choice 90% sure.")
+    for settle in result.inconclusive:
+        console.print(f"Inconclusive: {settle.sentence()}.")
     console.print(result.summary())
     console.print(result.mc_note, style="dim")
     write_json(result, json_out)

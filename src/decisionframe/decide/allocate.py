@@ -59,7 +59,7 @@ def frontier(
 
 def optimal_split(inputs: DecisionInputs, gain_per_client: np.ndarray) -> Allocation:
     """Maximize expected outcomes gained: clients per option, within budget and capacities."""
-    options = inputs.decision.options
+    options = inputs.options
     cost = np.array([o.cost_per_client for o in options])
     bounds = [(0, o.capacity) for o in options]
     solved = linprog(
@@ -84,7 +84,7 @@ def targeting(
     min_coverage: dict[str, float] | None = None,
 ) -> Allocation:
     """Which segments get which option: a linear programme over (segment, option)."""
-    options = inputs.decision.options
+    options = inputs.options
     names = sorted(segment_gain)
     k = len(options)
     c = -np.concatenate([segment_gain[s] for s in names])

@@ -7,13 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionframe.decide.allocate import (
-    Allocation,
-    FrontierPoint,
-    frontier,
-    optimal_split,
-    targeting,
-)
+from decisionframe.decide.allocate import FrontierPoint, frontier
 from decisionframe.decide.evaluate import (
     DEFAULT_DRAWS,
     OptionResult,
@@ -21,12 +15,27 @@ from decisionframe.decide.evaluate import (
     evaluate_options,
 )
 from decisionframe.decide.inputs import DecisionInputs, gather_inputs
-from decisionframe.decide.voi import MeasureNext, measure_next
+from decisionframe.decide.plans import (
+    Candidate,
+    GainModel,
+    overall_model,
+    segment_model,
+    split_plan,
+    targeted_plan,
+    uniform_plans,
+)
+from decisionframe.decide.recommend import Band, Recommendation, recommend
+from decisionframe.decide.voi import (
+    MeasureNext,
+    SettleAssumption,
+    clients_to_settle,
+    measure_next,
+)
+from decisionframe.effects.verdict import smallest_effect_that_matters
 from decisionframe.store import Store
 from decisionframe.theory.model import Theory
 from decisionframe.theory.plan import measurement_plan
 
-POOLED = "other (small groups pooled)"
 MC_SE_WARNING = 0.01
 
 
@@ -38,6 +47,62 @@ def _in_sentence(label: str) -> str:
 
 
 @dataclass(frozen=True)
+class QualityVsReach:
+    """The founding comparison: serve N with good service or M > N with basic service."""
+
+    good: str
+    basic: str
+    good_clients: float
+    basic_clients: float
+    good_rate: Band  # outcome rate per client served
+    basic_rate: Band
+    break_even_points: float  # how much good must raise the rate (percentage points)
+    raises_by_points: Band
+    p_worth_it: float
+
+    def sentence(self) -> str:
+        if self.good_clients >= self.basic_clients:
+            return (
+                f"'{self.good}' serves as many people as '{self.basic}' "
+                f"({self.good_clients:,.0f}): there is no reach to trade for quality."
+            )
+        return (
+            f"Serve {self.good_clients:,.0f} people with '{self.good}' or "
+            f"{self.basic_clients:,.0f} with '{self.basic}': '{self.good}' must raise the "
+            f"outcome rate by at least {self.break_even_points:.1f} points for serving fewer "
+            f"people to be worth it. The evidence says it raises it by "
+            f"{self.raises_by_points.mean:.1f} points (90% interval "
+            f"{self.raises_by_points.low:.1f} to {self.raises_by_points.high:.1f}): worth it "
+            f"with probability {self.p_worth_it:.0%}."
+        )
+
+
+def quality_vs_reach(
+    inputs: DecisionInputs, model: GainModel, uniform: list[Candidate]
+) -> QualityVsReach:
+    costs = [o.cost_per_client for o in inputs.options]
+    cheap, better = int(np.argmin(costs)), int(np.argmax(costs))
+    n_good = float(uniform[better].clients.sum())
+    n_basic = float(uniform[cheap].clients.sum())
+    rate_good = model.gain[:, 0, better] + inputs.decision.baseline
+    rate_basic = model.gain[:, 0, cheap] + inputs.decision.baseline
+    # N (r_g - b) = M (r_b - b)  <=>  r_g - r_b = (M / N - 1) (r_b - b)
+    ratio = n_basic / n_good - 1 if n_good > 0 else float("inf")
+    break_even = 100 * ratio * float(rate_basic.mean() - inputs.decision.baseline)
+    return QualityVsReach(
+        good=inputs.options[better].id,
+        basic=inputs.options[cheap].id,
+        good_clients=n_good,
+        basic_clients=n_basic,
+        good_rate=Band.of(rate_good),
+        basic_rate=Band.of(rate_basic),
+        break_even_points=break_even,
+        raises_by_points=Band.of(100 * (rate_good - rate_basic)),
+        p_worth_it=float((uniform[better].draws > uniform[cheap].draws).mean()),
+    )
+
+
+@dataclass(frozen=True)
 class DecisionResult:
     objective: str
     objective_label: str  # the outcome node's label, for sentences a board reads
@@ -46,75 +111,113 @@ class DecisionResult:
     outcome_now: float
     seed: int
     draws: int
+    recommendation: Recommendation
+    quality_vs_reach: QualityVsReach
     options: tuple[OptionResult, ...]
+    cost_sources: dict[str, str]
+    cost_warnings: tuple[str, ...]
     frontier: tuple[FrontierPoint, ...]
     frontier_options: tuple[str, str]
-    best_split: Allocation
-    targeting: Allocation | None
-    targeting_variable: str | None
-    evpi: float
+    evpi: float  # outcomes
+    evpi_money: float | None  # at the recommended plan's cost per outcome
+    cost_per_outcome: float | None
     measure_next: tuple[MeasureNext, ...]
+    inconclusive: tuple[SettleAssumption, ...]
     mc_note: str
 
     @property
-    def chosen(self) -> OptionResult:
-        return max(self.options, key=lambda o: o.gain_mean)
+    def chosen(self) -> str:
+        """The main option of the recommended plan (the one serving most clients)."""
+        served: dict[str, float] = {}
+        for a in self.recommendation.plan:
+            served[a.option] = served.get(a.option, 0.0) + a.clients
+        return max(served, key=lambda k: served[k]) if served else ""
+
+    def value_of_information(self) -> str:
+        money = (
+            f" (about {self.evpi_money:,.0f} at {self.cost_per_outcome:,.0f} per outcome)"
+            if self.evpi_money is not None and self.cost_per_outcome is not None
+            else ""
+        )
+        return f"knowing the effects exactly is worth {self.evpi:,.1f} outcomes{money}"
 
     def summary(self) -> str:
-        best = self.chosen
-        return (
-            f"Choose '{best.option}': {best.gain_mean:,.0f} more clients "
-            f"{_in_sentence(self.objective_label)} than "
-            f"without us (90% interval {best.gain_low:,.0f} to {best.gain_high:,.0f}), best "
-            f"with probability {best.p_best:.0%}; knowing the effects exactly is worth "
-            f"{self.evpi:,.1f} outcomes."
-        )
+        return f"{self.recommendation.sentence()} {self.value_of_information().capitalize()}."
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["chosen"] = self.chosen.option
+        data["recommendation"] = self.recommendation.to_dict()
+        data["quality_vs_reach"]["sentence"] = self.quality_vs_reach.sentence()
+        data["chosen"] = self.chosen
         data["summary"] = self.summary()
         return data
 
 
-def _segment_table(
-    inputs: DecisionInputs, min_cell_size: int
-) -> tuple[str | None, dict[str, np.ndarray], dict[str, float]]:
-    """Gain per client per option in each segment of the first usable segment variable.
+def _collect(theory: Theory, store: Store) -> dict[str, str]:
+    plan = measurement_plan(theory, store)
+    return {
+        p.edge.split(" -> ")[0]: (
+            "start measuring " + ", ".join(p.start_measuring)
+            if p.start_measuring
+            else f"more clients with {p.edge.split(' -> ')[0]} and the outcome measured"
+        )
+        for p in plan.assumptions
+    }
 
-    Assumption, stated in the report: being served at today's level is worth the same over
-    the counterfactual in every segment (we have no per-segment baseline); segments differ
-    in how much each lever's change adds. Using each segment's own outcome level instead
-    would send the service to the easiest cases ("creaming").
-    """
-    levers = list(inputs.effects)
-    for variable, groups in inputs.segments.items():
-        effects = {k: inputs.effects[k].segments.get(variable, {}) for k in levers}
-        if not any(effects.values()):
+
+def _inconclusive(theory: Theory, evidence: dict[str, Any]) -> tuple[SettleAssumption, ...]:
+    out = []
+    for edge in evidence.get("edges", []):
+        if edge.get("verdict") != "inconclusive" or edge.get("se") is None:
             continue
-        table: dict[str, np.ndarray] = {}
-        sizes: dict[str, float] = {}
-        pooled = 0.0
-        for name, stats in groups.items():
-            if stats["clients"] < min_cell_size:
-                pooled += stats["clients"]
-                continue
-            per_option = []
-            for option in inputs.decision.options:
-                gain = inputs.outcome_now - inputs.decision.baseline
-                for node, value in option.set.items():
-                    overall = inputs.effects[node].mean
-                    theta = effects[node].get(name, (overall, 0.0))[0]
-                    gain += theta * (value - inputs.levels_now[node])
-                per_option.append(gain)
-            table[name] = np.array(per_option)
-            sizes[name] = stats["clients"]
-        if pooled >= min_cell_size and table:
-            table[POOLED] = np.mean(list(table.values()), axis=0)
-            sizes[POOLED] = pooled
-        if len(table) >= 2:
-            return variable, table, sizes
-    return None, {}, {}
+        assumption = next(
+            (e.assumption for e in theory.assumption_edges if e.label == edge["edge"]), None
+        )
+        if assumption is None:
+            continue
+        m = smallest_effect_that_matters(assumption)
+        extra, goal = clients_to_settle(
+            float(edge["estimate"]), float(edge["se"]), int(edge["n_used"]), m
+        )
+        out.append(
+            SettleAssumption(
+                edge["edge"],
+                assumption.claim,
+                float(edge["estimate"]),
+                float(edge["se"]),
+                int(edge["n_used"]),
+                m,
+                extra,
+                goal,
+            )
+        )
+    return tuple(out)
+
+
+def candidate_plans(
+    inputs: DecisionInputs,
+    theta: dict[str, np.ndarray],
+    *,
+    seed: int,
+    min_cell_size: int,
+) -> tuple[list[Candidate], dict[str | None, GainModel]]:
+    """Uniform plans, the best split and one targeted plan per segment variable."""
+    base = overall_model(inputs, theta)
+    candidates = uniform_plans(inputs, base)
+    split = split_plan(inputs, base)
+    if split is not None:
+        candidates.append(split)
+    models: dict[str | None, GainModel] = {None: base}
+    rng = np.random.default_rng([seed, 16])
+    for variable in sorted(inputs.segments):
+        model = segment_model(inputs, theta, variable, min_cell_size=min_cell_size, rng=rng)
+        if model is None:
+            continue
+        models[variable] = model
+        target = targeted_plan(inputs, model) if model.differs else None
+        if target is not None:
+            candidates.append(target)
+    return candidates, models
 
 
 def decide_options(
@@ -129,26 +232,41 @@ def decide_options(
 ) -> DecisionResult:
     """Evaluate the theory's decision options against the evidence posteriors."""
     inputs = gather_inputs(store, theory, evidence, budget=budget)
+    label = _in_sentence(theory.node(inputs.decision.objective).title)
+    return decide_from_inputs(
+        inputs,
+        objective_label=label,
+        seed=seed,
+        draws=draws,
+        min_cell_size=min_cell_size,
+        collect=_collect(theory, store),
+        inconclusive=_inconclusive(theory, evidence),
+    )
+
+
+def decide_from_inputs(
+    inputs: DecisionInputs,
+    *,
+    objective_label: str,
+    seed: int = 0,
+    draws: int = DEFAULT_DRAWS,
+    min_cell_size: int = 11,
+    collect: dict[str, str] | None = None,
+    inconclusive: tuple[SettleAssumption, ...] = (),
+) -> DecisionResult:
+    """The decision from already gathered inputs (also what the what-if simulator runs)."""
     theta = effect_draws(inputs, draws=draws, seed=seed)
     options = evaluate_options(inputs, theta)
-    costs = [o.cost_per_client for o in inputs.decision.options]
+    candidates, models = candidate_plans(inputs, theta, seed=seed, min_cell_size=min_cell_size)
+    ids = [o.id for o in inputs.options]
+    rec = recommend(candidates, models, ids, objective_label=objective_label)
+    costs = [o.cost_per_client for o in inputs.options]
     cheap, better = int(np.argmin(costs)), int(np.argmax(costs))
-    plan = measurement_plan(theory, store)
-    collect = {
-        p.edge.split(" -> ")[0]: (
-            "start measuring " + ", ".join(p.start_measuring)
-            if p.start_measuring
-            else f"more clients with {p.edge.split(' -> ')[0]} and the outcome measured"
-        )
-        for p in plan.assumptions
-    }
-    evpi, ranked = measure_next(inputs, theta, collect)
-    variable, table, sizes = _segment_table(inputs, min_cell_size)
-    target = (
-        targeting(inputs, table, sizes, min_coverage=inputs.decision.min_coverage)
-        if variable
-        else None
-    )
+    evpi, ranked = measure_next(inputs, theta, collect or {})
+    plan_draws = np.column_stack([c.draws for c in candidates])
+    evpi = max(0.0, float(plan_draws.max(axis=1).mean() - plan_draws.mean(axis=0).max()))
+    spend = sum(a.clients * inputs.options[ids.index(a.option)].cost_per_client for a in rec.plan)
+    per_outcome = spend / rec.outcomes.mean if rec.outcomes.mean > 0 else None
     worst_mc = max(o.p_best_mc_se for o in options)
     mc_note = (
         f"{draws:,} Monte Carlo draws (seed {seed}); Monte Carlo error of 'probability best' "
@@ -157,21 +275,23 @@ def decide_options(
     )
     return DecisionResult(
         objective=inputs.decision.objective,
-        objective_label=theory.node(inputs.decision.objective).title,
+        objective_label=objective_label,
         budget=inputs.decision.budget,
         baseline=inputs.decision.baseline,
         outcome_now=inputs.outcome_now,
         seed=seed,
         draws=draws,
+        recommendation=rec,
+        quality_vs_reach=quality_vs_reach(inputs, models[None], candidates[: len(ids)]),
         options=options,
+        cost_sources={o.id: o.cost_source for o in inputs.options},
+        cost_warnings=inputs.cost_warnings,
         frontier=frontier(inputs, theta, cheap=cheap, better=better),
-        frontier_options=(inputs.decision.options[cheap].id, inputs.decision.options[better].id),
-        best_split=optimal_split(
-            inputs, np.array([o.gain_mean / max(o.clients_served, 1e-9) for o in options])
-        ),
-        targeting=target,
-        targeting_variable=variable,
+        frontier_options=(ids[cheap], ids[better]),
         evpi=evpi,
+        evpi_money=evpi * per_outcome if per_outcome is not None else None,
+        cost_per_outcome=per_outcome,
         measure_next=ranked,
+        inconclusive=inconclusive,
         mc_note=mc_note,
     )

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from decisionframe.decide.costs import PlanOption
 from decisionframe.decide.inputs import DecisionInputs
-from decisionframe.theory.model import DecisionOption
 
 DEFAULT_DRAWS = 20_000
 
@@ -23,13 +23,13 @@ def effect_draws(inputs: DecisionInputs, *, draws: int, seed: int) -> dict[str, 
     return {k: rng.normal(e.mean, e.sd, draws) for k, e in sorted(inputs.effects.items())}
 
 
-def served(option: DecisionOption, budget: float) -> float:
+def served(option: PlanOption, budget: float) -> float:
     reach = budget / option.cost_per_client
-    return float(min(reach, option.capacity)) if option.capacity else float(reach)
+    return float(min(reach, option.capacity)) if option.capacity is not None else float(reach)
 
 
 def outcome_under(
-    inputs: DecisionInputs, option: DecisionOption, theta: dict[str, np.ndarray]
+    inputs: DecisionInputs, option: PlanOption, theta: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Expected outcome rate for a client served under ``option``, per draw."""
     rate = np.full(len(next(iter(theta.values()))), inputs.outcome_now)
@@ -45,7 +45,7 @@ def gains(
     spend = inputs.decision.budget if budget is None else budget
     columns = [
         served(o, spend) * (outcome_under(inputs, o, theta) - inputs.decision.baseline)
-        for o in inputs.decision.options
+        for o in inputs.options
     ]
     return np.column_stack(columns)
 
@@ -74,7 +74,7 @@ def evaluate_options(
     best = g.argmax(axis=1)
     best_value = g.max(axis=1)
     results = []
-    for j, option in enumerate(inputs.decision.options):
+    for j, option in enumerate(inputs.options):
         p = float((best == j).mean())
         mean = float(g[:, j].mean())
         reach = served(option, inputs.decision.budget)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from decisionframe.decide.costs import PlanOption, resolve_costs
 from decisionframe.errors import NotEstimableError
 from decisionframe.frames import client_frame
 from decisionframe.store import Store
@@ -22,6 +23,7 @@ class Effect:
     sd: float
     n_used: int
     edge: str
+    # variable -> segment -> (estimate, se), per unit of the lever
     segments: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
 
@@ -33,6 +35,14 @@ class DecisionInputs:
     levels_now: dict[str, float]  # mean of each lever today
     population: int
     segments: dict[str, dict[str, dict[str, float]]]  # variable -> segment -> stats
+    options: tuple[PlanOption, ...] = ()  # resolved costs; from the theory when empty
+    cost_warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.options:
+            resolved, warnings = resolve_costs(self.decision, None)
+            object.__setattr__(self, "options", resolved)
+            object.__setattr__(self, "cost_warnings", warnings)
 
 
 def _effects(decision: Decision, theory: Theory, evidence: dict[str, Any]) -> dict[str, Effect]:
@@ -74,7 +84,8 @@ def _effects(decision: Decision, theory: Theory, evidence: dict[str, Any]) -> di
 def gather_inputs(
     store: Store, theory: Theory, evidence: dict[str, Any], *, budget: float | None = None
 ) -> DecisionInputs:
-    """Effects from the latest evidence; today's outcome and lever levels from the data."""
+    """Effects from the latest evidence; today's outcome and lever levels from the data;
+    costs and capacities from the costs table when imported, theory.yaml otherwise."""
     decision = theory.decision
     if decision is None:
         raise NotEstimableError(
@@ -83,6 +94,7 @@ def gather_inputs(
         )
     if budget is not None:
         decision = decision.model_copy(update={"budget": budget})
+    options, cost_warnings = resolve_costs(decision, store)
     effects = _effects(decision, theory, evidence)
     segment_vars = sorted({v for e in effects.values() for v in e.segments})
     frame = client_frame(store, theory, [decision.objective, *effects, *segment_vars])
@@ -92,17 +104,7 @@ def gather_inputs(
     segments: dict[str, dict[str, dict[str, float]]] = {}
     for variable in segment_vars:
         for value, group in frame.groupby(frame[variable].astype("string").fillna("missing")):
-            complete = group.dropna(subset=[decision.objective, *effects])
-            segments.setdefault(variable, {})[str(value)] = {
-                "clients": float(len(group)),
-                "outcome_now": float(complete[decision.objective].mean())
-                if len(complete)
-                else float("nan"),
-                **{
-                    f"level_{k}": float(complete[k].mean()) if len(complete) else float("nan")
-                    for k in effects
-                },
-            }
+            segments.setdefault(variable, {})[str(value)] = {"clients": float(len(group))}
     return DecisionInputs(
         decision=decision,
         effects=effects,
@@ -110,4 +112,6 @@ def gather_inputs(
         levels_now={k: float(np.mean(served[k])) for k in effects},
         population=len(frame),
         segments=segments,
+        options=options,
+        cost_warnings=cost_warnings,
     )

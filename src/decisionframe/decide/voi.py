@@ -93,3 +93,48 @@ def measure_next(
         for node in theta
     ]
     return total, tuple(sorted(items, key=lambda m: m.evppi, reverse=True))
+
+
+@dataclass(frozen=True)
+class SettleAssumption:
+    """An inconclusive assumption and how many more clients would settle it."""
+
+    edge: str
+    claim: str
+    estimate: float
+    se: float
+    n_used: int
+    min_effect: float
+    extra_clients: int | None
+    goal: str
+
+    def sentence(self) -> str:
+        if self.extra_clients is None:
+            return f"{self.claim}: more clients cannot settle it at this precision"
+        return f"{self.claim}: about {self.extra_clients:,} more clients {self.goal}"
+
+
+def clients_to_settle(
+    estimate: float, se: float, n_used: int, min_effect: float, *, z: float = 1.96
+) -> tuple[int | None, str]:
+    """More clients for the 95% interval to exclude 0, or to lie within +-min_effect.
+
+    Standard errors shrink with sqrt(n); the estimate is assumed to stay where it is (a
+    planning figure, not a promise).
+    """
+    if n_used <= 0 or not np.isfinite(se) or se <= 0:
+        return None, ""
+    options: list[tuple[float, str]] = []
+    if abs(estimate) > 0:
+        options.append((n_used * (z * se / abs(estimate)) ** 2, "to show the effect is real"))
+    if abs(estimate) < min_effect:
+        options.append(
+            (
+                n_used * (z * se / (min_effect - abs(estimate))) ** 2,
+                f"to show any effect is smaller than {min_effect:g}",
+            )
+        )
+    if not options:
+        return None, ""
+    total, goal = min(options)
+    return max(0, int(np.ceil(total - n_used))), goal

@@ -112,7 +112,10 @@ def failure_share_by(store: Store, dimension: str, *, limit: int | None = None) 
 def overall(store: Store) -> dict[str, float]:
     row = store.frame(
         f"SELECT {_SHARE}, coalesce(sum(minutes), 0) AS all_minutes, "
-        f"coalesce(sum(cost), 0) AS all_cost FROM {CUBE_TABLE}"
+        f"coalesce(sum(cost), 0) AS all_cost, "
+        # cells with any recorded cost: 0 means the data has no contact costs (missing,
+        # which the report says, rather than a cost of 0)
+        f"count(cost) AS costed_cells FROM {CUBE_TABLE}"
     ).iloc[0]
     return {str(k): float(v) for k, v in row.items()}
 

@@ -84,7 +84,6 @@ def _decision(run: dict[str, Any] | None, _chart: _Charts) -> dict[str, Any] | N
     if run is None:
         return None
     r = run["result"]
-    chosen = r["chosen"]
     cheap, better = r["frontier_options"]
     best_share = max(r["frontier"], key=lambda p: p["gain_mean"])["share_on_better"]
     return {
@@ -92,7 +91,7 @@ def _decision(run: dict[str, Any] | None, _chart: _Charts) -> dict[str, Any] | N
         "gains": _chart(
             charts.option_gains(
                 r["options"],
-                f"'{chosen}' gains the most for the budget: "
+                "Outcomes gained by each option for everyone served: "
                 f"{r.get('objective_label', r['objective']).lower()}",
             )
         ),

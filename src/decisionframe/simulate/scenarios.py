@@ -21,6 +21,9 @@ class Scenario:
     wait_effect: float = 0.0
     followup_effect: float = 0.04
     followup_extra_hard: float = 0.05
+    # Multiplier of the respect and explained effects per case complexity 1..5 (None: the
+    # same for everyone). The decision's true best targeted plan is in truth.json.
+    service_by_complexity: tuple[float, float, float, float, float] | None = None
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -38,6 +41,24 @@ SCENARIOS: dict[str, Scenario] = {
             "cases still get worse service, so a naive comparison says service matters.",
             respect_effect=0.0,
             explained_effect=0.0,
+        ),
+        Scenario(
+            "service-matters-for-some",
+            "Respect and explained next steps matter for hard cases (complexity 4-5), a little "
+            "for middling ones and not at all for easy ones: better service is worth "
+            "targeting.",
+            respect_effect=0.05,
+            explained_effect=0.04,
+            service_by_complexity=(0.0, 0.0, 0.5, 2.0, 3.0),
+        ),
+        Scenario(
+            "same-for-everyone",
+            "Respect, explained next steps and follow-up help every client equally: no "
+            "segment gains more, so no targeted plan should be recommended.",
+            respect_effect=0.05,
+            explained_effect=0.04,
+            followup_effect=0.06,
+            followup_extra_hard=0.0,
         ),
     )
 }

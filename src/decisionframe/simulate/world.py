@@ -64,14 +64,19 @@ def _probability(s: Scenario, c: Clients, d: _Drivers, *, horizon: int) -> np.nd
     """Linear probability of being housed at ``horizon`` days (clipped to [0.01, 0.99])."""
     scale = 1.0 if horizon == 180 else 0.7
     tau = s.followup_effect + s.followup_extra_hard * (c.complexity >= 4)
+    service = (
+        np.asarray(s.service_by_complexity)[c.complexity - 1]
+        if s.service_by_complexity is not None
+        else 1.0
+    )
     base = 0.55 if horizon == 180 else 0.5
     p = (
         base
         - 0.07 * (c.complexity - 3)
         - 0.025 * np.minimum(c.prior, 5)
         + 0.04 * c.motivation
-        + scale * s.respect_effect * (d.respect - 3.5)
-        + scale * s.explained_effect * (d.explained - 3.5)
+        + scale * s.respect_effect * service * (d.respect - 3.5)
+        + scale * s.explained_effect * service * (d.explained - 3.5)
         + scale * s.wait_effect * (d.wait - 15.0) / 10.0
         + scale * tau * d.followup
     )
@@ -249,6 +254,7 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
         wait=_client_means(contacts, clients, "wait_minutes"),
         followup=clients.followup.astype(float),
     )
+    rated = ~np.isnan(drivers.respect) & ~np.isnan(drivers.explained)
     # Clients never rated in their first 90 days still experienced service: their outcome
     # follows their latent level (they drop out of analysis frames as "missing treatment").
     drivers = _Drivers(
@@ -304,7 +310,127 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
             "started_on": INITIATIVE_START.isoformat(),
             "respect_gain_per_contact": INITIATIVE_RESPECT_GAIN,
         },
+        "decision": decision_truth(
+            scenario, clients, drivers, observed_180 & rated, outcomes, tables["costs"]
+        ),
         "irrelevant_columns": [PLANTED_IRRELEVANT],
         "unmeasured_nodes": ["motivation"],
     }
     return World(tables=tables, truth=truth)
+
+
+def _segment_effects(
+    s: Scenario, c: Clients, d: _Drivers, observed: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """True effect per unit of each decision lever, per case complexity (observed clients)."""
+    base = _probability(s, c, d, horizon=180)
+    shifted = {
+        "respect": _Drivers(d.respect + 1.0, d.explained, d.wait, d.followup),
+        "explained_next_steps": _Drivers(d.respect, d.explained + 1.0, d.wait, d.followup),
+    }
+    change = {k: _probability(s, c, v, horizon=180) - base for k, v in shifted.items()}
+    treated = _Drivers(d.respect, d.explained, d.wait, np.ones_like(d.followup))
+    control = _Drivers(d.respect, d.explained, d.wait, np.zeros_like(d.followup))
+    change["followup"] = _probability(s, c, treated, horizon=180) - _probability(
+        s, c, control, horizon=180
+    )
+    return {
+        node: {
+            str(k): float(delta[observed & (c.complexity == k)].mean())
+            for k in range(1, 6)
+            if (observed & (c.complexity == k)).any()
+        }
+        for node, delta in change.items()
+    }
+
+
+def decision_truth(
+    s: Scenario,
+    c: Clients,
+    d: _Drivers,
+    observed: np.ndarray,
+    outcomes: pd.DataFrame,
+    costs: pd.DataFrame,
+) -> dict[str, Any]:
+    """The decision's true best plans: the theory's options, the costs table, true effects.
+
+    Valued the way `decide` values plans (gain per client = today's outcome rate - the
+    counterfactual baseline + each lever's true effect in the segment x its change), with an
+    independent linear programme over (complexity, option), so a test can hold decide's
+    recommendation against it.
+    """
+    import yaml
+    from scipy.optimize import linprog
+
+    from decisionframe.simulate.theory_template import THEORY_YAML
+
+    decision = yaml.safe_load(THEORY_YAML.format(name="x"))["decision"]
+    cost = dict(zip(costs["option"], costs["cost_per_client"], strict=True))
+    capacity = dict(zip(costs["option"], costs["capacity"], strict=True))
+    ids = list(c.frame["client_id"].to_numpy())
+    housed = outcomes[outcomes["measured_on"].notna()]
+    index = {cid: i for i, cid in enumerate(ids)}
+    y180 = np.full(len(ids), np.nan)
+    for cid, day, value in zip(
+        housed["client_id"], housed["measured_on"], housed["value"], strict=True
+    ):
+        i = index[cid]
+        if (pd.Timestamp(day) - pd.Timestamp(START)).days - c.enrolled_day[i] == 180:
+            y180[i] = value
+    effects = _segment_effects(s, c, d, observed)
+    now = {
+        "respect": float(d.respect[observed].mean()),
+        "explained_next_steps": float(d.explained[observed].mean()),
+        "followup": float(d.followup[observed].mean()),
+    }
+    outcome_now = float(np.nanmean(y180[observed]))
+    segments = [str(k) for k in range(1, 6)]
+    sizes = np.array([(c.complexity == k).sum() for k in range(1, 6)], dtype=float)
+    options = decision["options"]
+    gain = np.array(
+        [
+            [
+                outcome_now
+                - decision["baseline"]
+                + sum(effects[n][seg] * (v - now[n]) for n, v in o["set"].items())
+                for o in options
+            ]
+            for seg in segments
+        ]
+    )
+    k = len(options)
+    a_ub = [np.tile([cost[o["id"]] for o in options], len(segments))]
+    b_ub = [float(decision["budget"])]
+    for j, o in enumerate(options):
+        row = np.zeros(len(segments) * k)
+        row[j::k] = 1
+        a_ub.append(row)
+        b_ub.append(float(capacity[o["id"]]))
+    for i in range(len(segments)):
+        row = np.zeros(len(segments) * k)
+        row[i * k : (i + 1) * k] = 1
+        a_ub.append(row)
+        b_ub.append(float(sizes[i]))
+    solved = linprog(-gain.reshape(-1), A_ub=np.array(a_ub), b_ub=b_ub, method="highs")
+    x = solved.x.reshape(len(segments), k)
+    weights = sizes / sizes.sum()
+    uniform = []
+    for j, o in enumerate(options):
+        n = min(decision["budget"] / cost[o["id"]], capacity[o["id"]], sizes.sum())
+        uniform.append(
+            {"option": o["id"], "clients": float(n), "outcomes": float(n * weights @ gain[:, j])}
+        )
+    return {
+        "segment_variable": "case_complexity",
+        "segment_effects": effects,
+        "outcome_now": outcome_now,
+        "levels_now": now,
+        "best_targeted_plan": [
+            {"segment": segments[i], "option": options[j]["id"], "clients": float(x[i, j])}
+            for i in range(len(segments))
+            for j in range(k)
+            if x[i, j] > 1e-6
+        ],
+        "best_targeted_outcomes": float(-solved.fun),
+        "uniform_plans": uniform,
+    }

@@ -88,7 +88,9 @@ class Edge(_Strict):
 
 class DecisionOption(_Strict):
     id: str
-    cost_per_client: float = Field(gt=0)
+    # Optional: the imported costs table (data/costs.csv) may hold it instead; decide says
+    # which source it used and warns when both are given and disagree.
+    cost_per_client: float | None = Field(default=None, gt=0)
     capacity: int | None = Field(default=None, gt=0)
     set: dict[str, float] = Field(default_factory=dict)
 

@@ -1,0 +1,274 @@
+"""One recommendation: the best plan among uniform options, budget splits and targeting.
+
+Every output (the CLI, the decide JSON, the report) states the plan through
+``Recommendation.sentence()``, so no two outputs can name different plans.
+
+Rule: the plan with the most expected outcomes among uniform plans and splits; a targeted
+plan replaces it only when it gains more with probability at least
+``TARGETING_THRESHOLD`` (90%). Segment effects are partially pooled, and the plan is
+picked as the best of several segmentations, so its expected gain is optimistic (the
+winner's curse): a high bar, not the expected gain alone, keeps targeting from chasing noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from decisionframe.decide.plans import ALL_CLIENTS, Candidate, GainModel
+from decisionframe.decide.pooling import PooledSegment
+
+TARGETING_THRESHOLD = 0.9
+PlanKind = Literal["uniform", "split", "targeted"]
+
+
+@dataclass(frozen=True)
+class Band:
+    """Mean and 90% interval (5th to 95th percentile) over the Monte Carlo draws."""
+
+    mean: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, draws: np.ndarray) -> Band:
+        low, high = np.percentile(draws, [5, 95])
+        return cls(float(draws.mean()), float(low), float(high))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    segment: str
+    option: str
+    clients: float
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A plan as every output names it."""
+
+    kind: PlanKind
+    variable: str | None
+    plan: tuple[Assignment, ...]
+    label: str
+    outcomes: Band
+    p_best: float
+    expected_loss: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlanSummary:
+        return cls(
+            kind=data["kind"],
+            variable=data["variable"],
+            plan=tuple(Assignment(**a) for a in data["plan"]),
+            label=data["label"],
+            outcomes=Band(**data["outcomes"]),
+            p_best=float(data["p_best"]),
+            expected_loss=float(data["expected_loss"]),
+        )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    kind: PlanKind
+    variable: str | None  # the segment variable a targeted plan uses
+    plan: tuple[Assignment, ...]  # option per segment, or the split
+    label: str
+    outcomes: Band
+    p_best: float  # probability it is the best of all candidate plans
+    expected_loss: float
+    runner_up: PlanSummary | None
+    margin: Band | None  # outcomes over the runner-up
+    p_beats_runner_up: float | None
+    targeting_threshold: float
+    targeting_note: str
+    rests_on: tuple[PooledSegment, ...]  # segment estimates a targeted plan rests on
+    candidates: tuple[PlanSummary, ...]
+    objective_label: str
+
+    def sentence(self) -> str:
+        """The one sentence every output uses to state the decision."""
+        head = (
+            f"Choose {self.label}: {self.outcomes.mean:,.0f} more clients "
+            f"{self.objective_label} than without us (90% interval {self.outcomes.low:,.0f} to "
+            f"{self.outcomes.high:,.0f})"
+        )
+        if self.runner_up is None or self.margin is None or self.p_beats_runner_up is None:
+            return head + "."
+        rel = "more" if self.margin.mean >= 0 else "fewer"
+        return (
+            f"{head}; {abs(self.margin.mean):,.0f} {rel} than the runner-up "
+            f"({self.runner_up.label}), better with probability {self.p_beats_runner_up:.0%}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sentence"] = self.sentence()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recommendation:
+        return cls(
+            kind=data["kind"],
+            variable=data["variable"],
+            plan=tuple(Assignment(**a) for a in data["plan"]),
+            label=data["label"],
+            outcomes=Band(**data["outcomes"]),
+            p_best=float(data["p_best"]),
+            expected_loss=float(data["expected_loss"]),
+            runner_up=PlanSummary.from_dict(data["runner_up"]) if data["runner_up"] else None,
+            margin=Band(**data["margin"]) if data["margin"] else None,
+            p_beats_runner_up=data["p_beats_runner_up"],
+            targeting_threshold=float(data["targeting_threshold"]),
+            targeting_note=data["targeting_note"],
+            rests_on=tuple(PooledSegment(**s) for s in data["rests_on"]),
+            candidates=tuple(PlanSummary.from_dict(c) for c in data["candidates"]),
+            objective_label=data["objective_label"],
+        )
+
+
+def _fmt_segments(variable: str | None, names: list[str]) -> str:
+    return f"{variable} {', '.join(names)}" if variable else ", ".join(names)
+
+
+def plan_label(candidate: Candidate, option_ids: list[str]) -> str:
+    """'enhanced' for everyone served, 'enhanced' for 1,500 and 'standard' for 900, or
+    'enhanced' for case_complexity 4, 5 and 'standard' for case_complexity 1."""
+    x = candidate.clients
+    if candidate.kind == "uniform":
+        j = int(np.argmax(x.sum(axis=0)))
+        return f"'{option_ids[j]}' for everyone served ({x[:, j].sum():,.0f} clients)"
+    if candidate.kind == "split":
+        parts = [
+            f"'{option_ids[j]}' for {x[:, j].sum():,.0f}"
+            for j in np.argsort(-x.sum(axis=0))
+            if x[:, j].sum() > 0
+        ]
+        return "a split: " + " and ".join(parts) + " clients"
+    parts = []
+    for j in range(len(option_ids)):
+        names = [candidate.segments[i] for i in range(len(candidate.segments)) if x[i, j] > 0]
+        if names:
+            parts.append(
+                f"'{option_ids[j]}' for {_fmt_segments(candidate.variable, names)} "
+                f"({x[:, j].sum():,.0f} clients)"
+            )
+    return " and ".join(parts)
+
+
+def _assignments(candidate: Candidate, option_ids: list[str]) -> tuple[Assignment, ...]:
+    return tuple(
+        Assignment(
+            candidate.segments[i] if candidate.kind == "targeted" else ALL_CLIENTS,
+            option_ids[j],
+            float(candidate.clients[i, j]),
+        )
+        for i in range(candidate.clients.shape[0])
+        for j in range(candidate.clients.shape[1])
+        if candidate.clients[i, j] > 0
+    )
+
+
+def recommend(
+    candidates: list[Candidate],
+    models: dict[str | None, GainModel],
+    option_ids: list[str],
+    *,
+    objective_label: str,
+    threshold: float = TARGETING_THRESHOLD,
+) -> Recommendation:
+    """Pick the plan (see the module docstring) and say how sure the choice is."""
+    draws = np.column_stack([c.draws for c in candidates])
+    best = draws.max(axis=1)
+    winner = draws.argmax(axis=1)
+    means = draws.mean(axis=0)
+    summaries = [
+        PlanSummary(
+            kind=c.kind,  # type: ignore[arg-type]
+            variable=c.variable,
+            plan=_assignments(c, option_ids),
+            label=plan_label(c, option_ids),
+            outcomes=Band.of(c.draws),
+            p_best=float((winner == k).mean()),
+            expected_loss=float((best - c.draws).mean()),
+        )
+        for k, c in enumerate(candidates)
+    ]
+    plain = [k for k, c in enumerate(candidates) if c.kind != "targeted"]
+    targeted = [k for k, c in enumerate(candidates) if c.kind == "targeted"]
+    chosen = max(plain, key=lambda k: means[k])
+    note = _no_targeting_note(models)
+    eligible = set(plain)
+    if targeted:
+        t = max(targeted, key=lambda k: means[k])
+        base = chosen
+        tol = 1e-9 * max(1.0, abs(float(means[base])))
+        p = float((draws[:, t] > draws[:, base] + tol).mean())
+        variable = candidates[t].variable
+        if p >= threshold and means[t] > means[base]:
+            chosen = t
+            eligible.add(t)
+            note = (
+                f"Targeting by {variable} beats the best plan for everyone with probability "
+                f"{p:.1%} (at least {threshold:.0%} required)."
+            )
+        else:
+            extra = float(means[t] - means[base])
+            note = (
+                f"Differences between segments are not established: the best targeted plan "
+                f"(by {variable}, {extra:+,.0f} outcomes in expectation) beats the best plan "
+                f"for everyone with probability {p:.1%}, under the {threshold:.0%} required."
+            )
+    # The runner-up is the best other plan that could have been chosen: a targeted plan
+    # that did not clear the bar is reported in the note, not as the plan to beat.
+    others = [k for k in eligible if k != chosen]
+    runner = max(others, key=lambda k: means[k]) if others else None
+    margin = None if runner is None else Band.of(draws[:, chosen] - draws[:, runner])
+    p_beats = None if runner is None else float((draws[:, chosen] > draws[:, runner]).mean())
+    c = candidates[chosen]
+    s = summaries[chosen]
+    return Recommendation(
+        kind=s.kind,
+        variable=c.variable,
+        plan=s.plan,
+        label=s.label,
+        outcomes=s.outcomes,
+        p_best=s.p_best,
+        expected_loss=s.expected_loss,
+        runner_up=None if runner is None else summaries[runner],
+        margin=margin,
+        p_beats_runner_up=p_beats,
+        targeting_threshold=threshold,
+        targeting_note=note,
+        rests_on=_rests_on(c, models.get(c.variable)),
+        candidates=tuple(summaries),
+        objective_label=objective_label,
+    )
+
+
+def _no_targeting_note(models: dict[str | None, GainModel]) -> str:
+    segmented = [m for v, m in models.items() if v is not None]
+    if not segmented:
+        return (
+            "Differences between segments are not established: the evidence has no segment "
+            "estimates for the decision's levers."
+        )
+    return (
+        "Differences between segments are not established: after pooling, the segment "
+        "estimates spread no more than their standard errors explain (by "
+        + ", ".join(str(m.variable) for m in segmented)
+        + ")."
+    )
+
+
+def _rests_on(candidate: Candidate, model: GainModel | None) -> tuple[PooledSegment, ...]:
+    if candidate.kind != "targeted" or model is None:
+        return ()
+    served = {
+        candidate.segments[i]
+        for i in range(len(candidate.segments))
+        if candidate.clients[i].sum() > 0
+    }
+    return tuple(s for lever in model.pooled for s in lever.segments if s.segment in served)

@@ -1,0 +1,132 @@
+"""One recommendation, pooled targeting, costs from one place: analytic cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from decisionframe.decide.analyze import decide_from_inputs
+from decisionframe.decide.costs import resolve_costs
+from decisionframe.decide.inputs import DecisionInputs, Effect
+from decisionframe.decide.pooling import pool_segments
+from decisionframe.decide.recommend import Recommendation
+from decisionframe.decide.voi import clients_to_settle
+from decisionframe.errors import NotEstimableError
+from decisionframe.theory.model import Decision
+
+
+def test_equal_segment_estimates_pool_to_the_overall_effect() -> None:
+    pooled = pool_segments("q", "v", {"a": (0.05, 0.02), "b": (0.05, 0.03), "c": (0.05, 0.01)})
+    assert pooled.tau == 0.0
+    for s in pooled.segments:
+        assert s.pooled == pytest.approx(0.05)
+        assert s.shrinkage == 1.0
+
+
+def test_a_noisy_segment_is_pulled_harder_than_a_precise_one() -> None:
+    estimates = {"a": (0.0, 0.01), "b": (0.10, 0.01), "c": (0.05, 0.01), "noisy": (0.3, 0.2)}
+    pooled = pool_segments("q", "v", estimates)
+    assert pooled.tau > 0.02  # a, b and c really differ
+    precise, noisy = pooled.get("b"), pooled.get("noisy")
+    assert precise is not None and noisy is not None
+    assert noisy.shrinkage > 0.9 > 0.1 > precise.shrinkage
+    assert abs(noisy.pooled - pooled.mean) < abs(0.3 - pooled.mean) / 5
+
+
+def _inputs(segments: dict[str, tuple[float, float]], *, sd: float = 0.01) -> DecisionInputs:
+    decision = Decision.model_validate(
+        {
+            "objective": "y",
+            "budget": 10_000.0,
+            "baseline": 0.3,
+            "options": [
+                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
+                {"id": "better", "cost_per_client": 20, "set": {"q": 4.0}},
+            ],
+        }
+    )
+    return DecisionInputs(
+        decision,
+        {"q": Effect("q", 0.3, sd, 4000, "q -> y", {"v": segments})},
+        outcome_now=0.5,
+        levels_now={"q": 3.0},
+        population=4000,
+        segments={"v": {k: {"clients": 1000.0} for k in segments}},
+    )
+
+
+def test_no_real_differences_means_no_targeted_plan() -> None:
+    same = dict.fromkeys("abcd", (0.3, 0.05))
+    result = decide_from_inputs(_inputs(same), objective_label="housed", draws=4000)
+    rec = result.recommendation
+    assert rec.kind == "uniform"
+    assert rec.plan[0].option == "better"
+    assert "not established" in rec.targeting_note
+    assert not rec.rests_on
+
+
+def test_clear_differences_give_a_targeted_plan_that_names_its_estimates() -> None:
+    # better adds 0.6 per client in segment d, nothing elsewhere: serve d with 'better'
+    differ = {"a": (0.0, 0.01), "b": (0.0, 0.01), "c": (0.0, 0.01), "d": (0.6, 0.01)}
+    result = decide_from_inputs(_inputs(differ), objective_label="housed", draws=4000)
+    rec = result.recommendation
+    assert rec.kind == "targeted"
+    assert {(a.segment, a.option) for a in rec.plan} >= {("d", "better")}
+    assert {s.segment for s in rec.rests_on} >= {"d"}
+    assert rec.p_beats_runner_up is not None and rec.p_beats_runner_up >= 0.9
+    assert "Targeting by v" in rec.targeting_note
+    assert Recommendation.from_dict(rec.to_dict()) == rec
+
+
+def test_the_summary_states_the_recommendation_and_the_break_even() -> None:
+    result = decide_from_inputs(_inputs({}), objective_label="housed", draws=2000)
+    assert result.summary().startswith(result.recommendation.sentence())
+    # basic: 1000 clients at 0.2 over baseline; better 500 at 0.5: break-even 20 points
+    qr = result.quality_vs_reach
+    assert (qr.good_clients, qr.basic_clients) == (500, 1000)
+    assert qr.break_even_points == pytest.approx(20.0, abs=0.5)
+    assert qr.raises_by_points.mean == pytest.approx(30.0, abs=0.5)
+    assert qr.p_worth_it == pytest.approx(1.0)
+
+
+class _CostsStore:
+    def __init__(self, rows: list[tuple[str, float | None, float | None]]) -> None:
+        self._rows = rows
+
+    def table_exists(self, name: str) -> bool:
+        return name == "costs"
+
+    def table_columns(self, name: str) -> list[tuple[str, str]]:
+        return [("option", "VARCHAR"), ("cost_per_client", "DOUBLE"), ("capacity", "BIGINT")]
+
+    def rows(self, sql: str, params: object = None) -> list[tuple[object, ...]]:
+        return list(self._rows)
+
+
+def test_costs_table_wins_and_a_conflict_names_both_values() -> None:
+    decision = _inputs({}).decision
+    store = _CostsStore([("basic", 12.0, 500.0), ("better", 20.0, None)])
+    options, warnings = resolve_costs(decision, store)  # type: ignore[arg-type]
+    assert [(o.cost_per_client, o.capacity, o.cost_source) for o in options] == [
+        (12.0, 500.0, "costs table"),
+        (20.0, None, "costs table"),
+    ]
+    assert len(warnings) == 1 and "12.00" in warnings[0] and "10.00" in warnings[0]
+
+
+def test_a_missing_cost_is_an_error_not_zero() -> None:
+    decision = Decision.model_validate(
+        {"objective": "y", "budget": 1.0, "baseline": 0.1, "options": [{"id": "x"}]}
+    )
+    with pytest.raises(NotEstimableError, match="no cost per client"):
+        resolve_costs(decision, _CostsStore([]))  # type: ignore[arg-type]
+
+
+def test_clients_to_settle_by_hand() -> None:
+    # se 0.01 with 1000 clients; estimate 0.01: exclude 0 needs se 0.0051 -> 3,842 clients
+    extra, goal = clients_to_settle(0.01, 0.01, 1000, 0.005)
+    assert extra == int(np.ceil(1000 * 1.96**2 - 1000))
+    assert "real" in goal
+    extra, goal = clients_to_settle(0.0, 0.01, 1000, 0.02)
+    assert extra == int(np.ceil(1000 * (1.96 * 0.01 / 0.02) ** 2 - 1000)) or extra == 0
+    assert "smaller" in goal
