@@ -55,7 +55,7 @@ def _true_values(project: Project) -> tuple[float, float, dict[tuple[str, str], 
         evidence = latest_run(store, "analyze")
         assert evidence is not None
         inputs = gather_inputs(store, theory, evidence["result"])
-    segments = [s for s in inputs.segments[truth["segment_variable"]]]
+    segments = list(inputs.segments[truth["segment_variable"]])
     gain = np.array(
         [
             [

@@ -28,7 +28,8 @@ def test_a_noisy_segment_is_pulled_harder_than_a_precise_one() -> None:
     pooled = pool_segments("q", "v", estimates)
     assert pooled.tau > 0.02  # a, b and c really differ
     precise, noisy = pooled.get("b"), pooled.get("noisy")
-    assert precise is not None and noisy is not None
+    assert precise is not None
+    assert noisy is not None
     assert noisy.shrinkage > 0.9 > 0.1 > precise.shrinkage
     assert abs(noisy.pooled - pooled.mean) < abs(0.3 - pooled.mean) / 5
 
@@ -73,7 +74,8 @@ def test_clear_differences_give_a_targeted_plan_that_names_its_estimates() -> No
     assert rec.kind == "targeted"
     assert {(a.segment, a.option) for a in rec.plan} >= {("d", "better")}
     assert {s.segment for s in rec.rests_on} >= {"d"}
-    assert rec.p_beats_runner_up is not None and rec.p_beats_runner_up >= 0.9
+    assert rec.p_beats_runner_up is not None
+    assert rec.p_beats_runner_up >= 0.9
     assert "Targeting by v" in rec.targeting_note
     assert Recommendation.from_dict(rec.to_dict()) == rec
 
@@ -111,7 +113,9 @@ def test_costs_table_wins_and_a_conflict_names_both_values() -> None:
         (12.0, 500.0, "costs table"),
         (20.0, None, "costs table"),
     ]
-    assert len(warnings) == 1 and "12.00" in warnings[0] and "10.00" in warnings[0]
+    assert len(warnings) == 1
+    assert "12.00" in warnings[0]
+    assert "10.00" in warnings[0]
 
 
 def test_a_missing_cost_is_an_error_not_zero() -> None:
