@@ -362,7 +362,7 @@ def decision_truth(
     import yaml
     from scipy.optimize import linprog
 
-    from decisionframe.simulate.theory_template import THEORY_YAML
+    from decisionframe.simulate.theory_yaml import THEORY_YAML
 
     decision = yaml.safe_load(THEORY_YAML.format(name="x"))["decision"]
     cost = dict(zip(costs["option"], costs["cost_per_client"], strict=True))
