@@ -65,6 +65,38 @@ class DemandRules(_Strict):
     )
 
 
+class GuidedTheme(_Strict):
+    """An analyst-named theme: a label and seed terms (words or short phrases).
+
+    A seed ending in ``*`` matches any word that starts with it (``rush*``: rushed,
+    rushing). Comments that use a seed teach a classifier that then finds the theme in
+    comments worded differently (paraphrases, misspellings).
+    """
+
+    label: str = ""
+    seeds: list[str] = Field(min_length=1)
+
+
+class VoiceConfig(_Strict):
+    """Settings for `voice` (feedback themes, asks, emerging needs) and `profiles`."""
+
+    themes: dict[str, GuidedTheme] = Field(default_factory=dict)
+    discover: int = Field(default=8, ge=0, le=40, description="discovered themes (NMF)")
+    baseline_months: int = Field(default=6, ge=3)
+    label_column: str = "theme_label"
+    segments: list[str] = Field(
+        default_factory=list, description="client columns to break theme shares down by"
+    )
+
+    @field_validator("themes")
+    @classmethod
+    def _theme_ids(cls, value: dict[str, GuidedTheme]) -> dict[str, GuidedTheme]:
+        for key in value:
+            if not key.replace("_", "a").isalnum() or not key[:1].isalpha():
+                raise ValueError(f"theme id '{key}' must be letters, digits and _ only")
+        return value
+
+
 class ProjectConfig(_Strict):
     """The whole decisionframe.yaml."""
 
@@ -74,6 +106,7 @@ class ProjectConfig(_Strict):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     channels: list[str] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
     demand: DemandRules = Field(default_factory=DemandRules)
+    voice: VoiceConfig = Field(default_factory=VoiceConfig)
     theory: str = "theory.yaml"
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
     from decisionframe.initiatives import InitiativesResult
+    from decisionframe.voice import VoiceResult
 
 STATE_DIR = ".decisionframe"
 
@@ -213,6 +214,26 @@ class Project:
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
         self._save("initiatives", result.to_dict(), prov)
+        return result
+
+    def voice(self, *, seed: int = 0) -> VoiceResult:
+        """Themes, asks and emerging needs in the feedback; saved, with each comment's
+        themes kept in the store so theory nodes can be measured by a theme."""
+        from decisionframe.voice import analyze_voice, save_assignments
+
+        with self.open_store(read_only=True) as store:
+            previous = latest_run(store, "voice")
+            result, assignments = analyze_voice(
+                store,
+                config=self.config.voice,
+                min_cell_size=self.config.privacy.min_cell_size,
+                previous=previous["result"] if previous else None,
+                seed=seed,
+            )
+            prov = provenance(store, theory_path=self.theory_path, seed=seed)
+        with self.open_store() as store:
+            save_assignments(store, assignments)
+            save_run(store, kind="voice", result=result.to_dict(), prov=prov)
         return result
 
     def _save(self, kind: str, result: dict[str, Any], prov: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from decisionframe.simulate.contacts import (
     Contacts,
     simulate_contacts,
 )
+from decisionframe.simulate.feedback import simulate_feedback
 from decisionframe.simulate.scenarios import Scenario
 
 WINDOW_DAYS = 90
@@ -160,42 +160,6 @@ def _outcomes(
     return pd.concat(rows, ignore_index=True), observed_180
 
 
-def _feedback(rng: np.random.Generator, contacts: Contacts) -> pd.DataFrame:
-    t = contacts.frame
-    pick = rng.random(len(t)) < 0.08
-    respect = t["respect"].to_numpy()
-    explained = t["explained_next_steps"].to_numpy()
-    wait = t["wait_minutes"].to_numpy()
-    text = np.select(
-        [
-            contacts.kind == KIND_CHASE,
-            respect <= 2,
-            explained <= 2,
-            wait > 40,
-            respect >= 5,
-        ],
-        [
-            "Had to chase again, nobody called me back about my case",
-            "Staff were dismissive and rushed me",
-            "Nobody explained what happens next",
-            "Waited far too long to be seen",
-            "I was treated with dignity and respect",
-        ],
-        "Fine, I got what I needed",
-    )
-    score = np.where(np.isnan(respect), 3, respect)
-    return pd.DataFrame(
-        {
-            "feedback_id": [f"F{i}" for i in range(int(pick.sum()))],
-            "touchpoint_id": t["touchpoint_id"].to_numpy()[pick],
-            "client_id": t["client_id"].to_numpy()[pick],
-            "given_on": (t["started_at"][pick] + timedelta(days=1)).dt.date.to_numpy(),
-            "text": text[pick],
-            "score": score[pick],
-        }
-    )
-
-
 STAFF_LABELLED_SHARE = 0.02  # contacts staff tagged as value or failure in an audit
 STAFF_LABEL_NOISE = 0.05  # how often a tag disagrees with what really happened
 
@@ -275,11 +239,14 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
         contacts.backend[order],
     )
     contacts.frame["demand_label"] = _staff_labels(seed, contacts)
+    feedback = simulate_feedback(
+        seed, contacts.frame, chasing=contacts.kind == KIND_CHASE, backend=contacts.backend
+    )
     tables = {
         "clients": clients.frame,
         "touchpoints": contacts.frame,
         "outcomes": outcomes,
-        "feedback": _feedback(rng, contacts),
+        "feedback": feedback.frame,
         "costs": pd.DataFrame(
             {
                 "option": ["standard", "enhanced"],
@@ -313,6 +280,7 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
         "decision": decision_truth(
             scenario, clients, drivers, observed_180 & rated, outcomes, tables["costs"]
         ),
+        "voice": feedback.truth,
         "irrelevant_columns": [PLANTED_IRRELEVANT],
         "unmeasured_nodes": ["motivation"],
     }

@@ -31,6 +31,15 @@ sources:
 privacy:
   min_cell_size: 11
   pseudonymize: [client_id, staff_id]
+# Themes the analyst expects in the feedback, each with a few seed terms (`word*` matches
+# any ending). `voice` also discovers themes nobody named.
+voice:
+  themes:
+    felt_rushed: {{label: Felt rushed, seeds: [rush*, hurr*, in a hurry, no time]}}
+    next_steps: {{label: Next steps unclear, seeds: [next step*, explain*, confus*, unclear]}}
+    chasing: {{label: Chasing progress, seeds: [chas*, call* back, follow up, no update]}}
+    praise: {{label: Treated with respect, seeds: [respect*, kind, dignity, helpful]}}
+  segments: [region, language]
 """
 
 SERIES_CONFIG_YAML = """\

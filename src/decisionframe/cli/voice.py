@@ -1,0 +1,77 @@
+"""CLI: `voice` (and `profiles`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from decisionframe.cli._common import console, user_errors, write_json
+from decisionframe.project import Project
+
+
+def _share(value: float | None) -> str:
+    return "suppressed" if value is None else f"{value:.1%}"
+
+
+def voice(
+    directory: Path = typer.Argument(..., help="project folder"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    private_out: Path | None = typer.Option(
+        None,
+        "--private",
+        help="also write a PRIVATE JSON with scrubbed excerpts (not for publication)",
+    ),
+) -> None:
+    """What people say: themes, asks (what they want changed), emerging needs."""
+    with user_errors():
+        result = Project(directory).voice()
+    themes = Table(
+        "theme",
+        "kind",
+        "comments",
+        "share",
+        "sentiment",
+        "top terms",
+        title="Themes in the feedback",
+        title_justify="left",
+    )
+    for t in result.themes:
+        themes.add_row(
+            t.label,
+            t.kind,
+            "suppressed" if t.comments is None else f"{t.comments:,}",
+            _share(t.share),
+            "" if t.sentiment is None else f"{t.sentiment:+.2f}",
+            ", ".join(t.terms[:5]),
+        )
+    console.print(themes)
+    asks = Table(
+        "ask", "comments", "clients", title="Asks: what people want changed", title_justify="left"
+    )
+    for a in result.asks:
+        asks.add_row(a.label, f"{a.comments or 0:,}", f"{a.clients or 0:,}")
+    console.print(asks)
+    for e in result.emerging:
+        console.print(f"[bold]emerging[/bold] {e.reading}")
+    if not result.emerging:
+        console.print("No emerging need: no theme broke its control limits after the baseline.")
+    for s in result.staff:
+        found = "not a theme found" if s.themes_f1 is None else f"themes agree F1 {s.themes_f1:.2f}"
+        clf = (
+            ""
+            if s.classifier_f1 is None
+            else f", staff-trained classifier F1 {s.classifier_f1:.2f}"
+        )
+        console.print(
+            f"Staff tagged '{s.theme}' on {s.tagged} of {s.labelled} comments: {found}{clf}."
+        )
+    console.print(result.summary())
+    write_json(result, json_out)
+    if private_out is not None:
+        private_out.write_text(
+            json.dumps(result.to_private_dict(), indent=2, default=str) + "\n", "utf-8"
+        )
+        console.print(f"[dim]wrote {private_out} (private: holds scrubbed excerpts)[/dim]")

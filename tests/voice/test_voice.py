@@ -1,0 +1,122 @@
+"""`voice` on a simulated organization whose planted themes, ask and emerging need are known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from decisionframe.cli import app
+from decisionframe.project import Project
+from decisionframe.voice import THEMES_TABLE, VoiceResult
+from decisionframe.voice.evaluate import primary_themes, single_theme_ami
+from tests.conftest import make_project
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def voiced(sim_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = make_project(sim_cache, tmp_path_factory.mktemp("v") / "org", n=5000, seed=1)
+    assert runner.invoke(app, ["import", str(folder)]).exit_code == 0
+    out = folder / "voice.json"
+    private = folder / "voice-private.json"
+    result = runner.invoke(
+        app, ["voice", str(folder), "--json", str(out), "--private", str(private)]
+    )
+    assert result.exit_code == 0, result.output
+    with Project(folder).open_store(read_only=True) as store:
+        assignments = store.frame(f"SELECT * FROM {THEMES_TABLE}")
+    return {
+        "folder": folder,
+        "cli": result.output,
+        "public": json.loads(out.read_text()),
+        "private": json.loads(private.read_text()),
+        "truth": json.loads((folder / "truth.json").read_text())["voice"],
+        "assignments": assignments,
+    }
+
+
+def test_planted_themes_recovered(voiced: dict[str, Any]) -> None:
+    ami = single_theme_ami(voiced["truth"]["comments"], primary_themes(voiced["assignments"]))
+    print(f"AMI with planted themes: {ami:.3f}")
+    assert ami >= 0.35
+    ids = {t["id"] for t in voiced["public"]["themes"]}
+    assert {"felt_rushed", "next_steps", "chasing", "praise"} <= ids
+
+
+def test_emerging_need_found_in_its_month_and_channel(voiced: dict[str, Any]) -> None:
+    planted = voiced["truth"]["emerging"]
+    found = voiced["public"]["emerging"]
+    assert len(found) >= 1
+    first = found[0]
+    start = planted["start"][:7]
+    year, month = (int(p) for p in first["first_period"].split("-"))
+    planted_year, planted_month = (int(p) for p in start.split("-"))
+    assert abs((year * 12 + month) - (planted_year * 12 + planted_month)) <= 1
+    assert first["where"]["channel"][0] == planted["channel"]
+    # the emerging theme is the planted one: its comments are mostly the planted ones
+    members = set(voiced["assignments"].query("theme == @first['theme']")["feedback_id"])
+    planted_ids = {i for i, ts in voiced["truth"]["comments"].items() if planted["theme"] in ts}
+    assert len(members & planted_ids) >= 0.8 * len(members)
+
+
+def test_ask_found(voiced: dict[str, Any]) -> None:
+    asks = voiced["public"]["asks"]
+    assert asks
+    ask_terms = {t for a in asks[:2] for t in a["terms"]}
+    assert ask_terms & {"hours", "evenings", "evening", "weekend", "later", "open", "opening"}
+
+
+def test_result_round_trips_and_has_no_text(voiced: dict[str, Any]) -> None:
+    result = VoiceResult.from_dict(voiced["public"])
+    assert json.loads(json.dumps(result.to_dict())) == voiced["public"]
+    assert "excerpts" not in voiced["public"]
+    assert voiced["private"]["excerpts"]
+    for theme in voiced["public"]["themes"]:
+        assert {"id", "label", "terms", "share", "sentiment"} <= set(theme)
+
+
+def test_theme_ids_stable_across_reruns(voiced: dict[str, Any]) -> None:
+    again = Project(voiced["folder"]).voice()
+    assert {t.id for t in again.themes} == {t["id"] for t in voiced["public"]["themes"]}
+
+
+def _planted_hits(text: str, planted: dict[str, list[str]]) -> list[str]:
+    import re
+
+    hits = []
+    for kind, values in planted.items():
+        for value in values:
+            if re.search(r"(?<![\w])" + re.escape(value) + r"(?![\w])", text):
+                hits.append(f"{kind}: {value}")
+    return hits
+
+
+def test_no_planted_pii_in_any_output(voiced: dict[str, Any]) -> None:
+    folder = voiced["folder"]
+    planted = voiced["truth"]["planted_pii"]
+    assert planted["name"]
+    assert planted["phone"]
+    assert planted["email"]
+    outputs = {"voice cli": voiced["cli"]}
+    outputs["voice json"] = json.dumps(voiced["public"])
+    outputs["voice private json"] = json.dumps(voiced["private"])
+    for command in (["demand"], ["status"]):
+        path = folder / f"{command[0]}.json"
+        result = runner.invoke(app, [*command, str(folder), "--json", str(path)])
+        assert result.exit_code == 0, result.output
+        outputs[f"{command[0]} cli"] = result.output
+        outputs[f"{command[0]} json"] = path.read_text()
+    result = runner.invoke(app, ["report", str(folder)])
+    outputs["report cli"] = result.output
+    for page in (folder / "reports").glob("*.html"):
+        outputs[page.name] = page.read_text()
+    with Project(folder).open_store(read_only=True) as store:
+        outputs["saved runs"] = json.dumps(store.rows("SELECT result FROM df_runs"), default=str)
+        outputs["theme table"] = store.frame(f"SELECT * FROM {THEMES_TABLE}").to_csv()
+    found = {name: _planted_hits(text, planted) for name, text in outputs.items()}
+    assert not {k: v for k, v in found.items() if v}
