@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from decisionframe.config import VoiceConfig
-from decisionframe.errors import NotEstimableError
 from decisionframe.disclosure import protect
+from decisionframe.errors import NotEstimableError
 from decisionframe.store import Store, quote
 from decisionframe.voice.asks import group_asks
 from decisionframe.voice.emerging import emerging_term_clusters, find_emerging
