@@ -22,27 +22,153 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SourceConfig(_Strict):
-    """One source file and how its columns map onto a canonical table."""
+DateFormats = str | list[str]
+ValueMap = dict[str, str | int | float | bool | None]
+SOURCE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xlsm", ".xls", ".ods")
+FileFormat = Literal["csv", "parquet", "excel"]
 
-    path: str = Field(description="file path relative to the project folder (.csv or .parquet)")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="canonical column -> column name in the source file"
+
+class ReadOptions(_Strict):
+    """How values are written in the export (per source, or per column under ``columns:``)."""
+
+    date_format: DateFormats | None = Field(
+        default=None,
+        description="strftime format of dates/timestamps ('%d/%m/%Y'), or a list tried in order",
     )
-    format: Literal["csv", "parquet"] | None = None
-    delimiter: str = ","
+    timezone: str | None = Field(
+        default=None,
+        description="IANA zone of timestamps written without an offset ('Europe/London'); "
+        "stored in UTC. Written offsets (+01:00, Z) are always honoured",
+    )
+    decimal: Literal[".", ","] | None = Field(
+        default=None, description="decimal mark of numbers ('.' or ',')"
+    )
+    true_values: list[str] | None = Field(
+        default=None, description="words read as true in yes/no columns (with the built-in ones)"
+    )
+    false_values: list[str] | None = Field(
+        default=None, description="words read as false in yes/no columns"
+    )
+
+    def formats(self) -> list[str]:
+        if self.date_format is None:
+            return []
+        return [self.date_format] if isinstance(self.date_format, str) else list(self.date_format)
+
+
+class ColumnSource(ReadOptions):
+    """A mapped column with its own reading options: {column: Contact Date, date_format: ...}."""
+
+    column: str = Field(description="the column's name in the source file")
+    values: ValueMap | None = Field(default=None, description="recode values: {Walk-in: in_person}")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        return _word_keys(value)
+
+
+class SourceConfig(ReadOptions):
+    """One table's source file(s) and how their columns map onto the canonical table."""
+
+    path: str | list[str] = Field(
+        description="file path relative to the project folder (.csv, .csv.gz, .parquet, .xlsx, "
+        ".xls, .ods); a glob (data/contacts_*.csv) or a list of files, read as one table"
+    )
+    columns: dict[str, str | ColumnSource] = Field(
+        default_factory=dict,
+        description="target column (canonical or a new attribute name) -> column name in the "
+        "file, or a mapping {column: name, date_format: ..., values: ...}",
+    )
+    format: FileFormat | None = Field(
+        default=None, description="csv, parquet or excel (default: from the file name)"
+    )
+    delimiter: str | None = Field(
+        default=None, description="field separator of CSV files (default: sniffed from the header)"
+    )
+    encoding: str | None = Field(
+        default=None, description="text encoding of CSV files (default: detected; utf-8 if unsure)"
+    )
+    sheet: str | int | None = Field(
+        default=None, description="sheet name or 0-based index in a spreadsheet (default: first)"
+    )
+    values: dict[str, ValueMap] = Field(
+        default_factory=dict,
+        description="recoding per target column: {outcome_value: {'Yes': 1}}, "
+        "{channel: {Walk-in: in_person}}; matched ignoring case and surrounding spaces",
+    )
+    on_error: Literal["refuse", "quarantine"] = Field(
+        default="refuse",
+        description="refuse: nothing loads if any row is bad (default); quarantine: valid rows "
+        "load and refused rows go to a private file in .decisionframe/rejects/",
+    )
 
     @field_validator("path")
     @classmethod
-    def _known_suffix(cls, value: str) -> str:
-        if not value.lower().endswith((".csv", ".parquet", ".csv.gz")):
-            raise ValueError("path must end in .csv, .csv.gz or .parquet")
+    def _known_suffix(cls, value: str | list[str]) -> str | list[str]:
+        for item in [value] if isinstance(value, str) else value:
+            lowered = item.lower().rstrip("/")
+            if not lowered.endswith(SOURCE_SUFFIXES):
+                raise ValueError(f"path must end in {', '.join(SOURCE_SUFFIXES)}")
+        if isinstance(value, list) and not value:
+            raise ValueError("give at least one file")
         return value
 
-    def file_format(self) -> Literal["csv", "parquet"]:
+    @field_validator("values", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        """YAML 1.1 reads an unquoted Yes/No key as a boolean; take it back as a word."""
+        if isinstance(value, dict):
+            return {k: _word_keys(v) for k, v in value.items()}
+        return value
+
+    def paths(self) -> list[str]:
+        return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    def file_format(self, path: str | None = None) -> FileFormat:
         if self.format is not None:
             return self.format
-        return "parquet" if self.path.lower().endswith(".parquet") else "csv"
+        name = (path or self.paths()[0]).lower()
+        if name.endswith(".parquet"):
+            return "parquet"
+        if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+            return "excel"
+        return "csv"
+
+    def column_name(self, target: str) -> str | None:
+        mapped = self.columns.get(target)
+        if mapped is None:
+            return None
+        return mapped if isinstance(mapped, str) else mapped.column
+
+    def options_for(self, target: str) -> ColumnSource | None:
+        mapped = self.columns.get(target)
+        return mapped if isinstance(mapped, ColumnSource) else None
+
+    def value_map(self, target: str) -> ValueMap:
+        """The recoding for ``target``: the column's own map over the source's."""
+        own = self.options_for(target)
+        merged = dict(self.values.get(target, {}))
+        if own is not None and own.values:
+            merged.update(own.values)
+        return merged
+
+
+_YAML_TRUE = ("yes", "true", "on")
+_YAML_FALSE = ("no", "false", "off")
+
+
+def _word_keys(mapping: Any) -> Any:
+    """Keys YAML 1.1 turned into booleans (unquoted Yes, No, On) become the words again."""
+    if not isinstance(mapping, dict):
+        return mapping
+    out: dict[Any, Any] = {}
+    for key, value in mapping.items():
+        if isinstance(key, bool):
+            out.update(dict.fromkeys(_YAML_TRUE if key else _YAML_FALSE, value))
+        else:
+            out[str(key)] = value
+    return out
 
 
 class PrivacyConfig(_Strict):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+LINES_SHOWN = 5  # line numbers a grouped problem shows; --json gives them all
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -19,10 +21,16 @@ class Problem:
     hint: str
     line: int | None = None
     column: str | None = None
+    count: int = 1  # how many cells or rows share this problem (grouped by file, column, rule)
+    lines: tuple[int, ...] = ()  # the first lines where it occurs (``line`` is the first)
 
     def location(self) -> str:
         parts = [self.file]
-        if self.line is not None:
+        if len(self.lines) > 1:
+            shown = ", ".join(str(n) for n in self.lines[:LINES_SHOWN])
+            more = self.count - min(len(self.lines), LINES_SHOWN)
+            parts.append(f"lines {shown}" + (f" (+{more:,} more)" if more > 0 else ""))
+        elif self.line is not None:
             parts.append(f"line {self.line}")
         if self.column is not None:
             parts.append(f"column '{self.column}'")
@@ -39,6 +47,8 @@ class Problem:
             "rule": self.rule,
             "message": self.message,
             "hint": self.hint,
+            "count": self.count,
+            "lines": list(self.lines) or ([self.line] if self.line is not None else []),
         }
 
 

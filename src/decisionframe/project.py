@@ -253,10 +253,14 @@ class Project:
         with self.open_store(read_only=True) as store:
             if not store.table_exists("df_imports"):
                 return StatusResult(self.config.name, ())
+            # One row per table: a source of several files lists them and hashes their hashes.
             rows = store.rows(
-                "SELECT table_name, rows, source_path, sha256, imported_at FROM df_imports "
+                "SELECT table_name, sum(rows), string_agg(source_path, ', ' ORDER BY source_path), "
+                "CASE WHEN count(*) = 1 THEN min(sha256) ELSE sha256(string_agg("
+                "source_path || ':' || sha256 || ';', '' ORDER BY source_path)) END, "
+                "max(imported_at) FROM df_imports "
                 "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
-                "LIMIT 1) ORDER BY table_name"
+                "LIMIT 1) GROUP BY table_name ORDER BY table_name"
             )
             tables = []
             for table, _, path, sha, at in rows:

@@ -58,7 +58,9 @@ def test_planted_defects_are_exactly_the_reported_ones(project_dir: Path) -> Non
     _rewrite(contacts, {9: {"touchpoint_id": rows[1]["touchpoint_id"]}})
     with pytest.raises(ImportValidationError) as info:
         project.import_data()
-    found = {(p.file, p.line, p.column, p.rule) for p in info.value.problems}
+    found = {
+        (p.file, n, p.column, p.rule) for p in info.value.problems for n in p.lines or [p.line]
+    }
     file = "data/contacts.csv"
     assert found == {
         (file, 5, "contact_time", "not-a-timestamp"),
@@ -86,7 +88,7 @@ def test_malformed_lines_are_located(project_dir: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ImportValidationError) as info:
         Project(project_dir).import_data()
-    found = {(p.file, p.line, p.rule) for p in info.value.problems}
+    found = {(p.file, n, p.rule) for p in info.value.problems for n in p.lines or [p.line]}
     clients = "data/clients.csv"  # and nothing in the other files, read after it
     assert found == {(clients, 5, "too-many-fields"), (clients, 7, "too-few-fields")}
     assert not Project(project_dir).status().tables

@@ -82,7 +82,7 @@ def test_reported_problems_are_exactly_the_planted_ones(defects: dict[int, str])
         try:
             Project(root).import_data()
         except ImportValidationError as error:
-            found = {(p.line, p.column, p.rule) for p in error.problems}
+            found = {(n, p.column, p.rule) for p in error.problems for n in p.lines or [p.line]}
             text = str(error)
         else:
             raise AssertionError("import accepted planted defects")

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.errors import ProblemsError
 from decisionframe.project import Project, init_project
 from decisionframe.simulate import SCENARIOS, SERIES_SCENARIOS, simulate_project
 
@@ -46,6 +47,23 @@ def simulate(
     write_json(result, json_out)
 
 
+class RefusedImport:
+    """A refused import as a result for --json: the summary and every problem."""
+
+    def __init__(self, error: ProblemsError) -> None:
+        self.error = error
+
+    def summary(self) -> str:
+        return self.error.summary
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "refused": True,
+            "summary": self.error.summary,
+            "problems": [p.to_dict() for p in self.error.problems],
+        }
+
+
 def import_(
     directory: Path = typer.Argument(..., help="project folder"),
     json_out: Path | None = JsonOption,
@@ -53,9 +71,16 @@ def import_(
     """Validate and load every source file, all-or-nothing."""
     with user_errors():
         project = Project(directory)
-        with progress_bar("Importing") as update:
-            result = project.import_data(progress=update)
+        try:
+            with progress_bar("Importing") as update:
+                result = project.import_data(progress=update)
+        except ProblemsError as error:
+            # A refused import still writes its --json: every problem, grouped, with counts.
+            write_json(RefusedImport(error), json_out)
+            raise
     console.print(result.summary())
+    for note in result.notes:
+        console.print(f"  {note}", markup=False, highlight=False)
     if result.tables:
         table = Table("table", "rows", "file", "sha256", title="Imported")
         for item in result.tables:

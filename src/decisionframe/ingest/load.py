@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -12,13 +13,24 @@ from pathlib import Path
 
 from decisionframe.config import ProjectConfig
 from decisionframe.errors import ImportValidationError, Problem
+from decisionframe.ingest.files import SourceFile, resolve_files
 from decisionframe.ingest.pseudonymize import PseudonymKey
-from decisionframe.ingest.stage import StagedSource, file_sha256, stage_source
+from decisionframe.ingest.stage import StagedSource, stage_source
 from decisionframe.ingest.validate import validate_staged
 from decisionframe.store import LOAD_ORDER, DuckDBStore, quote
 from decisionframe.store.schema import SQL_TYPES
 
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class FileImport:
+    """One file of a table's source: its path, hash, rows, and what changed since last time."""
+
+    path: str
+    sha256: str
+    rows: int
+    change: str = "new"  # new, changed, unchanged (since the previous import)
 
 
 @dataclass(frozen=True)
@@ -28,15 +40,22 @@ class TableImport:
     sha256: str
     rows: int
     columns: dict[str, str] = field(default_factory=dict)  # column -> logical type
+    files: tuple[FileImport, ...] = ()
+    removed: tuple[FileImport, ...] = ()  # files of the previous import no longer there
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: the batch, and per table the file, its hash and row count."""
+    """What an import did: the batch, per table its files, hashes and rows, and what it noticed.
+
+    ``notes`` says what was detected or renamed (encodings, date formats, delimiters,
+    attribute columns) and which files were added, replaced or removed.
+    """
 
     batch_id: str
     unchanged: bool
     tables: tuple[TableImport, ...]
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         if self.unchanged:
@@ -49,12 +68,29 @@ class ImportResult:
             "batch_id": self.batch_id,
             "unchanged": self.unchanged,
             "tables": [asdict(t) for t in self.tables],
+            "notes": list(self.notes),
         }
 
 
-def _fingerprint(config: ProjectConfig, hashes: dict[str, str], key: PseudonymKey) -> str:
+def _file_notes(tables: Sequence[TableImport]) -> list[str]:
+    notes = []
+    for table in tables:
+        for item in table.files:
+            if (item.change == "new" and len(table.files) > 1) or item.change == "changed":
+                verb = "added" if item.change == "new" else "replaced its rows with"
+                notes.append(f"{item.path}: {item.change}; {verb} {item.rows:,} rows")
+        notes += [f"{r.path}: removed; its {r.rows:,} rows are gone" for r in table.removed]
+    return notes
+
+
+def _fingerprint(
+    config: ProjectConfig, files: dict[str, list[SourceFile]], key: PseudonymKey
+) -> str:
     payload = {
-        "sources": {t: [sha, config.sources[t].model_dump()] for t, sha in hashes.items()},  # type: ignore[index]
+        "sources": {
+            t: [[(f.display, f.sha256) for f in fs], config.sources[t].model_dump()]  # type: ignore[index]
+            for t, fs in files.items()
+        },
         "channels": config.channels,
         "pseudonymize": config.privacy.pseudonymize,
         "key": key.pseudonym("decisionframe-key-check"),
@@ -123,7 +159,6 @@ def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
             sql_type = SQL_TYPES[staged.spec.column(name).type]  # type: ignore[union-attr]
             selects.append(f"CAST(NULL AS {sql_type}) AS {quote(name)}")
             continue
-        source = f"s.{quote(staged.columns[name])}"
         if name in config.privacy.pseudonymize:
             alias = f"p{len(joins)}"
             joins.append(
@@ -132,7 +167,7 @@ def _select_sql(staged: StagedSource, config: ProjectConfig) -> str:
             )
             expression = f"{alias}.pseudonym"
         elif name == "channel":
-            expression = f"lower(trim({source}))"
+            expression = f"lower(trim({staged.input_sql(name, 's.')}))"
         else:
             expression = staged.value_sql(name, "s.")
         selects.append(f"{expression} AS {quote(name)}")
@@ -146,6 +181,7 @@ def _load_table(
     batch_id: str,
     fingerprint: str,
     now: datetime,
+    previous_batch: str,
 ) -> TableImport:
     table = quote(staged.table)
     store.execute(f"DROP TABLE IF EXISTS {table}")
@@ -161,11 +197,38 @@ def _load_table(
             "INSERT INTO df_columns VALUES (?, ?, ?, ?, ?, ?)",
             [staged.table, name, type_, role, source_name, pseudonymized],
         )
-    store.execute(
-        "INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, staged.table, staged.display_path, staged.sha256, staged.rows, fingerprint, now],
+    previous = {
+        str(path): (str(sha), int(rows))
+        for path, sha, rows in store.rows(
+            "SELECT source_path, sha256, rows FROM df_imports "
+            "WHERE table_name = ? AND batch_id = ?",
+            [staged.table, previous_batch],
+        )
+    }
+    files = []
+    for part in staged.parts:
+        store.execute(
+            "INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, staged.table, part.display, part.sha256, part.rows, fingerprint, now],
+        )
+        before = previous.get(part.display)
+        change = "new" if before is None else "unchanged" if before[0] == part.sha256 else "changed"
+        files.append(FileImport(part.display, part.sha256, part.rows, change))
+    current = {p.display for p in staged.parts}
+    removed = tuple(
+        FileImport(path, sha, rows, "removed")
+        for path, (sha, rows) in sorted(previous.items())
+        if path not in current
     )
-    return TableImport(staged.table, staged.display_path, staged.sha256, staged.rows, columns)
+    return TableImport(
+        staged.table,
+        staged.display_path,
+        staged.sha256,
+        staged.rows,
+        columns,
+        tuple(files),
+        removed,
+    )
 
 
 def import_sources(
@@ -188,26 +251,51 @@ def import_sources(
     report = progress or (lambda _step, _done, _total: None)
     tables = [t for t in LOAD_ORDER if t in config.sources]
     total = 2 * len(tables) + 1
-    hashes = _source_hashes(config, tables, project_dir)
-    fingerprint = _fingerprint(config, hashes, key) if len(hashes) == len(tables) else None
-    if fingerprint is not None and fingerprint == _last_fingerprint(store):
+    # Timestamps are stored in UTC: a written offset is converted, never dropped.
+    store.execute("SET TimeZone = 'UTC'")
+    files, missing = _source_files(config, tables, project_dir)
+    if missing:
+        raise ImportValidationError("import refused; nothing was loaded", missing)
+    fingerprint = _fingerprint(config, files, key)
+    if fingerprint == _last_fingerprint(store):
         report("unchanged", total, total)
         return ImportResult(batch_id="", unchanged=True, tables=())
+    scratch = project_dir / ".decisionframe" / "tmp"
+    try:
+        return _import(store, config, tables, files, scratch, key, fingerprint, report, after_table)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _import(
+    store: DuckDBStore,
+    config: ProjectConfig,
+    tables: Sequence[str],
+    files: dict[str, list[SourceFile]],
+    scratch: Path,
+    key: PseudonymKey,
+    fingerprint: str,
+    report: Progress,
+    after_table: Callable[[str], None] | None,
+) -> ImportResult:
+    total = 2 * len(tables) + 1
     # Fast staging tells whether the files are clean; only if they are not are they staged
     # again exactly, slower, to locate every problem by line.
     staged, problems = _stage_and_validate(
-        store, config, tables, hashes, project_dir, report, exact=False
+        store, config, tables, files, scratch, report, exact=False
     )
     if problems:
         _drop_staging(store, staged)
         staged, problems = _stage_and_validate(
-            store, config, tables, hashes, project_dir, report, exact=True
+            store, config, tables, files, scratch, report, exact=True
         )
     if problems:
         _drop_staging(store, staged)
         raise ImportValidationError("import refused; nothing was loaded", problems)
-    assert fingerprint is not None  # every file exists, or staging would have said so
+    notes = [note for table in tables for note in staged[table].notes]
     batch_id, now = uuid.uuid4().hex, datetime.now(UTC)
+    last = store.rows("SELECT batch_id FROM df_imports ORDER BY imported_at DESC, batch_id LIMIT 1")
+    previous = str(last[0][0]) if last else ""
     loaded = []
     try:
         # Row order in the loaded tables carries no meaning, and keeping it is slow.
@@ -217,7 +305,9 @@ def import_sources(
                 for index, table in enumerate(tables):
                     report(f"loading {table}", len(tables) + 1 + index, total)
                     loaded.append(
-                        _load_table(store, staged[table], config, batch_id, fingerprint, now)
+                        _load_table(
+                            store, staged[table], config, batch_id, fingerprint, now, previous
+                        )
                     )
                     if after_table is not None:
                         after_table(table)
@@ -226,23 +316,31 @@ def import_sources(
         for name in config.privacy.pseudonymize:
             store.execute(f"DROP TABLE IF EXISTS {quote(_pseudonym_table(name))}")
     report("done", total, total)
-    return ImportResult(batch_id=batch_id, unchanged=False, tables=tuple(loaded))
+    notes += _file_notes(loaded)
+    return ImportResult(
+        batch_id=batch_id, unchanged=False, tables=tuple(loaded), notes=tuple(notes)
+    )
 
 
-def _source_hashes(
+def _source_files(
     config: ProjectConfig, tables: Sequence[str], project_dir: Path
-) -> dict[str, str]:
-    """SHA-256 of every source file that exists (a missing one is reported by staging)."""
-    paths = {t: project_dir / config.sources[t].path for t in tables}  # type: ignore[index]
-    return {t: file_sha256(path) for t, path in paths.items() if path.exists()}
+) -> tuple[dict[str, list[SourceFile]], list[Problem]]:
+    """Every source's files, hashed (SHA-256), and the problems of those not found."""
+    files: dict[str, list[SourceFile]] = {}
+    problems: list[Problem] = []
+    for table in tables:
+        found, missing = resolve_files(config.sources[table], project_dir, table)  # type: ignore[index]
+        files[table] = found
+        problems += missing
+    return files, problems
 
 
 def _stage_and_validate(
     store: DuckDBStore,
     config: ProjectConfig,
     tables: Sequence[str],
-    hashes: dict[str, str],
-    project_dir: Path,
+    files: dict[str, list[SourceFile]],
+    scratch: Path,
     report: Progress,
     *,
     exact: bool,
@@ -256,8 +354,8 @@ def _stage_and_validate(
             store,
             table=table,
             source=config.sources[table],  # type: ignore[index]
-            project_dir=project_dir,
-            sha256=hashes.get(table, ""),
+            files=files[table],
+            scratch=scratch,
             exact=exact,
         )
         problems += found

@@ -7,38 +7,74 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from decisionframe.config import SourceConfig
 from decisionframe.errors import Problem, SourceReadError
+from decisionframe.ingest.files import (
+    PreparedFile,
+    SourceFile,
+    file_sha256,
+    prepare_csv,
+    read_spreadsheet,
+)
 from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql, cast_sql
+from decisionframe.ingest.values import Reading, detect_formats
 from decisionframe.store import CANONICAL, DuckDBStore, TableSpec, quote
 from decisionframe.store.duckdb_store import (
+    FILE_COLUMN,
+    READER_DATE_FORMAT,
     READER_TIMESTAMP_FORMAT,
     sample_file,
     stage_file,
+    stage_frame,
     staged_columns,
 )
 from decisionframe.store.schema import LogicalType
 
+_TARGET_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass
+class FilePart:
+    """One file of a staged source: where its rows are and how to give their lines."""
+
+    display: str
+    sha256: str
+    header_lines: int
+    start: int = 0  # first rowid (exact staging keeps files in order, one after another)
+    rows: int = 0
+    rejected_lines: list[int] = field(default_factory=list)
+
 
 @dataclass
 class StagedSource:
-    """A source file staged as text, with its column mapping and line bookkeeping."""
+    """A source's file(s) staged in the store, with column mapping and line bookkeeping."""
 
     table: str
     spec: TableSpec
     display_path: str
     temp_table: str
-    sha256: str
-    header_lines: int
+    parts: list[FilePart] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # target name -> staged column
     source_names: dict[str, str] = field(default_factory=dict)  # target name -> file column
     extra_types: dict[str, LogicalType] = field(default_factory=dict)
-    rejected_lines: list[int] = field(default_factory=list)
+    readings: dict[str, Reading] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     rows: int = 0
-    exact: bool = True  # staged in file order, so a row's position gives its line
+    exact: bool = True  # staged in file order, so a row's position gives its file and line
     typed: set[str] = field(default_factory=set)  # target names the reader already parsed
     padded: set[str] = field(default_factory=set)  # text columns with surrounding spaces
+
+    @property
+    def sha256(self) -> str:
+        if len(self.parts) == 1:
+            return self.parts[0].sha256
+        joined = "".join(f"{p.display}:{p.sha256};" for p in self.parts)
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    def reading(self, name: str) -> Reading:
+        return self.readings.get(name) or Reading(var="df_unused")
 
     def text_sql(self, name: str, alias: str = "") -> str:
         """SQL for column ``name``'s text with surrounding spaces removed.
@@ -49,14 +85,44 @@ class StagedSource:
         column = f"{alias}{quote(self.columns[name])}"
         return f"trim({column})" if name in self.padded else column
 
+    def input_sql(self, name: str, alias: str = "") -> str:
+        """The text to read column ``name`` from: trimmed, then recoded by ``values``."""
+        return self.reading(name).recoded(self.text_sql(name, alias))
+
+    def bad_sql(self, name: str) -> str | None:
+        """Predicate true where column ``name``'s cell cannot be read as its type."""
+        if name in self.typed:
+            return None
+        return self.reading(name).bad_sql(self.input_sql(name), self.type_of(name))
+
     def value_sql(self, name: str, alias: str = "") -> str:
         """SQL for column ``name``'s loaded value: as the reader parsed it, text, or a cast."""
         type_ = self.type_of(name)
         if name in self.typed:
-            return f"{alias}{quote(self.columns[name])}"
+            return self.reading(name).typed_sql(f"{alias}{quote(self.columns[name])}", type_)
         if type_ in ("id", "text"):
-            return self.text_sql(name, alias)
-        return cast_sql(f"{alias}{quote(self.columns[name])}", type_)
+            return self.input_sql(name, alias)
+        reading = self.reading(name)
+        if reading.plain:
+            return cast_sql(f"{alias}{quote(self.columns[name])}", type_)
+        return reading.cast_sql(self.input_sql(name, alias), type_)
+
+    def part_of(self, rowid: int) -> FilePart:
+        if not self.exact:
+            raise RuntimeError("a fast-staged source has no line numbers; stage it exactly")
+        for part in self.parts:
+            if rowid < part.start + part.rows:
+                return part
+        return self.parts[-1]
+
+    def part_sql(self, rowid: str = "rowid") -> str:
+        """SQL giving the index in ``parts`` of the row ``rowid`` (exact staging)."""
+        if len(self.parts) == 1:
+            return "0"
+        cases = " ".join(
+            f"WHEN {rowid} < {int(p.start + p.rows)} THEN {i}" for i, p in enumerate(self.parts)
+        )
+        return f"(CASE {cases} ELSE {len(self.parts) - 1} END)"
 
     def line_of(self, rowid: int) -> int:
         """The file line of staged row ``rowid``, counting the header and rejected lines.
@@ -64,10 +130,9 @@ class StagedSource:
         A quoted field spanning several lines shifts later lines; we count records, as
         DuckDB's reader does for its own errors.
         """
-        if not self.exact:
-            raise RuntimeError("a fast-staged source has no line numbers; stage it exactly")
-        line = rowid + self.header_lines + 1
-        for rejected in self.rejected_lines:
+        part = self.part_of(rowid)
+        line = rowid - part.start + part.header_lines + 1
+        for rejected in part.rejected_lines:
             if rejected <= line:
                 line += 1
             else:
@@ -77,14 +142,6 @@ class StagedSource:
     def type_of(self, name: str) -> LogicalType:
         column = self.spec.column(name)
         return column.type if column is not None else self.extra_types[name]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def attribute_name(source_column: str) -> str:
@@ -102,6 +159,14 @@ _REJECT_RULES = {
     "INVALID UNICODE": ("bad-encoding", "the line is not valid UTF-8"),
     "LINE SIZE OVER MAXIMUM": ("line-too-long", "the line is longer than the reader allows"),
 }
+_REJECT_HINTS = {
+    "bad-encoding": "the file is not all UTF-8: set `encoding:` for this source (exports from "
+    "Windows are often cp1252)",
+}
+
+
+def _display(source: SourceConfig) -> str:
+    return source.path if isinstance(source.path, str) else ", ".join(source.path)
 
 
 def stage_source(
@@ -109,73 +174,104 @@ def stage_source(
     *,
     table: str,
     source: SourceConfig,
-    project_dir: Path,
-    sha256: str,
+    files: list[SourceFile],
+    scratch: Path,
     exact: bool = True,
 ) -> tuple[StagedSource | None, list[Problem]]:
-    """Stage one source; return it (None if unusable) and the problems found so far.
+    """Stage one source's files; return it (None if unusable) and the problems found so far.
 
     ``exact`` staging keeps every value as text in file order, so every problem can be
-    located by line. Fast staging (``exact=False``) lets DuckDB's parallel reader parse the
-    columns whose sampled values it reads exactly as our rules would, in any order: it can
-    tell *whether* a file is clean, not *where* it is not. The importer stages fast first
-    and exactly only when something is wrong.
+    located by file and line. Fast staging (``exact=False``) lets DuckDB's parallel reader
+    read all of a source's CSV files at once and parse the columns whose sampled values it
+    reads exactly as our rules would, in any order: it can tell *whether* a source is clean,
+    not *where* it is not. The importer stages fast first and exactly only when something is
+    wrong.
     """
-    path = project_dir / source.path
-    display = source.path
-    if not path.exists():
-        return None, [
-            Problem(
-                display,
-                "missing-file",
-                f"source file for '{table}' not found",
-                f"check sources.{table}.path in decisionframe.yaml",
-            )
-        ]
+    file_format = source.file_format(files[0].display)
     staged = StagedSource(
         table=table,
         spec=CANONICAL[table],
-        display_path=display,
+        display_path=files[0].display if len(files) == 1 else _display(source),
         temp_table=f"df_stage_{table}",
-        sha256=sha256,
-        header_lines=1 if source.file_format() == "csv" else 0,
-        exact=exact,
+        exact=exact or file_format == "excel",
     )
-    try:
-        sample_file(
-            store,
-            path=path,
-            file_format=source.file_format(),
-            into=staged.temp_table,
-            rows=INFERENCE_SAMPLE_ROWS,
-            delimiter=source.delimiter,
+    prepared: list[PreparedFile] = []
+    frames: list[Any] = []
+    problems: list[Problem] = []
+    for file in files:
+        if file_format == "csv":
+            ready, found = prepare_csv(file, source, table, scratch)
+            problems += found
+            if ready is not None:
+                prepared.append(ready)
+                staged.notes += ready.notes
+        elif file_format == "excel":
+            frame, found = read_spreadsheet(file, source.sheet)
+            problems += found
+            if frame is not None:
+                frames.append(frame)
+                prepared.append(PreparedFile(file, file.path, header=list(frame.columns)))
+        else:
+            prepared.append(PreparedFile(file, file.path))
+        header_lines = 0 if file_format == "parquet" else 1
+        staged.parts.append(FilePart(file.display, file.sha256, header_lines))
+    if problems:
+        return None, problems
+    first = prepared[0]
+    for other in prepared[1:]:
+        if other.header and set(other.header) != set(first.header):
+            problems.append(
+                Problem(
+                    other.file.display,
+                    "header-differs",
+                    f"the columns differ from {first.file.display}'s",
+                    "every file of one source needs the same columns (in any order)",
+                    1,
+                )
+            )
+    if file_format == "csv" and len({p.delimiter for p in prepared}) > 1:
+        problems.append(
+            Problem(
+                _display(source),
+                "mixed-delimiters",
+                "the files of this source use different field separators",
+                "set `delimiter:` or export the files the same way",
+            )
         )
-    except SourceReadError as exc:
-        return None, [_unreadable(display, exc)]
+    if problems:
+        return None, problems
+    if file_format == "excel":
+        for index, frame in enumerate(frames):
+            stage_frame(store, frame, into=staged.temp_table, append=index > 0)
+    else:
+        try:
+            sample_file(
+                store,
+                path=first.read_path,
+                file_format=file_format,
+                into=staged.temp_table,
+                rows=INFERENCE_SAMPLE_ROWS,
+                delimiter=first.delimiter,
+            )
+        except SourceReadError as exc:
+            return None, [_unreadable(first.file.display, exc)]
     header = staged_columns(store, staged.temp_table)
     problems = _map_columns(header, staged, source)
-    types = None
-    if not exact and not problems and source.file_format() == "csv":
-        types = _reader_types(store, staged, header)
-    try:
-        with store.insertion_order(preserve=exact):
-            rejects = stage_file(
-                store,
-                path=path,
-                file_format=source.file_format(),
-                into=staged.temp_table,
-                delimiter=source.delimiter,
-                types=types,
-            )
-    except SourceReadError as exc:
-        store.execute(f"DROP TABLE IF EXISTS {quote(staged.temp_table)}")
-        return None, [*problems, _unreadable(display, exc)]
-    for line, column, error_type in rejects:
-        rule, message = _REJECT_RULES.get(error_type, ("unreadable-line", "the line is unreadable"))
-        problems.append(
-            Problem(display, rule, message, "fix the line's quoting or field count", line, column)
-        )
-    staged.rejected_lines = sorted(line for line, _, _ in rejects)
+    if not problems:
+        problems = _plan_readings(store, staged, source)
+    if problems:
+        return staged, problems
+    if file_format == "excel":
+        for index, frame in enumerate(frames):
+            staged.parts[index].rows = len(frame)
+            staged.parts[index].start = sum(len(f) for f in frames[:index])
+    else:
+        try:
+            problems += _stage_files(store, staged, prepared, file_format, header)
+        except SourceReadError as exc:
+            store.execute(f"DROP TABLE IF EXISTS {quote(staged.temp_table)}")
+            display = first.file.display if len(prepared) == 1 else staged.display_path
+            return None, [*problems, _unreadable(display, exc)]
     staged.rows = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
     if not problems:
         staged.extra_types = _infer_extra_types(store, staged)
@@ -183,8 +279,140 @@ def stage_source(
     return staged, problems
 
 
+def _stage_files(
+    store: DuckDBStore,
+    staged: StagedSource,
+    prepared: list[PreparedFile],
+    file_format: str,
+    header: list[str],
+) -> list[Problem]:
+    """Read every file into the staging table: all at once (fast) or one by one in order."""
+    problems: list[Problem] = []
+    types, formats = None, (READER_TIMESTAMP_FORMAT, READER_DATE_FORMAT)
+    if not staged.exact and file_format == "csv":
+        types, formats = _reader_types(store, staged, header)
+    delimiter = prepared[0].delimiter
+    if not staged.exact and file_format == "csv" and len(prepared) > 1:
+        with store.insertion_order(preserve=False):
+            rejects = stage_file(
+                store,
+                path=[p.read_path for p in prepared],
+                file_format=file_format,
+                into=staged.temp_table,
+                delimiter=delimiter,
+                types=types,
+                timestamp_format=formats[0],
+                date_format=formats[1],
+                file_column=True,
+            )
+        counts = dict(
+            store.rows(
+                f"SELECT {quote(FILE_COLUMN)}, count(*) FROM {quote(staged.temp_table)} GROUP BY 1"
+            )
+        )
+        for part, ready in zip(staged.parts, prepared, strict=True):
+            part.rows = int(counts.get(str(ready.read_path), 0))
+        if rejects:
+            problems.append(_unlocated_rejects(staged, len(rejects)))
+        return problems
+    start = 0
+    for index, (part, ready) in enumerate(zip(staged.parts, prepared, strict=True)):
+        with store.insertion_order(preserve=staged.exact):
+            rejects = stage_file(
+                store,
+                path=ready.read_path,
+                file_format=file_format,
+                into=staged.temp_table,
+                delimiter=ready.delimiter,
+                types=types,
+                timestamp_format=formats[0],
+                date_format=formats[1],
+                append=index > 0,
+            )
+        total = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
+        part.start, part.rows = start, total - start
+        start = total
+        for line, column, error_type in rejects:
+            rule, message = _REJECT_RULES.get(
+                error_type, ("unreadable-line", "the line is unreadable")
+            )
+            hint = _REJECT_HINTS.get(rule, "fix the line's quoting or field count")
+            problems.append(Problem(part.display, rule, message, hint, line, column))
+        part.rejected_lines = sorted(line for line, _, _ in rejects)
+    return problems
+
+
 def _unreadable(display: str, exc: SourceReadError) -> Problem:
     return Problem(display, exc.rule, exc.message, exc.hint, exc.line)
+
+
+def _unlocated_rejects(staged: StagedSource, count: int) -> Problem:
+    return Problem(
+        staged.display_path, "unreadable-line", f"{count} unreadable lines", "stage exactly"
+    )
+
+
+def _plan_readings(store: DuckDBStore, staged: StagedSource, source: SourceConfig) -> list[Problem]:
+    """Each column's reading options (configured, or detected on the sample); set them."""
+    problems: list[Problem] = []
+    for index, (name, file_column) in enumerate(staged.columns.items()):
+        own = source.options_for(name)
+        spec = staged.spec.column(name)
+        type_ = spec.type if spec is not None else None
+
+        def pick(key: str, own: Any = own) -> Any:
+            value = getattr(own, key) if own is not None else None
+            return value if value is not None else getattr(source, key)
+
+        formats = (own.formats() if own is not None else []) or source.formats()
+        values = {
+            str(k).strip().lower(): (None if v is None else _text_of(v))
+            for k, v in source.value_map(name).items()
+        }
+        reading = Reading(
+            var=f"df_{staged.table}_{index}",
+            formats=formats if type_ in ("date", "timestamp") else [],
+            timezone=pick("timezone") if type_ == "timestamp" else None,
+            decimal=pick("decimal"),
+            true_words=pick("true_values"),
+            false_words=pick("false_values"),
+            values=values,
+        )
+        if type_ in ("date", "timestamp") and not reading.formats:
+            detected, conflicts = detect_formats(
+                store, quote(staged.temp_table), quote(file_column), type_
+            )
+            if conflicts:
+                value, fmt_a, read_a, fmt_b, read_b = conflicts[0]
+                problems.append(
+                    Problem(
+                        staged.parts[0].display,
+                        "ambiguous-date-format",
+                        f"dates such as {value} can be read two ways: {read_a} with "
+                        f"'{fmt_a}' or {read_b} with '{fmt_b}'",
+                        f"set `date_format: '{fmt_a}'` (or '{fmt_b}') for this source",
+                        None,
+                        file_column,
+                    )
+                )
+            elif detected:
+                reading.formats, reading.detected = detected, True
+                staged.notes.append(
+                    f"{staged.table}.{name} ('{file_column}'): dates read as '{detected[0]}' "
+                    "(detected)"
+                )
+        if not reading.plain:
+            reading.register(store)
+            staged.readings[name] = reading
+    return problems
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _padded_columns(store: DuckDBStore, staged: StagedSource) -> set[str]:
@@ -205,29 +433,62 @@ def _padded_columns(store: DuckDBStore, staged: StagedSource) -> set[str]:
     return {name for name, is_padded in zip(names, padded, strict=True) if is_padded}
 
 
-# Value checks on the sample, per logical type, that decide whether DuckDB's reader may parse
-# a column: only where it accepts exactly what our rules accept (measured: floats, and
-# timestamps in the one layout below; its integer and date parsing is more lenient).
-_READER_TYPES: dict[LogicalType, tuple[str, str]] = {
-    "float": ("DOUBLE", "TRY_CAST({c} AS DOUBLE) IS NULL"),
-    "timestamp": ("TIMESTAMP", f"try_strptime({{c}}, '{READER_TIMESTAMP_FORMAT}') IS NULL"),
-}
+def _reader_types(
+    store: DuckDBStore, staged: StagedSource, header: list[str]
+) -> tuple[dict[str, str], tuple[str, str]]:
+    """SQL type per file column for a fast read, and the reader's timestamp and date formats.
 
-
-def _reader_types(store: DuckDBStore, staged: StagedSource, header: list[str]) -> dict[str, str]:
-    """SQL type per file column for a fast read: parsed where the sample says it is safe."""
-    candidates = {}
+    A column is parsed by the reader only where it accepts exactly what our rules accept
+    (measured: floats with a dot, timestamps in one strptime layout, dates with a configured
+    layout; its default integer and date parsing is more lenient) and the sample fits.
+    """
+    types = dict.fromkeys(header, "VARCHAR")
+    timestamp_format, date_format = READER_TIMESTAMP_FORMAT, READER_DATE_FORMAT
+    candidates: dict[str, tuple[str, str, str]] = {}
     for name, file_column in staged.columns.items():
         spec = staged.spec.column(name)
-        if spec is not None and spec.type in _READER_TYPES:
-            candidates[name] = (file_column, *_READER_TYPES[spec.type])
-    types = dict.fromkeys(header, "VARCHAR")
+        reading = staged.reading(name)
+        if spec is None or reading.values:
+            continue
+        column = quote(file_column)
+        if spec.type == "float" and reading.decimal != ",":
+            candidates[name] = (file_column, "DOUBLE", f"TRY_CAST({column} AS DOUBLE) IS NULL")
+        elif spec.type in ("timestamp", "date"):
+            formats = reading.formats or (
+                [READER_TIMESTAMP_FORMAT] if spec.type == "timestamp" else []
+            )
+            if len(formats) != 1 or "%z" in formats[0]:
+                continue
+            fmt = formats[0]
+            if spec.type == "timestamp":
+                if fmt != timestamp_format and any(
+                    staged.spec.column(n) and staged.spec.column(n).type == "timestamp"  # type: ignore[union-attr]
+                    for n in candidates
+                ):
+                    continue
+                timestamp_format = fmt
+            else:
+                if (
+                    any(
+                        staged.spec.column(n) and staged.spec.column(n).type == "date"  # type: ignore[union-attr]
+                        for n in candidates
+                    )
+                    and fmt != date_format
+                ):
+                    continue
+                date_format = fmt
+            store.execute(f"SET VARIABLE df_reader_{spec.type} = ?", [fmt])
+            candidates[name] = (
+                file_column,
+                "TIMESTAMP" if spec.type == "timestamp" else "DATE",
+                f"try_strptime({column}, getvariable('df_reader_{spec.type}')) IS NULL",
+            )
     if not candidates:
-        return types
+        return types, (timestamp_format, date_format)
     failures = store.rows(
         "SELECT "
         + ", ".join(
-            f"count(*) FILTER (WHERE {quote(c)} IS NOT NULL AND {bad.format(c=quote(c))})"
+            f"count(*) FILTER (WHERE {quote(c)} IS NOT NULL AND {bad})"
             for c, _, bad in candidates.values()
         )
         + f" FROM {quote(staged.temp_table)}"
@@ -238,55 +499,64 @@ def _reader_types(store: DuckDBStore, staged: StagedSource, header: list[str]) -
         if not failed:
             types[file_column] = sql_type
             staged.typed.add(name)
-    return types
+    return types, (timestamp_format, date_format)
 
 
 def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) -> list[Problem]:
+    """Map file columns onto targets: canonical columns, or attribute columns by any name."""
     spec = staged.spec
+    canonical = [c.name for c in spec.columns]
     problems: list[Problem] = []
     mapped_sources = set()
-    for canonical, file_column in source.columns.items():
-        if spec.column(canonical) is None:
-            close = difflib.get_close_matches(canonical, [c.name for c in spec.columns], n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "map only canonical column names"
-            problems.append(
-                Problem(
-                    "decisionframe.yaml",
-                    "unknown-canonical-column",
-                    f"sources.{staged.table}.columns names '{canonical}', not a column of "
-                    f"the {staged.table} table",
-                    hint,
+    where = f"sources.{staged.table}.columns"
+    for target in source.columns:
+        file_column = source.column_name(target)
+        assert file_column is not None
+        if spec.column(target) is None:
+            close = difflib.get_close_matches(target, canonical, n=1, cutoff=0.8)
+            if close or not _TARGET_NAME.fullmatch(target):
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                problems.append(
+                    Problem(
+                        "decisionframe.yaml",
+                        "unknown-target-column",
+                        f"{where} names '{target}', not a column of the {staged.table} table "
+                        "nor a valid attribute name (lower case, digits, _)",
+                        f"{hint}canonical columns of {staged.table}: {', '.join(canonical)}; "
+                        "any other lower_case name becomes an attribute column",
+                    )
                 )
-            )
-            continue
+                continue
         if file_column not in header:
             close = difflib.get_close_matches(file_column, header, n=3)
             problems.append(
                 Problem(
-                    staged.display_path,
+                    staged.parts[0].display,
                     "mapped-column-missing",
-                    f"column '{file_column}' (mapped to {canonical}) is not in the header",
-                    f"close matches: {', '.join(close)}" if close else "check the header line",
-                    1 if staged.header_lines else None,
+                    f"column '{file_column}' (mapped to {target}) is not in the header",
+                    f"close matches: {', '.join(close)}"
+                    if close
+                    else f"the header has: {', '.join(header[:30])}",
+                    1 if staged.parts[0].header_lines else None,
                     file_column,
                 )
             )
             continue
-        staged.columns[canonical] = file_column
-        staged.source_names[canonical] = file_column
+        staged.columns[target] = file_column
+        staged.source_names[target] = file_column
         mapped_sources.add(file_column)
     for file_column in header:
-        if file_column in mapped_sources:
+        if file_column in mapped_sources or file_column == FILE_COLUMN:
             continue
         target = file_column if spec.column(file_column) else attribute_name(file_column)
         if target in staged.columns:
             problems.append(
                 Problem(
-                    staged.display_path,
+                    staged.parts[0].display,
                     "column-name-clash",
                     f"column '{file_column}' lands on '{target}', already taken",
                     "rename one of the columns in the file or in sources.*.columns",
-                    1 if staged.header_lines else None,
+                    1 if staged.parts[0].header_lines else None,
                     file_column,
                 )
             )
@@ -297,15 +567,19 @@ def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) 
         if required not in staged.columns:
             problems.append(
                 Problem(
-                    staged.display_path,
+                    staged.parts[0].display,
                     "missing-column",
                     f"required column '{required}' is missing",
                     f"add it, or map your column: sources.{staged.table}.columns: "
-                    f"{{{required}: <your column name>}}",
-                    1 if staged.header_lines else None,
+                    f"{{{required}: <your column name>}}; the header has: "
+                    f"{', '.join(header[:30])}",
+                    1 if staged.parts[0].header_lines else None,
                     required,
                 )
             )
+    for target, file_column in staged.columns.items():
+        if spec.column(target) is None and target != file_column:
+            staged.notes.append(f"{staged.table}: '{file_column}' -> {target}")
     return problems
 
 
@@ -353,10 +627,6 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
         if wrong:
             guessed.update(_first_fitting_types(store, table, wrong))
     return guessed
-
-
-def lines_for(staged: StagedSource, rowids: list[int]) -> list[int]:
-    return [staged.line_of(r) for r in rowids]
 
 
 __all__ = ["StagedSource", "attribute_name", "file_sha256", "stage_source"]

@@ -1,132 +1,242 @@
-"""Validate staged sources: collect *every* problem, located, before anything is loaded."""
+"""Validate staged sources: collect *every* problem, grouped, before anything is loaded.
+
+Problems are grouped by file, column and rule: one problem with a count, the first lines
+and one actionable hint, however many rows share it. Value shapes (NN/NN/NNNN) may be shown;
+raw values only for categorical columns that are neither identifiers nor free text (channel
+names, yes/no words), and only when they take few distinct values.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from decisionframe.errors import Problem
-from decisionframe.ingest.rules import HINTS, bad_value_sql
+from decisionframe.ingest.rules import HINTS
 from decisionframe.ingest.stage import StagedSource
+from decisionframe.ingest.values import suggest_formats
 from decisionframe.store import DuckDBStore, quote
 
-MAX_LINES_PER_RULE = 1000  # per rule and column; the rest is summarized in one problem
+MAX_LINES_PER_RULE = 1000  # line numbers kept per file, column and rule (the count is exact)
+MAX_SHOWN_VALUES = 20  # a column with more distinct bad values is not shown as values
 
 
 @dataclass(frozen=True)
 class _Check:
     rule: str
-    column: str
+    name: str  # target column
+    column: str  # file column
     predicate: str
     message: str
     hint: str
-    params: tuple[object, ...] = field(default=())  # values for the predicate's ``?``
 
 
-def _cell_checks(staged: StagedSource, channels: list[str]) -> list[_Check]:
+def _cell_checks(staged: StagedSource) -> list[_Check]:
     checks: list[_Check] = []
     for name, file_column in staged.columns.items():
         column = quote(file_column)
         spec = staged.spec.column(name)
         type_ = staged.type_of(name)
         typed = name in staged.typed  # parsed by the reader: no text left to check
-        text = staged.text_sql(name)
+        text = staged.input_sql(name)
         if spec is not None and spec.required:
             checks.append(
                 _Check(
                     "required-value-missing",
+                    name,
                     file_column,
-                    f"{column} IS NULL" if typed else f"{column} IS NULL OR {text} = ''",
+                    f"{column} IS NULL" if typed else f"{text} IS NULL OR {text} = ''",
                     f"'{name}' is required but empty",
                     "fill it in, or remove the row if it is not a real record",
                 )
             )
-        bad = None if typed else bad_value_sql(column, type_)
+        bad = staged.bad_sql(name)
         if bad is not None:
             checks.append(
-                _Check(
-                    f"not-a-{type_}",
-                    file_column,
-                    bad,
-                    f"value cannot be read as {type_}",
-                    HINTS[type_],
-                )
+                _Check(f"not-a-{type_}", name, file_column, bad, f"cannot be read as {type_}", "")
             )
         if spec is not None and spec.non_negative:
+            value = column if typed else f"TRY_CAST({staged.value_sql(name)} AS DOUBLE)"
+            if not typed and staged.reading(name).plain:
+                value = f"TRY_CAST(trim({column}) AS DOUBLE)"
             checks.append(
                 _Check(
                     "negative-value",
+                    name,
                     file_column,
-                    f"{column} < 0" if typed else f"TRY_CAST(trim({column}) AS DOUBLE) < 0",
+                    f"{value} < 0",
                     f"'{name}' cannot be negative",
                     "check the sign and the unit of the column",
                 )
             )
     if staged.table == "touchpoints" and "channel" in staged.columns:
-        column = quote(staged.columns["channel"])
-        # Configured names are values: passed as a parameter, never spliced into the SQL.
+        channel = f"lower(trim({staged.input_sql('channel')}))"
         checks.append(
             _Check(
                 "unknown-channel",
+                "channel",
                 staged.columns["channel"],
-                f"{column} IS NOT NULL AND NOT list_contains(?::VARCHAR[], lower(trim({column})))",
-                "channel is not one of the configured channels",
-                f"use one of {', '.join(channels)}, or add it under `channels:` in "
-                "decisionframe.yaml",
-                (list(channels),),
+                f"{channel} IS NOT NULL AND NOT list_contains(getvariable('df_channels'), "
+                f"{channel})",
+                "not one of the configured channels",
+                "add them under `channels:` in decisionframe.yaml, or recode them: "
+                "`values: {channel: {Walk-in: in_person}}`",
             )
         )
     return checks
 
 
-def _locate(store: DuckDBStore, staged: StagedSource, check: _Check, count: int) -> list[Problem]:
-    rowids = store.rows(
-        f"SELECT rowid FROM {quote(staged.temp_table)} WHERE {check.predicate} "
-        f"ORDER BY rowid LIMIT {MAX_LINES_PER_RULE}",
-        list(check.params),
+def _shape_sql(text: str) -> str:
+    """A value's shape: letters as A, digits as N (31/03/2025 -> NN/NN/NNNN)."""
+    return (
+        f"regexp_replace(regexp_replace(trim({text}), '[^\\W\\d_]', 'A', 'g'), '[0-9]', 'N', 'g')"
     )
-    problems = [
-        Problem(
-            staged.display_path,
-            check.rule,
-            check.message,
-            check.hint,
-            staged.line_of(int(r[0])),
-            check.column,
+
+
+def _shapes(store: DuckDBStore, staged: StagedSource, name: str, predicate: str) -> list[str]:
+    """The commonest shapes of the bad cells, most common first."""
+    rows = store.rows(
+        f"SELECT {_shape_sql(staged.input_sql(name))} AS shape, count(*) AS n "
+        f"FROM {quote(staged.temp_table)} WHERE {predicate} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3"
+    )
+    return [str(shape) for shape, _ in rows]
+
+
+def _few_values(store: DuckDBStore, staged: StagedSource, name: str, predicate: str) -> str | None:
+    """The bad values with counts, if the column is categorical: few distinct values."""
+    text = staged.input_sql(name)
+    rows = store.rows(
+        f"SELECT trim({text}) AS v, count(*) FROM {quote(staged.temp_table)} WHERE {predicate} "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_SHOWN_VALUES + 1}"
+    )
+    if len(rows) > MAX_SHOWN_VALUES:
+        return None
+    return ", ".join(f"{v} ({n:,})" for v, n in rows)
+
+
+def _date_hint(
+    store: DuckDBStore, staged: StagedSource, check: _Check, predicate: str, shapes: list[str]
+) -> str:
+    """The date_format that reads the bad cells: one format per shape, a list if several."""
+    chosen: list[str] = []
+    ambiguous: list[str] = []
+    text = f"({staged.input_sql(check.name)})"
+    for index, shape in enumerate(shapes):
+        store.execute(f"SET VARIABLE df_shape_{index} = ?", [shape])
+        formats = suggest_formats(
+            store,
+            quote(staged.temp_table),
+            text,
+            f"{predicate} AND {_shape_sql(text)} = getvariable('df_shape_{index}')",
         )
-        for r in rowids
-    ]
-    if count > len(problems):
+        if formats and formats[0] not in chosen:
+            chosen.append(formats[0])
+            ambiguous += [f for f in formats[1:2] if "%d" in f and "%m" in f]
+    if not chosen:
+        return HINTS[staged.type_of(check.name)] + ", or set `date_format:` (strftime)"
+    setting = (
+        f"'{chosen[0]}'" if len(chosen) == 1 else "[" + ", ".join(f"'{f}'" for f in chosen) + "]"
+    )
+    hint = f"set `date_format: {setting}` for this source"
+    if ambiguous:
+        hint += f" (or '{ambiguous[0]}' if months come first)"
+    return hint
+
+
+def _describe(
+    store: DuckDBStore, staged: StagedSource, check: _Check, count: int, part: int
+) -> tuple[str, str]:
+    """Message and hint for one file's bad cells: their shapes or values, and what to set."""
+    predicate = f"({check.predicate}) AND {staged.part_sql('rowid')} = {int(part)}"
+    if check.rule == "unknown-channel":
+        values = _few_values(store, staged, check.name, predicate)
+        seen = f": {values}" if values else ""
+        return f"{count:,} values are not one of the configured channels{seen}", check.hint
+    if not check.rule.startswith("not-a-"):
+        return (f"{count:,} rows: {check.message}" if count > 1 else check.message), check.hint
+    type_ = staged.type_of(check.name)
+    categorical = type_ in ("bool", "float", "int")
+    values = _few_values(store, staged, check.name, predicate) if categorical else None
+    shapes = _shapes(store, staged, check.name, predicate)
+    seen = f"values {values}" if values else f"shaped {', '.join(shapes)}"
+    message = f"{count:,} values {check.message}: {seen}"
+    hint = HINTS[type_]
+    if type_ in ("date", "timestamp"):
+        hint = _date_hint(store, staged, check, predicate, shapes)
+    elif type_ in ("float", "int") and values and any(c.isalpha() for c in values):
+        hint = f"recode the words as numbers: `values: {{{check.name}: {{'Yes': 1, 'No': 0}}}}`"
+    elif type_ == "float" and any("N,N" in shape for shape in shapes):
+        hint = "numbers use a decimal comma: set `decimal: ','` for this source"
+    elif type_ == "bool":
+        hint = (
+            "name the words: `true_values: [...]` and `false_values: [...]`, or recode with "
+            f"`values: {{{check.name}: {{...}}}}`"
+        )
+    return message, hint
+
+
+def _grouped(
+    store: DuckDBStore,
+    staged: StagedSource,
+    rule: str,
+    column: str | None,
+    rowids_sql: str,
+    describe: Callable[[int, int], tuple[str, str]] | tuple[str, str] = ("", ""),
+) -> list[Problem]:
+    """One problem per file of the rows ``rowids_sql`` selects (a query with column rowid)."""
+    rows = store.rows(
+        f"SELECT part, count(*), list(rowid ORDER BY rowid)[1:{MAX_LINES_PER_RULE}] FROM "
+        f"(SELECT {staged.part_sql('rowid')} AS part, rowid FROM ({rowids_sql})) "
+        "GROUP BY part ORDER BY part"
+    )
+    problems = []
+    for part, count, rowids in rows:
+        lines = tuple(staged.line_of(int(r)) for r in rowids)
+        message, hint = describe(int(count), int(part)) if callable(describe) else describe
         problems.append(
             Problem(
-                staged.display_path,
-                check.rule,
-                f"{count - len(problems)} more lines with the same problem",
-                check.hint,
-                None,
-                check.column,
+                staged.parts[int(part)].display,
+                rule,
+                message,
+                hint,
+                lines[0],
+                column,
+                int(count),
+                lines,
             )
         )
     return problems
 
 
-def _check_cells(store: DuckDBStore, staged: StagedSource, channels: list[str]) -> list[Problem]:
-    checks = _cell_checks(staged, channels)
+def _check_cells(store: DuckDBStore, staged: StagedSource) -> list[Problem]:
+    checks = _cell_checks(staged)
     if not checks:
         return []
     counts = store.rows(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {c.predicate})" for c in checks)
-        + f" FROM {quote(staged.temp_table)}",
-        [value for check in checks for value in check.params],
+        + f" FROM {quote(staged.temp_table)}"
     )[0]
     problems: list[Problem] = []
     for check, count in zip(checks, counts, strict=True):
         if count and staged.exact:
-            problems += _locate(store, staged, check, int(count))
+            problems += _grouped(
+                store,
+                staged,
+                check.rule,
+                check.column,
+                f"SELECT rowid FROM {quote(staged.temp_table)} WHERE {check.predicate}",
+                lambda n, part, check=check: _describe(store, staged, check, n, part),  # type: ignore[misc]
+            )
         elif count:
             problems.append(_unlocated(staged, check.rule, check.column, int(count)))
     return problems
+
+
+def bad_rows_sql(staged: StagedSource) -> str:
+    """Predicate true for a staged row with any bad cell (for quarantine)."""
+    predicates = [f"({c.predicate})" for c in _cell_checks(staged)]
+    return " OR ".join(predicates) or "false"
 
 
 def _unlocated(staged: StagedSource, rule: str, column: str, count: int) -> Problem:
@@ -138,6 +248,7 @@ def _unlocated(staged: StagedSource, rule: str, column: str, count: int) -> Prob
         "stage exactly to locate",
         None,
         column,
+        count,
     )
 
 
@@ -155,23 +266,39 @@ def _check_duplicate_keys(store: DuckDBStore, staged: StagedSource) -> list[Prob
         return []
     if not staged.exact:
         return [_unlocated(staged, "duplicate-key", key_columns[0], int(repeated))]
-    rows = store.rows(
+    repeats = (
         f"SELECT rowid, first_rowid FROM (SELECT rowid, min(rowid) OVER (PARTITION BY {keys}) "
-        f"AS first_rowid FROM {table}) WHERE rowid <> first_rowid "
-        f"ORDER BY rowid LIMIT {MAX_LINES_PER_RULE}"
+        f"AS first_rowid FROM {table}) WHERE rowid <> first_rowid"
     )
+    first = store.rows(f"{repeats} ORDER BY rowid LIMIT 1")[0]
     label = " + ".join(staged.spec.key)
-    return [
-        Problem(
-            staged.display_path,
-            "duplicate-key",
-            f"duplicate {label}: same key as line {staged.line_of(int(first))}",
-            "keep one row per key; merge or delete the repeated row",
-            staged.line_of(int(rowid)),
-            key_columns[0],
+    problems = _grouped(
+        store, staged, "duplicate-key", key_columns[0], f"SELECT rowid FROM ({repeats})"
+    )
+    out = []
+    for problem in problems:
+        earlier = staged.line_of(int(first[1]))
+        count = problem.count
+        message = (
+            f"duplicate {label}: same key as line {earlier}"
+            if count == 1
+            else f"{count:,} rows repeat a {label} of an earlier row (the first repeats line "
+            f"{earlier})"
         )
-        for rowid, first in rows
-    ]
+        hint = "keep one row per key; merge or delete the repeated rows"
+        out.append(
+            Problem(
+                problem.file,
+                problem.rule,
+                message,
+                hint,
+                problem.line,
+                problem.column,
+                count,
+                problem.lines,
+            )
+        )
+    return out
 
 
 def _check_references(
@@ -206,28 +333,45 @@ def _check_references(
             if count:
                 problems.append(_unlocated(staged, "orphan-reference", file_column, count))
             continue
-        rows = store.rows(f"SELECT c.rowid {orphans} ORDER BY c.rowid LIMIT {MAX_LINES_PER_RULE}")
-        problems += [
-            Problem(
-                staged.display_path,
-                "orphan-reference",
-                f"'{name}' refers to a {parent_table[:-1]} that is not in {parent.display_path}",
-                f"add the missing {parent_table[:-1]} to {parent.display_path}, or remove the row",
-                staged.line_of(int(r[0])),
-                file_column,
-            )
-            for r in rows
-        ]
-    return problems
+        singular = parent_table[:-1]
+        problems += _grouped(
+            store,
+            staged,
+            "orphan-reference",
+            file_column,
+            f"SELECT c.rowid AS rowid {orphans}",
+            (
+                f"'{name}' refers to a {singular} that is not in {parent.display_path}",
+                f"add the missing {singular} to {parent.display_path}, or remove the row",
+            ),
+        )
+    return [
+        p
+        if p.count <= 1
+        else Problem(
+            p.file,
+            p.rule,
+            f"{p.count:,} rows: {p.message}",
+            p.hint,
+            p.line,
+            p.column,
+            p.count,
+            p.lines,
+        )
+        for p in problems
+    ]
 
 
 def validate_staged(
     store: DuckDBStore, staged: Mapping[str, StagedSource], *, channels: list[str]
 ) -> list[Problem]:
     """Every problem in every staged source, in file then line order."""
+    store.execute(
+        "SET VARIABLE df_channels = ?::VARCHAR[]", [[c.strip().lower() for c in channels]]
+    )
     problems: list[Problem] = []
     for source in staged.values():
-        problems += _check_cells(store, source, channels)
+        problems += _check_cells(store, source)
         problems += _check_duplicate_keys(store, source)
         problems += _check_references(store, source, staged)
     return sorted(problems, key=lambda p: (p.file, p.line if p.line is not None else 1 << 62))

@@ -186,10 +186,11 @@ def _clear_rejects(con: duckdb.DuckDBPyConnection) -> None:
 _REJECTS_SQL = "SELECT line, column_name, error_type FROM reject_errors ORDER BY line"
 
 
-def _read_csv_sql(*, typed: bool) -> str:
-    types = "types = ?, timestampformat = ?, " if typed else "all_varchar = true, "
+def _read_csv_sql(*, typed: bool, file_column: bool = False) -> str:
+    types = "types = ?, timestampformat = ?, dateformat = ?, " if typed else "all_varchar = true, "
+    files = "filename = ?, " if file_column else ""
     return (
-        f"read_csv(?, {types}header = true, delim = ?, quote = '\"', escape = '\"', "
+        f"read_csv(?, {types}{files}header = true, delim = ?, quote = '\"', escape = '\"', "
         "store_rejects = true, ignore_errors = true, strict_mode = true)"
     )
 
@@ -197,6 +198,8 @@ def _read_csv_sql(*, typed: bool) -> str:
 # The one timestamp layout the fast path lets DuckDB's reader parse (what most exports write);
 # any other layout is read as text and cast in SQL, where TRY_CAST decides.
 READER_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+READER_DATE_FORMAT = "%Y-%m-%d"
+FILE_COLUMN = "df_source_file"  # the column naming each row's file when a source has several
 
 
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -242,7 +245,11 @@ def reworded(exc: duckdb.Error, *, file_format: str) -> SourceReadError:
         )
     if "unicode" in lowered or ("utf-8" in lowered and "sniff" not in lowered):
         return SourceReadError(
-            "bad-encoding", "the file is not valid UTF-8 text", "save the file as UTF-8", line
+            "bad-encoding",
+            "the file is not valid UTF-8 text",
+            "set `encoding:` for this source (Windows exports are often cp1252), or save it "
+            "as UTF-8",
+            line,
         )
     return SourceReadError(
         "unreadable-file",
@@ -274,70 +281,129 @@ def sample_file(
     Gives the header and the values a typed read can be planned from, without reading the
     whole file.
     """
-    con = store.connection
-    con.execute(f'DROP TABLE IF EXISTS "{into}"')
     with _reading(file_format):
-        if file_format == "parquet":
-            con.execute(
-                f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_parquet(?) LIMIT {int(rows)}',
-                [str(path)],
-            )
-            return
+        _sample(store.connection, path, file_format, into, rows, delimiter)
+
+
+def _sample(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_format: str,
+    into: str,
+    rows: int,
+    delimiter: str,
+) -> None:
+    con.execute(f'DROP TABLE IF EXISTS "{into}"')
+    if file_format == "parquet":
         con.execute(
-            f'CREATE TEMP TABLE "{into}" AS SELECT * FROM {_read_csv_sql(typed=False)} '
-            f"LIMIT {int(rows)}",
-            [str(path), delimiter],
+            f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_parquet(?) LIMIT {int(rows)}',
+            [str(path)],
         )
+        casts = ", ".join(
+            f'CAST("{name}" AS VARCHAR) AS "{name}"' for name, _ in _temp_columns(con, into)
+        )
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{into}" AS SELECT {casts} FROM "{into}"')
+        return
+    con.execute(
+        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM {_read_csv_sql(typed=False)} '
+        f"LIMIT {int(rows)}",
+        [str(path), delimiter],
+    )
+
+
+def stage_frame(store: DuckDBStore, frame: pd.DataFrame, *, into: str, append: bool) -> None:
+    """Copy a frame of text (a spreadsheet's sheet) into temporary table ``into``."""
+    con = store.connection
+    table = pa.Table.from_pandas(frame.astype(object), preserve_index=False).cast(
+        pa.schema([pa.field(str(c), pa.string()) for c in frame.columns])
+    )
+    con.register("df_frame_in", table)
+    try:
+        if append:
+            con.execute(f'INSERT INTO "{into}" BY NAME SELECT * FROM df_frame_in')
+        else:
+            con.execute(f'DROP TABLE IF EXISTS "{into}"')
+            con.execute(f'CREATE TEMP TABLE "{into}" AS SELECT * FROM df_frame_in')
+    finally:
+        con.unregister("df_frame_in")
 
 
 def stage_file(
     store: DuckDBStore,
     *,
-    path: Path,
+    path: Path | list[Path],
     file_format: str,
     into: str,
     delimiter: str = ",",
     types: dict[str, str] | None = None,
+    timestamp_format: str = READER_TIMESTAMP_FORMAT,
+    date_format: str = READER_DATE_FORMAT,
+    file_column: bool = False,
+    append: bool = False,
 ) -> list[tuple[int, str | None, str]]:
-    """Copy a source file into temporary table ``into``.
+    """Copy source file(s) into temporary table ``into`` (or append to it).
 
     By default every column is text: text staging lets validation find *every* bad cell
     with SQL (TRY_CAST) instead of failing on the first one. ``types`` (file column -> SQL
     type, every column named) instead lets DuckDB's parallel reader parse the values, which
-    saves a string pass; a value it cannot parse becomes a rejected line. Returns the lines
-    the CSV reader rejected as (line, column or None, DuckDB error type); their content is
-    never returned, as it may hold identifiers.
+    saves a string pass; a value it cannot parse becomes a rejected line. ``file_column``
+    adds FILE_COLUMN naming each row's file (for a source of several files). Returns the
+    lines the CSV reader rejected as (line, column or None, DuckDB error type); their
+    content is never returned, as it may hold identifiers.
     """
-    con = store.connection
-    con.execute(f'DROP TABLE IF EXISTS "{into}"')
     with _reading(file_format):
         return _stage(
-            con, path=path, file_format=file_format, into=into, delimiter=delimiter, types=types
+            store.connection,
+            paths=[str(p) for p in (path if isinstance(path, list) else [path])],
+            file_format=file_format,
+            into=into,
+            delimiter=delimiter,
+            types=types,
+            formats=(timestamp_format, date_format),
+            file_column=file_column,
+            append=append,
         )
 
 
 def _stage(
     con: duckdb.DuckDBPyConnection,
     *,
-    path: Path,
+    paths: list[str],
     file_format: str,
     into: str,
     delimiter: str,
     types: dict[str, str] | None,
+    formats: tuple[str, str],
+    file_column: bool,
+    append: bool,
 ) -> list[tuple[int, str | None, str]]:
+    if append:
+        select = f'INSERT INTO "{into}" BY NAME SELECT * FROM '
+    else:
+        con.execute(f'DROP TABLE IF EXISTS "{into}"')
+        select = f'CREATE TEMP TABLE "{into}" AS SELECT * FROM '
     if file_format == "parquet":
-        con.execute(f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_parquet(?)', [str(path)])
-        casts = ", ".join(
-            f'CAST("{name}" AS VARCHAR) AS "{name}"' for name, _ in _temp_columns(con, into)
+        files = ", filename = ?" if file_column else ""
+        params: list[object] = [paths, FILE_COLUMN] if file_column else [paths]
+        con.execute(f'DROP TABLE IF EXISTS "{into}_parquet"')
+        con.execute(
+            f'CREATE TEMP TABLE "{into}_parquet" AS SELECT * FROM read_parquet(?{files})', params
         )
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{into}" AS SELECT {casts} FROM "{into}"')
+        casts = ", ".join(
+            f'CAST("{name}" AS VARCHAR) AS "{name}"'
+            for name, _ in _temp_columns(con, f"{into}_parquet")
+        )
+        con.execute(f'{select}(SELECT {casts} FROM "{into}_parquet")')
+        con.execute(f'DROP TABLE "{into}_parquet"')
         return []
     _clear_rejects(con)
-    params: list[object] = [str(path)]
+    params = [paths]
     if types is not None:
-        params += [types, READER_TIMESTAMP_FORMAT]
+        params += [types, *formats]
+    if file_column:
+        params.append(FILE_COLUMN)
     con.execute(
-        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM {_read_csv_sql(typed=types is not None)}',
+        select + _read_csv_sql(typed=types is not None, file_column=file_column),
         [*params, delimiter],
     )
     return [(int(r[0]), r[1], str(r[2])) for r in con.execute(_REJECTS_SQL).fetchall()]
