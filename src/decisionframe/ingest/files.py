@@ -134,8 +134,18 @@ def prepare_csv(
     file: SourceFile, source: SourceConfig, table: str, scratch: Path
 ) -> tuple[PreparedFile | None, list[Problem]]:
     """Check a CSV file is not empty, settle its encoding and delimiter, transcode if needed."""
-    with _open_binary(file.path) as handle:
-        sample = handle.read(SNIFF_BYTES)
+    try:
+        with _open_binary(file.path) as handle:
+            sample = handle.read(SNIFF_BYTES)
+    except (OSError, EOFError):  # a truncated or corrupt .gz
+        return None, [
+            Problem(
+                file.display,
+                "corrupt-compression",
+                "the compressed file is corrupt or truncated",
+                "copy or export the file again",
+            )
+        ]
     if not sample.lstrip(codecs.BOM_UTF8).strip():
         return None, [
             Problem(

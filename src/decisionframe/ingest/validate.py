@@ -102,14 +102,22 @@ def _shapes(store: DuckDBStore, staged: StagedSource, name: str, predicate: str)
     return [str(shape) for shape, _ in rows]
 
 
-def _few_values(store: DuckDBStore, staged: StagedSource, name: str, predicate: str) -> str | None:
-    """The bad values with counts, if the column is categorical: few distinct values."""
+def _few_values(
+    store: DuckDBStore, staged: StagedSource, name: str, predicate: str, *, words: bool = False
+) -> str | None:
+    """The bad values with counts, if the column is categorical: few distinct values.
+
+    ``words``: only if every value is a word without digits (Yes, Maybe), never a number
+    or a code that could identify someone.
+    """
     text = staged.input_sql(name)
     rows = store.rows(
         f"SELECT trim({text}) AS v, count(*) FROM {quote(staged.temp_table)} WHERE {predicate} "
         f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_SHOWN_VALUES + 1}"
     )
     if len(rows) > MAX_SHOWN_VALUES:
+        return None
+    if words and any(any(c.isdigit() for c in str(v)) for v, _ in rows):
         return None
     return ", ".join(f"{v} ({n:,})" for v, n in rows)
 
@@ -156,7 +164,7 @@ def _describe(
         return (f"{count:,} rows: {check.message}" if count > 1 else check.message), check.hint
     type_ = staged.type_of(check.name)
     categorical = type_ in ("bool", "float", "int")
-    values = _few_values(store, staged, check.name, predicate) if categorical else None
+    values = _few_values(store, staged, check.name, predicate, words=True) if categorical else None
     shapes = _shapes(store, staged, check.name, predicate)
     seen = f"values {values}" if values else f"shaped {', '.join(shapes)}"
     message = f"{count:,} values {check.message}: {seen}"
