@@ -19,6 +19,7 @@ from decisionframe.store import Store, quote
 
 CUBE_TABLE = "df_demand_cube"
 NEEDS_TABLE = "df_needs"
+PEOPLE_TABLE = "df_demand_people"
 
 # Sums of counts are cast back to BIGINT: DuckDB widens them to HUGEINT, which pandas
 # would turn into floats ("14,952.0 contacts").
@@ -42,9 +43,103 @@ _DIMENSIONS = {
 
 
 def build_summaries(store: Store) -> None:
-    """Build the cube and the needs table (after ``classify_demand``)."""
+    """Build the cube, the needs table and the people counts (after ``classify_demand``)."""
     build_cube(store)
     build_needs(store)
+    build_people(store)
+
+
+_PEOPLE_SETS = {
+    # name -> (grouping set, key expression); demand classes are counted within each
+    "channel": ("t.channel", "t.channel"),
+    "unit": ("t.unit", "t.unit"),
+    "waiting_on": ("t.waiting_on", "t.waiting_on"),
+    "month": ("t.unit, month", "CAST(date_trunc('month', t.started_at) AS DATE)"),
+}
+
+
+def build_people(store: Store) -> None:
+    """Distinct clients behind every published cell: by channel, unit and waited-on unit,
+    each split by demand class with margins, and per month (overall and per unit).
+
+    A published cell's size is the number of distinct people behind it (one client's 168
+    contacts are a cell of one; see ``decisionframe.disclosure``). Distinct counts do not
+    add up, so they cannot come from the cube: this is one more pass over the touchpoints.
+    """
+    sets = ["(demand)", "()", "(month)", "(t.unit, month)"]
+    for name in ("channel", "unit", "waiting_on"):
+        sets += [f"(t.{name}, demand)", f"(t.{name})"]
+    store.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {PEOPLE_TABLE} AS
+        SELECT t.channel, t.unit, t.waiting_on,
+               CAST(date_trunc('month', t.started_at) AS DATE) AS month,
+               {demand_sql("r.code")} AS demand,
+               GROUPING(t.channel, t.unit, t.waiting_on, month, demand) AS grouping_id,
+               count(DISTINCT t.client_id) AS clients
+        FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid
+        GROUP BY GROUPING SETS ({", ".join(sets)})
+        """
+    )
+
+
+ALL_KEY, NOT_RECORDED = "__all__", "__none__"
+
+
+def with_people(frame: pd.DataFrame, people: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """``frame`` (one row per value of ``dimension``) with its people columns joined on."""
+    keys = frame[dimension].astype(object).where(frame[dimension].notna(), NOT_RECORDED)
+    joined = pd.DataFrame({"key": keys.astype(str)}).merge(
+        people.assign(key=people["key"].astype(str)), on="key", how="left"
+    )
+    out = frame.copy()
+    for column in ("clients", "value_clients", "failure_clients", "unknown_clients"):
+        out[column] = joined[column].fillna(0).astype("int64").to_numpy()
+    return out
+
+
+def margins(people: pd.DataFrame) -> dict[str, int]:
+    """The all-values row of ``people_by``: distinct clients overall and per class."""
+    row = people[people["key"] == ALL_KEY]
+    columns = ("clients", "value_clients", "failure_clients", "unknown_clients")
+    return {c: int(row[c].iloc[0]) if len(row) else 0 for c in columns}
+
+
+# GROUPING(channel, unit, waiting_on, month, demand): a bit is 1 where the column is
+# rolled up. Bits from the left: channel 16, unit 8, waiting_on 4, month 2, demand 1.
+_ALL = 31
+
+
+def people_by(store: Store, dimension: str) -> pd.DataFrame:
+    """Distinct clients per value of ``dimension`` (channel, unit or waiting_on): columns
+    ``clients`` (all), ``value_clients``, ``failure_clients``, ``unknown_clients``; the row
+    whose key is the margin marker ``__all__`` holds the totals over every value."""
+    bit = {"channel": 16, "unit": 8, "waiting_on": 4}[dimension]
+    by_class, total = _ALL - bit - 1, _ALL - bit
+    frame = store.frame(
+        f"SELECT {quote(dimension)} AS key, grouping_id, demand, clients FROM {PEOPLE_TABLE} "
+        "WHERE grouping_id IN (?, ?, 30, 31)",
+        [by_class, total],
+    )
+    key = frame["key"].astype(object).where(frame["key"].notna(), NOT_RECORDED)
+    frame["key"] = key.where(frame["grouping_id"] < 30, ALL_KEY)
+    frame["column"] = frame["demand"].astype(object).map(lambda d: f"{d}_clients")
+    frame.loc[frame["grouping_id"].isin([total, 31]), "column"] = "clients"
+    wide = frame.pivot_table(
+        index="key", columns="column", values="clients", aggfunc="sum", dropna=False
+    )
+    for column in ("clients", "value_clients", "failure_clients", "unknown_clients"):
+        if column not in wide:
+            wide[column] = 0
+    return wide.fillna(0).astype("int64").reset_index()
+
+
+def monthly_people(store: Store) -> pd.DataFrame:
+    """Distinct clients per month, overall (unit NULL) and per unit."""
+    return store.frame(
+        f"SELECT month AS period, unit, clients AS people FROM {PEOPLE_TABLE} "
+        "WHERE grouping_id IN (29, 21) ORDER BY period"
+    )
 
 
 def build_cube(store: Store) -> None:
@@ -79,7 +174,8 @@ def build_needs(store: Store) -> None:
     store.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {NEEDS_TABLE} AS
-        SELECT need_id, count(*) AS contacts, min(started_at) AS first_at,
+        SELECT need_id, min(client_id) AS client_id, count(*) AS contacts,
+               min(started_at) AS first_at,
                min(started_at) FILTER (WHERE resolved) AS resolved_at
         FROM touchpoints WHERE need_id IS NOT NULL GROUP BY need_id
         """
@@ -160,7 +256,7 @@ def end_to_end_histogram(store: Store, bins: int = 30) -> pd.DataFrame:
         f"""
         SELECT least(floor(date_diff('second', first_at, resolved_at) / 86400.0), {bins})
                    AS day,
-               count(*) AS needs
+               count(*) AS needs, count(DISTINCT client_id) AS clients
         FROM {NEEDS_TABLE} WHERE resolved_at IS NOT NULL GROUP BY 1 ORDER BY 1
         """
     )

@@ -108,17 +108,27 @@ def analyze_demand(
     report("summarizing by day, unit, reason and need", 1, 3)
     aggregates.build_summaries(store)
     report("measures and control charts", 2, 3)
+    channel_people = aggregates.people_by(store, "channel")
+    people = {d: aggregates.people_by(store, d) for d in ("unit", "waiting_on")}
+    internal = aggregates.internal_customers(store)
+    internal = aggregates.with_people(
+        internal.assign(waiting_on=internal["backend_unit"]), people["waiting_on"], "waiting_on"
+    ).drop(columns=["waiting_on"])
     result = DemandResult(
-        overall=aggregates.overall(store),
+        overall={**aggregates.overall(store), **aggregates.margins(channel_people)},
         rules_fired=aggregates.rules_fired(store),
-        by_channel=aggregates.failure_share_by(store, "channel"),
-        by_unit=aggregates.failure_share_by(store, "unit"),
+        by_channel=aggregates.with_people(
+            aggregates.failure_share_by(store, "channel"), channel_people, "channel"
+        ),
+        by_unit=aggregates.with_people(
+            aggregates.failure_share_by(store, "unit"), people["unit"], "unit"
+        ),
         by_reason=aggregates.failure_share_by(store, "reason", limit=20),
         by_week=aggregates.failure_share_by(store, "week"),
         one_touch=aggregates.one_touch_resolution(store),
         end_to_end=aggregates.end_to_end(store),
         end_to_end_histogram=aggregates.end_to_end_histogram(store),
-        internal_customers=aggregates.internal_customers(store),
+        internal_customers=internal,
         handoffs=aggregates.handoffs(store),
         text_classifier=classifier,
         charts=tuple(

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from decisionframe.controlcharts import ControlChart, control_chart
-from decisionframe.demand.aggregates import first_contact_day, share_series
+from decisionframe.demand.aggregates import first_contact_day, monthly_people, share_series
 from decisionframe.store import Store, quote
 
 _PERIOD = "CAST(date_trunc('month', started_at) AS DATE)"
@@ -77,7 +77,12 @@ def _steady(frame: pd.DataFrame, min_n: int) -> tuple[pd.DataFrame, int]:
     first = int(steady.argmax())
     last = len(steady) - int(steady[::-1].argmax())
     kept = frame.iloc[first:last]
-    kept = kept[kept["n"] >= min_n].reset_index(drop=True)
+    # A point is published only if at least min_n distinct clients are behind it (a month
+    # of one client's many contacts is that one person), see decisionframe.disclosure.
+    enough = kept["n"] >= min_n
+    if "people" in kept:
+        enough &= kept["people"] >= min_n
+    kept = kept[enough].reset_index(drop=True)
     return kept, len(frame) - len(kept)
 
 
@@ -132,6 +137,16 @@ def _chart(
     return chart
 
 
+def _with_monthly_people(series: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    key = ["period", "unit"]
+    left = series.assign(period=pd.to_datetime(series["period"]), unit=series["unit"].fillna(""))
+    right = people.assign(period=pd.to_datetime(people["period"]), unit=people["unit"].fillna(""))
+    merged = left.merge(right, on=key, how="left")
+    merged["people"] = merged["people"].fillna(0).astype("int64")
+    merged["unit"] = merged["unit"].where(merged["unit"] != "", None)
+    return merged
+
+
 def _without_censored_start(
     share: pd.DataFrame, first_day: date | None, warm_up_days: int
 ) -> tuple[pd.DataFrame, str]:
@@ -163,9 +178,9 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
     """
     found = initiatives(store)
     charts: list[ControlChart | None] = []
-    share, censored = _without_censored_start(
-        share_series(store, "month"), first_contact_day(store), warm_up_days
-    )
+    series = share_series(store, "month")
+    series = _with_monthly_people(series, monthly_people(store))
+    share, censored = _without_censored_start(series, first_contact_day(store), warm_up_days)
     if not share.empty and not share["classified"].any():
         share = share.iloc[0:0]  # nothing could be classified: a chart of zeros would lie
     charts.append(
@@ -194,6 +209,7 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
     for column in ["handle_minutes", *quality_columns(store)]:
         means = store.frame(
             f"SELECT {_PERIOD} AS period, unit, count({quote(column)}) AS n, "
+            f"count(DISTINCT client_id) FILTER (WHERE {quote(column)} IS NOT NULL) AS people, "
             f"avg({quote(column)}) AS value FROM touchpoints "
             f"GROUP BY GROUPING SETS ((period), (period, unit)) ORDER BY period"
         )

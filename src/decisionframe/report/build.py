@@ -11,10 +11,15 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
+from decisionframe.disclosure import (
+    protect_histogram,
+    protect_table,
+    protect_values,
+    safe_count,
+)
 from decisionframe.errors import ProjectError
 from decisionframe.project import Project
 from decisionframe.report import charts
-from decisionframe.report.disclosure import protect, safe_count
 from decisionframe.theory import load_theory, theory_svg
 
 
@@ -45,10 +50,17 @@ def _evidence(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, 
         diag = e.get("diagnostics")
         if diag and diag["propensity_histogram"]:
             outside = diag["outside_support"]
+            starts = [i / 20 for i in range(20)]
+            bins = {
+                group: protect_histogram(
+                    starts, [int(c) for c in counts], width=0.05, min_cell_size=k
+                )
+                for group, counts in diag["propensity_histogram"].items()
+            }
             card["charts"].append(
                 _chart(
                     charts.propensity_overlap(
-                        diag["propensity_histogram"],
+                        bins,
                         f"Overlap: {safe_count(outside, min_cell_size=k)} clients outside "
                         "common support",
                     )
@@ -66,9 +78,9 @@ def _evidence(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, 
                     )
                 )
             )
-        for s in e["segments"]:
-            if s["n"] >= k:
-                card["segments"].append(s)
+        card["segments"] = _published_segments(e["segments"], e.get("n_used"), k)
+        if diag:
+            card["dropped"] = _published_dropped(e.get("n_used"), diag.get("dropped", {}), k)
         cards.append(card)
     forest = _chart(charts.forest(edges, "What the data says: " + _finding(edges)))
     return {
@@ -77,6 +89,34 @@ def _evidence(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, 
         "forest": forest,
         "provenance": run["provenance"],
         "run_id": run["run_id"],
+    }
+
+
+def _published_segments(
+    segments: list[dict[str, Any]], n_used: int | None, k: int
+) -> list[dict[str, Any]]:
+    """Segments whose client count may be printed: per variable, the segments' counts add
+    up to the clients used (printed beside them), so a small segment is hidden with a
+    complement, and a hidden segment's row is left out whole."""
+    shown: list[dict[str, Any]] = []
+    variables: dict[str, list[dict[str, Any]]] = {}
+    for segment in segments:
+        variables.setdefault(str(segment["variable"]), []).append(segment)
+    for rows in variables.values():
+        values = protect_values([int(r["n"]) for r in rows], min_cell_size=k)
+        shown += [r for r, v in zip(rows, values, strict=True) if v is not None]
+    return shown
+
+
+def _published_dropped(n_used: int | None, dropped: dict[str, int], k: int) -> dict[str, Any]:
+    """Clients used and left out per reason, as one row whose total (all clients) is
+    printed elsewhere: a small count is hidden with a complement, so it cannot be had by
+    subtraction."""
+    names = list(dropped)
+    values = protect_values([int(n_used or 0), *(int(dropped[n]) for n in names)], min_cell_size=k)
+    return {
+        "n_used": values[0],
+        "reasons": {name: v for name, v in zip(names, values[1:], strict=True) if dropped[name]},
     }
 
 
@@ -106,19 +146,26 @@ def _decision(run: dict[str, Any] | None, _chart: _Charts) -> dict[str, Any] | N
 
 
 def _share_rows(
-    groups: list[dict[str, Any]], key: str, all_label: str, overall_share: float, k: int
+    groups: list[dict[str, Any]], key: str, all_label: str, overall: dict[str, Any], k: int
 ) -> list[dict[str, Any]]:
-    """Value, failure and unclassified contacts per group and in total, with small cells
-    suppressed (complementary suppression, so no hidden cell follows from the totals)."""
+    """Value, failure and unclassified contacts per group and in total, through the
+    disclosure layer: a cell is sized by the distinct clients behind it (with margins, as a
+    client can have both value and failure contacts), complementary suppression never uses
+    a zero, and a share is printed only where its failure count and total are."""
     table = [
         [int(g["contacts"] - g["failure"] - g["unknown"]), int(g["failure"]), int(g["unknown"])]
         for g in groups
     ]
     if not table:
         return []
-    published = protect(np.array(table), min_cell_size=k).published()
+    classes = ("value_clients", "failure_clients", "unknown_clients", "clients")
+    people = None
+    if all(c in g for g in groups for c in classes) and all(c in overall for c in classes):
+        people = [[int(g[c]) for c in classes] for g in groups]
+        people.append([int(overall[c]) for c in classes])
+    protected = protect_table(np.array(table), min_cell_size=k, people=people)
+    published = protected.published()
     names = ["(not recorded)" if g[key] is None else g[key] for g in groups]
-    shares = [g["failure_share"] for g in groups]
     return [
         {
             "name": name,
@@ -126,11 +173,9 @@ def _share_rows(
             "failure": row[1],
             "unknown": row[2],
             "total": row[3],
-            "share": share,
+            "share": protected.share(index, 1),
         }
-        for name, share, row in zip(
-            [*names, all_label], [*shares, overall_share], published, strict=True
-        )
+        for index, (name, row) in enumerate(zip([*names, all_label], published, strict=True))
     ]
 
 
@@ -139,24 +184,39 @@ def _demand(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, An
         return None
     r = run["result"]
     channels = r["by_channel"]
-    overall_share = r["overall"]["failure_share"]
-    channel_rows = _share_rows(channels, "channel", "all channels", overall_share, k)
-    unit_rows = _share_rows(r["by_unit"], "unit", "all units", overall_share, k)
     internal = r["internal_customers"]
+    hist = r["end_to_end_histogram"]
+    channel_rows = _share_rows(channels, "channel", "all channels", r["overall"], k)
+    unit_rows = _share_rows(r["by_unit"], "unit", "all units", r["overall"], k)
+    internal_values = protect_values(
+        [i["failure_contacts"] for i in internal],
+        min_cell_size=k,
+        people=[int(i.get("failure_clients", i["failure_contacts"])) for i in internal],
+    )
+    e2e_bins = protect_histogram(
+        [h["day"] for h in hist],
+        [int(h["needs"]) for h in hist],
+        people=[int(h.get("clients", h["needs"])) for h in hist],
+        min_cell_size=k,
+    )
+    internal_rows = [
+        {**i, "failure_contacts": v, "shown": v is not None}
+        for i, v in zip(internal, internal_values, strict=True)
+    ]
     top = internal[0]["backend_unit"] if internal else "none"
     signal_charts = [c for c in r["charts"] if c["has_signal"]]
     noise_charts = [c for c in r["charts"] if not c["has_signal"]]
     shown = signal_charts + noise_charts[: max(0, 6 - len(signal_charts))]
-    hist = r["end_to_end_histogram"]
     e2e = r["end_to_end"][0] if r["end_to_end"] else None
     return {
         "r": r,
         "channel_rows": channel_rows,
         "unit_rows": unit_rows,
+        "internal_rows": internal_rows,
         "by_channel": _chart(
             charts.bars(
                 [c["channel"] for c in channels],
-                [c["failure_share"] for c in channels],
+                [row["share"] for row in channel_rows[:-1]],
                 f"Failure demand is {r['overall']['failure_share']:.0%} of all contacts, "
                 "in every channel",
                 "share of contacts",
@@ -166,15 +226,14 @@ def _demand(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, An
         "internal": _chart(
             charts.bars(
                 [i["backend_unit"] for i in internal],
-                [i["failure_contacts"] for i in internal],
+                internal_values,
                 f"'{top}' causes the most repeat contacts at the front line",
                 "failure-demand contacts",
             )
         ),
         "e2e": _chart(
             charts.histogram(
-                [h["day"] for h in hist],
-                [h["needs"] for h in hist],
+                e2e_bins,
                 f"Half of all needs are resolved within {e2e['median_days']:.1f} days, but 1 in 20 "
                 f"takes over {e2e['p95_days']:.0f}"
                 if e2e and e2e["median_days"] is not None

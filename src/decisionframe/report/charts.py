@@ -6,6 +6,7 @@ script tag the report puts it in. Each chart's title states the finding, not the
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import plotly.graph_objects as go
@@ -20,8 +21,47 @@ _LAYOUT = {
 }
 
 
+_TEXT_FIELDS = ("x", "y", "text", "name", "hovertext")
+
+
+def _plain(value: Any) -> Any:
+    """A string as plain text for Plotly, which renders a subset of HTML in labels
+    (``<a href>`` becomes a live link): markup characters become entities, shown as is."""
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def _escape_text(fig: go.Figure) -> None:
+    """Every label, name, hover text and title of ``fig`` as plain text (unit names and
+    reasons come from users' files)."""
+    for trace in fig.data:
+        for field in _TEXT_FIELDS:
+            value = getattr(trace, field, None)
+            if isinstance(value, str):
+                setattr(trace, field, _plain(value))
+            elif isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+                setattr(trace, field, [_plain(v) for v in value])
+    title = fig.layout.title.text
+    if isinstance(title, str):
+        fig.layout.title.text = _plain(title)
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        if isinstance(axis.title.text, str):
+            axis.title.text = _plain(axis.title.text)
+
+
 def _json(fig: go.Figure) -> str:
+    _escape_text(fig)
     return str(fig.to_json())
+
+
+def _bins_trace(bins: list[Any], **style: Any) -> go.Bar:
+    """Bars of published histogram bins (``decisionframe.disclosure.Bin``), each as wide as
+    the range it covers (merged bins are wider)."""
+    return go.Bar(
+        x=[(b.start + b.end) / 2 for b in bins],
+        y=[b.count for b in bins],
+        width=[b.end - b.start for b in bins],
+        **style,
+    )
 
 
 def forest(edges: list[dict[str, Any]], title: str) -> str:
@@ -61,15 +101,12 @@ def forest(edges: list[dict[str, Any]], title: str) -> str:
     return _json(fig)
 
 
-def propensity_overlap(histogram: dict[str, list[float]], title: str) -> str:
-    edges = [i / 20 for i in range(20)]
+def propensity_overlap(histogram: dict[str, list[Any]], title: str) -> str:
+    """``histogram``: group -> published bins (``decisionframe.disclosure.protect_histogram``)."""
     fig = go.Figure()
     for group, colour in (("treated", "#1f77b4"), ("untreated", "#ff7f0e")):
-        counts = histogram.get(group, [])
         fig.add_trace(
-            go.Bar(
-                x=[e + 0.025 for e in edges], y=counts, name=group, opacity=0.6, marker_color=colour
-            )
+            _bins_trace(histogram.get(group, []), name=group, opacity=0.6, marker_color=colour)
         )
     fig.update_layout(
         **_LAYOUT,
@@ -162,7 +199,7 @@ def frontier(points: list[dict[str, Any]], better: str, title: str) -> str:
 
 
 def bars(
-    labels: list[str], values: list[float], title: str, axis: str, *, percent: bool = False
+    labels: list[str], values: list[float | None], title: str, axis: str, *, percent: bool = False
 ) -> str:
     fig = go.Figure(go.Bar(x=labels, y=values, marker_color="#d95f02"))
     fig.update_layout(**_LAYOUT, title=title, yaxis_title=axis)
@@ -171,8 +208,9 @@ def bars(
     return _json(fig)
 
 
-def histogram(days: list[float], counts: list[float], title: str) -> str:
-    fig = go.Figure(go.Bar(x=days, y=counts, marker_color="#7570b3"))
+def histogram(bins: list[Any], title: str) -> str:
+    """``bins``: published bins (``decisionframe.disclosure.protect_histogram``)."""
+    fig = go.Figure(_bins_trace(bins, marker_color="#7570b3"))
     fig.update_layout(
         **_LAYOUT,
         title=title,
