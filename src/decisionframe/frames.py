@@ -71,6 +71,62 @@ def _touchpoint_cte(name: str, b: Binding) -> str:
     )
 
 
+_THEME_AGGREGATES = {
+    "any": "max(hit)",
+    "max": "max(hit)",
+    "mean": "avg(hit)",
+    "share_true": "avg(hit)",
+    "sum": "sum(hit)",
+    "count": "sum(hit)",
+}
+
+
+def _theme_cte(name: str, b: Binding) -> tuple[str, list[object]]:
+    """Per client: whether (``any``), how often (``sum``) or in what share of comments
+    (``mean``) a feedback theme was voiced within ``within_days`` of the anchor. Clients
+    who left no comment in the window are missing, not zero: silence is not evidence."""
+    from decisionframe.voice.analyze import THEMES_TABLE
+
+    value = _THEME_AGGREGATES.get(b.aggregate)
+    if value is None:
+        raise NotEstimableError(
+            f"aggregate '{b.aggregate}' of theme node '{b.node}' is not for themes. Hint: "
+            f"use one of {', '.join(_THEME_AGGREGATES)}."
+        )
+    window = ""
+    if b.within_days is not None:
+        window = f"AND f.given_on < a.anchor_day + INTERVAL {int(b.within_days)} DAY"
+    sql = (
+        f"{name} AS (SELECT client_id, CAST({value} AS DOUBLE) AS v FROM (SELECT f.client_id, "
+        "CASE WHEN h.feedback_id IS NULL THEN 0.0 ELSE 1.0 END AS hit FROM feedback f "
+        "JOIN anchor a USING (client_id) LEFT JOIN (SELECT DISTINCT feedback_id FROM "
+        f"{THEMES_TABLE} WHERE theme = ?) h ON h.feedback_id = CAST(f.feedback_id AS VARCHAR) "
+        f"WHERE CAST(f.given_on AS DATE) >= a.anchor_day {window}) GROUP BY client_id)"
+    )
+    return sql, [b.theme]
+
+
+def check_themes(store: Store, theory: Theory) -> None:
+    """Theme measures need `voice` to have run and to know the theme."""
+    from decisionframe.voice.analyze import THEMES_TABLE
+
+    wanted = {b.node: b.theme for b in bindings(theory).values() if b.theme}
+    if not wanted:
+        return
+    if not store.table_exists(THEMES_TABLE):
+        raise NotEstimableError(
+            "theme measures need the feedback's themes. Hint: run `decisionframe voice` first."
+        )
+    known = {str(r[0]) for r in store.rows(f"SELECT DISTINCT theme FROM {THEMES_TABLE}")}
+    for node, theme in wanted.items():
+        if theme not in known:
+            raise NotEstimableError(
+                f"node '{node}' is measured by theme '{theme}', which `voice` did not find. "
+                "Hint: name it under `voice: themes:` in decisionframe.yaml (guided themes keep "
+                "their id) or use a theme id from `decisionframe voice --json`."
+            )
+
+
 def _outcome_cte(name: str, b: Binding) -> tuple[str, list[object]]:
     if b.at_day is None:
         order = "o.measured_on DESC NULLS LAST"
@@ -109,6 +165,10 @@ def client_frame(store: Store, theory: Theory, nodes: Sequence[str]) -> pd.DataF
         cte = f"m{index}"
         if b.table == "outcomes":
             sql, extra = _outcome_cte(cte, b)
+            ctes.append(sql)
+            params += extra
+        elif b.theme is not None:
+            sql, extra = _theme_cte(cte, b)
             ctes.append(sql)
             params += extra
         else:

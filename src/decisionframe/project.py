@@ -142,10 +142,21 @@ class Project:
     def analyze(self, *, seed: int = 0, progress: Progress | None = None) -> EvidenceResult:
         """Estimate, refute and judge every assumption; save the run with provenance."""
         from decisionframe.effects import analyze_theory
+        from decisionframe.frames import check_themes
+        from decisionframe.theory.bindings import bindings
+        from decisionframe.voice import THEMES_TABLE
 
+        with self.open_store(read_only=True) as store:
+            theory = load_theory(self.theory_path, store)
+            needs_voice = any(b.theme for b in bindings(theory).values()) and not (
+                store.table_exists(THEMES_TABLE)
+            )
+        if needs_voice:  # a node is measured by a feedback theme: find the themes first
+            self.voice(seed=seed)
         # Read-only while estimating (minutes on big data), so status and report still work.
         with self.open_store(read_only=True) as store:
             theory = load_theory(self.theory_path, store)
+            check_themes(store, theory)
             result = analyze_theory(
                 store,
                 theory,

@@ -120,3 +120,44 @@ def test_no_planted_pii_in_any_output(voiced: dict[str, Any]) -> None:
         outputs["theme table"] = store.frame(f"SELECT * FROM {THEMES_TABLE}").to_csv()
     found = {name: _planted_hits(text, planted) for name, text in outputs.items()}
     assert not {k: v for k, v in found.items() if v}
+
+
+THEME_THEORY = """
+question: Does feeling rushed make people give up?
+nodes:
+  - id: case_complexity
+    kind: context
+    measure: {table: clients, column: case_complexity}
+  - id: felt_rushed
+    kind: service_quality
+    label: Said they felt rushed
+    measure: {table: feedback, theme: felt_rushed, aggregate: any, within_days: 90}
+  - id: housed_180
+    kind: outcome
+    measure: {table: outcomes, outcome: housed, at_day: 180}
+edges:
+  - {from: case_complexity, to: felt_rushed}
+  - {from: case_complexity, to: housed_180}
+  - from: felt_rushed
+    to: housed_180
+    assumption:
+      claim: Feeling rushed makes people give up
+      expected: decrease
+      estimand: ATE
+      source: test
+"""
+
+
+def test_theme_measured_node_gets_estimate_and_verdict(voiced: dict[str, Any]) -> None:
+    folder = voiced["folder"]
+    original = (folder / "theory.yaml").read_text()
+    (folder / "theory.yaml").write_text(THEME_THEORY)
+    try:
+        result = Project(folder).analyze(seed=0)
+    finally:
+        (folder / "theory.yaml").write_text(original)
+    edge = next(e for e in result.to_dict()["edges"] if e["treatment"] == "felt_rushed")
+    print({k: edge.get(k) for k in ("estimate", "verdict", "n_used")})
+    assert edge["verdict"] in {"supported", "contradicted", "inconclusive"}
+    assert edge["estimate"] is not None
+    assert edge["n_used"] > 500

@@ -22,6 +22,7 @@ class Binding:
     aggregate: str
     within_days: int | None
     at_day: int | None
+    theme: str | None = None
 
 
 def bind(node: Node) -> Binding | None:
@@ -40,6 +41,7 @@ def bind(node: Node) -> Binding | None:
         measure.aggregate,
         measure.within_days,
         measure.at_day,
+        measure.theme,
     )
 
 
@@ -106,6 +108,8 @@ def _check_one(
                 else f"outcomes held: {', '.join(sorted(outcomes)[:10]) or 'none'}",
             )
         return None
+    if binding.theme is not None:
+        return None  # the theme is checked when the frame is built (after `voice`)
     columns = catalogue[binding.table]
     if binding.column not in columns:
         close = difflib.get_close_matches(binding.column or "", columns, n=3)

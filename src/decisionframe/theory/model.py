@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 NodeKind = Literal["intervention", "service_quality", "mediator", "outcome", "context"]
-Aggregate = Literal["mean", "sum", "count", "min", "max", "share_true", "first", "last"]
+Aggregate = Literal["mean", "sum", "count", "min", "max", "share_true", "first", "last", "any"]
 Direction = Literal["increase", "decrease", "none"]
 Estimand = Literal["ATE", "ATT", "ATC"]
 CAUSE_KINDS: tuple[NodeKind, ...] = ("intervention", "service_quality", "mediator")
@@ -23,6 +23,9 @@ class Measure(_Strict):
     table: Literal["clients", "touchpoints", "outcomes", "feedback"] | None = None
     column: str | None = None
     outcome: str | None = None
+    theme: str | None = Field(
+        default=None, description="feedback theme id (from `decisionframe voice`)"
+    )
     aggregate: Aggregate = "mean"
     within_days: int | None = Field(default=None, gt=0)
     at_day: int | None = Field(default=None, ge=0)
@@ -33,8 +36,14 @@ class Measure(_Strict):
             raise ValueError("an outcomes measure needs `outcome: <name>`")
         if self.table not in (None, "outcomes") and self.outcome:
             raise ValueError("`outcome` is only for `table: outcomes`")
-        if self.table in ("touchpoints", "feedback") and not self.column:
-            raise ValueError(f"a {self.table} measure needs `column`")
+        if self.theme and self.table != "feedback":
+            raise ValueError("`theme` is only for `table: feedback`")
+        if self.table == "feedback" and self.theme and self.column:
+            raise ValueError("a feedback measure takes `theme` or `column`, not both")
+        if self.table == "touchpoints" and not self.column:
+            raise ValueError("a touchpoints measure needs `column`")
+        if self.table == "feedback" and not (self.column or self.theme):
+            raise ValueError("a feedback measure needs `theme: <theme id>` or `column`")
         return self
 
 
