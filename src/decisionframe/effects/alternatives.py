@@ -29,7 +29,7 @@ from decisionframe.effects.estimate import (
     naive_difference,
     sample_splits,
 )
-from decisionframe.effects.learners import make_learner
+from decisionframe.effects.learners import make_family
 from decisionframe.errors import NotEstimableError
 
 
@@ -72,9 +72,9 @@ def estimate_iv(
     first_stage = np.corrcoef(data[z_cols[0]], data["_d"])[0, 1] if len(z_cols) == 1 else None
     model = dml.DoubleMLPLIV(
         dml.DoubleMLData(data, y_col="_y", d_cols="_d", x_cols=["const"], z_cols=z_cols),
-        ml_l=make_learner("linear", "regression", seed=seed),
-        ml_m=make_learner("linear", "regression", seed=seed),
-        ml_r=make_learner("linear", "regression", seed=seed),
+        ml_l=make_family("linear", "regression", seed=seed),
+        ml_m=make_family("linear", "regression", seed=seed),
+        ml_r=make_family("linear", "regression", seed=seed),
         n_folds=n_folds,
         draw_sample_splitting=False,
     )

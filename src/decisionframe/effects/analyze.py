@@ -10,12 +10,19 @@ from typing import Any
 import pandas as pd
 
 from decisionframe.effects.alternatives import estimate_frontdoor, estimate_iv
-from decisionframe.effects.design import make_design, treatment_kind
+from decisionframe.effects.design import covariate_groups, make_design, treatment_kind
 from decisionframe.effects.diagnostics import Diagnostics, diagnose
 from decisionframe.effects.estimate import DoubleMLEstimator, EffectEstimate, Estimator
 from decisionframe.effects.refute import Refutation, refute_effect
 from decisionframe.effects.segments import SegmentEffect, effects_by_segment, is_segment_variable
-from decisionframe.effects.sensitivity import WEAK_CONFOUNDER, Sensitivity, sensitivity_of
+from decisionframe.effects.sensitivity import (
+    WEAK_CONFOUNDER,
+    Sensitivity,
+    benchmark_covariates,
+    sensitivity_of,
+)
+from decisionframe.effects.specification import Specification, specification_table
+from decisionframe.effects.splits import stable_order
 from decisionframe.effects.verdict import Verdict, judge, not_estimable, not_identifiable
 from decisionframe.errors import NotEstimableError
 from decisionframe.frames import build_frame
@@ -42,6 +49,7 @@ class EdgeResult:
     segments: tuple[SegmentEffect, ...] = ()
     refutations: tuple[Refutation, ...] = ()
     sensitivity: Sensitivity | None = None
+    specifications: tuple[Specification, ...] = ()
 
     @property
     def edge(self) -> str:
@@ -71,6 +79,14 @@ class EdgeResult:
             "segments": [s.to_dict() for s in self.segments],
             "refutations": [r.to_dict() for r in self.refutations],
             "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
+            "overlap": (
+                self.estimate.overlap.to_dict() if self.estimate and self.estimate.overlap else None
+            ),
+            "repetitions": (
+                [asdict(r) for r in self.estimate.repetitions] if self.estimate else []
+            ),
+            "specifications": [s.to_dict() for s in self.specifications],
+            "stability": (self.verdict.stability.to_dict() if self.verdict.stability else None),
             "prior": self.assumption.prior.model_dump() if self.assumption.prior else None,
             "posterior": asdict(self.verdict.posterior) if self.verdict.posterior else None,
             "verdict": self.verdict.verdict,
@@ -151,8 +167,11 @@ def analyze_edge(
     frame = build_frame(
         store, theory, outcome=y, treatment=t, covariates=covariates, extra=candidates
     )
+    # Rows in an order of their own content, so folds and draws never depend on the
+    # pseudonymization key or on import order (see effects.splits).
+    data = stable_order(frame.data, list(dict.fromkeys([y, t, *covariates, *candidates])))
     try:
-        design = make_design(frame.data, treatment=t, outcome=y, covariates=covariates)
+        design = make_design(data, treatment=t, outcome=y, covariates=covariates)
     except NotEstimableError as exc:
         return EdgeResult(
             t,
@@ -169,14 +188,25 @@ def analyze_edge(
         warnings.simplefilter("ignore", DeprecationWarning)
         fitted = estimator.fit(design, estimand=assumption.estimand, scale=scale, seed=seed)
         refutations = refute_effect(fitted, refuter, seed=seed)
+        specifications = specification_table(fitted, refuter, seed=seed)
+        benchmarks = benchmark_covariates(
+            fitted, refuter, covariate_groups(design, covariates), seed=seed, unit=unit
+        )
     segments = effects_by_segment(
         fitted,
-        {c: frame.data[c] for c in candidates if is_segment_variable(frame.data[c])},
+        {c: data[c] for c in candidates if is_segment_variable(data[c])},
         min_cell_size=min_cell_size,
     )
-    sensitivity = sensitivity_of(fitted, treatment=t, outcome=y)
+    sensitivity = sensitivity_of(fitted, treatment=t, outcome=y, benchmarks=benchmarks)
     verdict = judge(
-        assumption, fitted.estimate, refutations, sensitivity, treatment=t, outcome=y, unit=unit
+        assumption,
+        fitted.estimate,
+        refutations,
+        sensitivity,
+        treatment=t,
+        outcome=y,
+        unit=unit,
+        learners=tuple((s.learners, s.effect) for s in specifications[1:] if s.effect),
     )
     return EdgeResult(
         t,
@@ -191,6 +221,7 @@ def analyze_edge(
         segments,
         refutations,
         sensitivity,
+        specifications,
     )
 
 
@@ -204,16 +235,17 @@ def _analyze_without_backdoor(
     t, y = edge.source, edge.target
     via = identification.instruments or identification.mediators
     frame = build_frame(store, theory, outcome=y, treatment=t, covariates=list(via))
+    data = stable_order(frame.data, list(dict.fromkeys([y, t, *via])))
     try:
-        kind = treatment_kind(frame.data[t]) if len(frame.data) else "continuous"
+        kind = treatment_kind(data[t]) if len(data) else "continuous"
         unit, scale = effect_unit(assumption, t, kind)
         if identification.strategy == "iv":
             estimate = estimate_iv(
-                frame.data, treatment=t, outcome=y, instruments=via, scale=scale, seed=seed
+                data, treatment=t, outcome=y, instruments=via, scale=scale, seed=seed
             )
         else:
             estimate = estimate_frontdoor(
-                frame.data, treatment=t, outcome=y, mediators=via, scale=scale, seed=seed
+                data, treatment=t, outcome=y, mediators=via, scale=scale, seed=seed
             )
     except NotEstimableError as exc:
         verdict = not_estimable(str(exc), assumption.claim)
@@ -240,6 +272,10 @@ def _analyze_without_backdoor(
     )
 
 
+def estimator_folds(estimator: Estimator) -> int:
+    return int(getattr(estimator, "n_folds", 5))
+
+
 def analyze_theory(
     store: Store,
     theory: Theory,
@@ -252,7 +288,9 @@ def analyze_theory(
 ) -> EvidenceResult:
     """Analyze every assumption edge of the theory (see ``analyze_edge``)."""
     estimator = estimator or DoubleMLEstimator()
-    refuter = refuter or DoubleMLEstimator(n_folds=3)
+    # Refuters, the specification table and the benchmarks re-fit on the estimate's own
+    # sample and folds (its first split), so one repetition each.
+    refuter = refuter or DoubleMLEstimator(n_folds=estimator_folds(estimator), n_rep=1)
     edges = theory.assumption_edges
     results = []
     for index, edge in enumerate(edges):

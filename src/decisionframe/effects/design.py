@@ -63,6 +63,20 @@ def covariate_matrix(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame
     return x.drop(columns=constant)
 
 
+def covariate_groups(design: Design, covariates: list[str]) -> dict[str, list[str]]:
+    """The design columns that encode each covariate (a number, or a category's dummies)."""
+    columns = list(design.x.columns)
+    groups: dict[str, list[str]] = {}
+    for name in covariates:
+        if name in columns:
+            groups[name] = [name]
+        else:
+            dummies = [c for c in columns if c.startswith(f"{name}_") and c not in covariates]
+            if dummies:
+                groups[name] = dummies
+    return groups
+
+
 def make_design(
     frame: pd.DataFrame, *, treatment: str, outcome: str, covariates: list[str]
 ) -> Design:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from decisionframe.effects.estimate import PROPENSITY_BOUNDS, FittedEffect
+from decisionframe.effects.estimate import FittedEffect
 
 _HISTOGRAM_BINS = 20
 
@@ -59,9 +59,11 @@ def diagnose(fitted: FittedEffect, dropped: dict[str, int]) -> Diagnostics:
     design, kept = fitted.design, fitted.kept
     x = design.x.to_numpy(dtype=float)
     names = list(design.x.columns)
-    low, high = PROPENSITY_BOUNDS
-    rule = f"drop clients with estimated propensity outside [{low}, {high}], then re-estimate"
+    overlap = fitted.estimate.overlap
     if design.treatment_kind == "binary":
+        rule = overlap.rule if overlap else "the estimate's own sample (no new trimming)"
+        if overlap is not None:
+            rule += f"; {overlap.population}"
         e = fitted.treatment_prediction
         treated = design.d[kept] == 1
         xk = x[kept]
@@ -79,7 +81,7 @@ def diagnose(fitted: FittedEffect, dropped: dict[str, int]) -> Diagnostics:
         )
         return Diagnostics(
             "propensity",
-            int(((e < low) | (e > high)).sum()) + fitted.estimate.trimmed,
+            fitted.estimate.trimmed,
             fitted.estimate.trimmed,
             rule,
             {"treated": _histogram(e[treated]), "untreated": _histogram(e[~treated])},

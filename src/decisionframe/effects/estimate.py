@@ -1,11 +1,13 @@
-"""Doubly robust estimation with cross-fitting (DoubleML) for one assumption edge.
+"""Doubly robust estimation with repeated cross-fitting (DoubleML) for one assumption edge.
 
-Binary treatments use the interactive regression model (AIPW scores) for ATE, ATT or ATC;
-continuous treatments the partially linear model (an effect per unit, scaled to the
-assumption's stated contrast); multi-valued treatments average potential outcomes, each
-level against the most common one. Nuisance learners are linear or gradient-boosted trees,
-whichever predicts better out of sample (``effects.learners``). Sample splits come from an
-explicit seed, never from global random state.
+Binary treatments use the interactive regression model (AIPW scores, normalized inverse
+propensity weights) for ATE, ATT or ATC, with overlap trimming chosen by estimand
+(``effects.overlap``); continuous treatments the partially linear model (an effect per unit,
+scaled to the assumption's stated contrast); multi-valued treatments average potential
+outcomes, each level against the most common one. Nuisance learners are stacks of linear,
+ridge and boosting models (``effects.learners``). Sample splits are repeated ``n_rep`` times
+from an explicit seed over a content order of the rows (``effects.splits``), and the
+estimate is the median over splits with the split-to-split variation in its interval.
 """
 
 from __future__ import annotations
@@ -21,15 +23,23 @@ from sklearn.model_selection import KFold
 
 from decisionframe.effects.design import Design
 from decisionframe.effects.learners import (
+    Family,
     LearnerChoice,
-    LearnerKind,
     Task,
+    Weights,
     choose_learners,
     make_learner,
 )
+from decisionframe.effects.overlap import Overlap, overlap_rule
+from decisionframe.effects.splits import aggregate, fold_ids, to_splits
 
 Z95 = float(stats.norm.ppf(0.975))
-PROPENSITY_BOUNDS = (0.02, 0.98)  # trimming rule: drop clients outside, then re-estimate
+DEFAULT_N_REP = 3  # repeated splits: enough to show split-to-split variation, still fast
+# DoubleML clips propensities at 1e-2 by default, and keeps the clipped values: every
+# comparison client less like the treated than that would then look alike and none could be
+# dropped for lack of overlap (in a LaLonde-like study most are). Overlap is handled by
+# ``effects.overlap`` instead; the clip only guards the division.
+PROPENSITY_CLIP = 1e-6
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,10 @@ class Interval:
     def normal(cls, estimate: float, se: float, scale: float = 1.0) -> Interval:
         e, s = estimate * scale, abs(se * scale)
         return cls(e, s, e - Z95 * s, e + Z95 * s)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Interval:
+        return cls(float(data["estimate"]), float(data["se"]), data["ci_low"], data["ci_high"])
 
     @property
     def excludes_zero(self) -> bool:
@@ -58,7 +72,12 @@ class LevelContrast:
 
 @dataclass(frozen=True)
 class EffectEstimate:
-    """The estimate on the assumption's scale, its interval, and the naive comparison."""
+    """The estimate on the assumption's scale, its interval, and the naive comparison.
+
+    ``repetitions`` holds each repeated split's own interval (the estimate is their median
+    with the split-to-split variation added); ``overlap`` says who was dropped for overlap
+    and whom the estimate then describes.
+    """
 
     estimand: str
     effect: Interval
@@ -68,9 +87,28 @@ class EffectEstimate:
     scale: float
     trimmed: int = 0
     contrasts: tuple[LevelContrast, ...] = ()
+    repetitions: tuple[Interval, ...] = ()
+    overlap: Overlap | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["overlap"] = self.overlap.to_dict() if self.overlap else None
+        return out
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """Rows and folds a re-fit must use: refuters re-fit on the estimate's own trimmed
+    sample with its own folds, so they test the estimate, not a different one."""
+
+    keep: np.ndarray  # boolean mask over the design's rows
+    folds: np.ndarray  # (n_rep, n) fold numbers over the design's rows
+
+    def subset(self, rows: np.ndarray) -> FitPlan:
+        return FitPlan(self.keep[rows], self.folds[:, rows])
+
+    def first(self) -> FitPlan:
+        return FitPlan(self.keep, self.folds[:1])
 
 
 @dataclass
@@ -84,6 +122,7 @@ class FittedEffect:
     treatment_prediction: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ate_model: Any = None  # binary treatments: the ATE-scored model (segment effects)
     learners: LearnerChoice | None = None  # refuters re-fit with the same model families
+    plan: FitPlan | None = None  # the rows and folds behind the estimate
 
 
 class Estimator(Protocol):
@@ -95,6 +134,7 @@ class Estimator(Protocol):
         scale: float,
         seed: int,
         learners: LearnerChoice | None = None,
+        plan: FitPlan | None = None,
     ) -> FittedEffect: ...
 
 
@@ -119,36 +159,55 @@ def naive_difference(design: Design, scale: float) -> Interval:
 
 
 def _predictions(model: Any, name: str) -> np.ndarray:
-    """A DoubleML model's out-of-fold predictions of nuisance ``name``, one per row."""
-    return np.asarray(model.predictions[name])[:, 0, 0]
+    """A DoubleML model's out-of-fold predictions of nuisance ``name``: (rows, repetitions)."""
+    return np.asarray(model.predictions[name])[:, :, 0]
+
+
+def _per_split(
+    model: Any, scale: float, sign: float = 1.0
+) -> tuple[Interval, tuple[Interval, ...]]:
+    """The aggregated interval and each split's own, from a fitted DoubleML model."""
+    thetas = sign * np.asarray(model.all_coef, dtype=float)[0]
+    ses = np.asarray(model.all_se, dtype=float)[0]
+    theta, se = aggregate(thetas, ses)
+    each = tuple(
+        Interval.normal(float(t), float(s), scale) for t, s in zip(thetas, ses, strict=True)
+    )
+    return Interval.normal(theta, se, scale), each
 
 
 @dataclass(frozen=True)
 class DoubleMLEstimator:
-    """Cross-fitted DML/AIPW through DoubleML; nuisance learners chosen by held-out loss.
+    """Repeated cross-fitted DML/AIPW through DoubleML with stacked nuisance learners.
 
-    ``learners`` fixes the model family ("linear" or "boosting") instead of choosing it.
+    ``learners`` fixes the model family ("linear", "regularized" or "boosting") instead of
+    stacking; ``n_rep`` is the number of repeated sample splits.
     """
 
     n_folds: int = 5
     max_iter: int = 100
-    learners: LearnerKind | None = None
+    learners: Family | None = None
+    n_rep: int = DEFAULT_N_REP
 
-    def _learner(self, kind: LearnerKind, task: Task, seed: int) -> Any:
-        return make_learner(kind, task, seed=seed, max_iter=self.max_iter)
+    def _learner(self, weights: Weights, task: Task, seed: int) -> Any:
+        return make_learner(weights, task, seed=seed, max_iter=self.max_iter)
 
     def _outcome_learner(self, design: Design, choice: LearnerChoice, seed: int) -> Any:
         task: Task = "classification" if design.outcome_kind == "binary" else "regression"
-        return self._learner(choice.outcome, task, seed)
+        return self._learner(choice.outcome_weights, task, seed)
 
     def _data(self, design: Design, rows: np.ndarray, d: np.ndarray) -> Any:
         import doubleml as dml
 
-        x = design.x.iloc[rows].reset_index(drop=True)
+        x = design.x.iloc[np.nonzero(rows)[0]].reset_index(drop=True)
         if x.shape[1] == 0:
             x = pd.DataFrame({"const": np.ones(len(x))})
         frame = x.assign(_y=design.y[rows], _d=d[rows])
         return dml.DoubleMLData(frame, y_col="_y", d_cols="_d", x_cols=list(x.columns))
+
+    def _folds(self, design: Design, seed: int) -> np.ndarray:
+        strata = design.d if design.treatment_kind != "continuous" else np.zeros(design.n)
+        return fold_ids(self.n_folds, self.n_rep, seed, strata)
 
     def _irm(
         self,
@@ -158,9 +217,11 @@ class DoubleMLEstimator:
         score: str,
         seed: int,
         choice: LearnerChoice,
+        folds: np.ndarray,
         reuse: dict[str, np.ndarray] | None = None,
     ) -> Any:
-        """Fit an IRM; ``reuse`` gives out-of-fold nuisance predictions for all design rows.
+        """Fit an IRM on ``rows``; ``reuse`` gives out-of-fold nuisance predictions
+        (rows x repetitions) for all design rows.
 
         ATT, ATC and a trimmed sample need the same nuisance functions as the ATE fit, so
         its out-of-fold predictions are reused instead of fitting the learners again.
@@ -170,15 +231,18 @@ class DoubleMLEstimator:
         model = dml.DoubleMLIRM(
             self._data(design, rows, d),
             ml_g=self._outcome_learner(design, choice, seed),
-            ml_m=self._learner(choice.treatment, "classification", seed),
+            ml_m=self._learner(choice.treatment_weights, "classification", seed),
             n_folds=self.n_folds,
+            n_rep=folds.shape[0],
             score=score,
+            normalize_ipw=True,
+            ps_processor_config=dml.utils.PSProcessorConfig(clipping_threshold=PROPENSITY_CLIP),
             draw_sample_splitting=False,
         )
-        model.set_sample_splitting(sample_splits(int(rows.sum()), self.n_folds, seed))
+        model.set_sample_splitting(to_splits(folds[:, rows]))
         if reuse is None:
             return model.fit()
-        external = {name: values[rows][:, None] for name, values in reuse.items()}
+        external = {name: values[rows] for name, values in reuse.items()}
         return model.fit(external_predictions={"_d": external})
 
     def fit(
@@ -189,54 +253,71 @@ class DoubleMLEstimator:
         scale: float,
         seed: int,
         learners: LearnerChoice | None = None,
+        plan: FitPlan | None = None,
     ) -> FittedEffect:
+        """Estimate; with a ``plan``, on exactly its rows and folds (no new trimming)."""
         naive = naive_difference(design, scale)
         choice = learners or (
             LearnerChoice.fixed(self.learners)
             if self.learners is not None
             else choose_learners(design, seed=seed, max_iter=self.max_iter)
         )
+        plan = plan or FitPlan(np.ones(design.n, dtype=bool), self._folds(design, seed))
         with warnings.catch_warnings(record=True) as caught:
             # DoubleML warns (UserWarning) when a sensitivity variance term is not positive and
             # it falls back to a non-orthogonal estimate; the effect itself is unaffected.
             warnings.simplefilter("always")
             if design.treatment_kind == "continuous":
-                fitted = self._fit_plr(design, scale, seed, naive, choice)
+                fitted = self._fit_plr(design, scale, seed, naive, choice, plan)
             elif design.treatment_kind == "categorical":
-                fitted = self._fit_apos(design, scale, seed, naive, choice)
+                fitted = self._fit_apos(design, scale, seed, naive, choice, plan)
             else:
-                fitted = self._fit_irm(design, estimand, scale, seed, naive, choice)
+                fitted = self._fit_irm(design, estimand, scale, seed, naive, choice, plan)
         fitted.learners = choice
         if any("nu2" in str(w.message) for w in caught):
             note = "; sensitivity variance re-estimated without the orthogonal score"
             fitted.estimate = replace(fitted.estimate, method=fitted.estimate.method + note)
         return fitted
 
+    def _splits_text(self, plan: FitPlan) -> str:
+        reps = plan.folds.shape[0]
+        median = f", median of {reps} repeated splits" if reps > 1 else ""
+        return f"cross-fitted, {self.n_folds} folds{median}"
+
     def _fit_plr(
-        self, design: Design, scale: float, seed: int, naive: Interval, choice: LearnerChoice
+        self,
+        design: Design,
+        scale: float,
+        seed: int,
+        naive: Interval,
+        choice: LearnerChoice,
+        plan: FitPlan,
     ) -> FittedEffect:
         import doubleml as dml
 
-        rows = np.ones(design.n, dtype=bool)
+        rows = plan.keep
         model = dml.DoubleMLPLR(
             self._data(design, rows, design.d),
-            ml_l=self._learner(choice.outcome, "regression", seed),
-            ml_m=self._learner(choice.treatment, "regression", seed),
+            ml_l=self._learner(choice.outcome_weights, "regression", seed),
+            ml_m=self._learner(choice.treatment_weights, "regression", seed),
             n_folds=self.n_folds,
+            n_rep=plan.folds.shape[0],
             draw_sample_splitting=False,
         )
-        model.set_sample_splitting(sample_splits(design.n, self.n_folds, seed))
+        model.set_sample_splitting(to_splits(plan.folds[:, rows]))
         model.fit()
-        effect = Interval.normal(float(model.coef[0]), float(model.se[0]), scale)
+        effect, each = _per_split(model, scale)
         estimate = EffectEstimate(
             "ATE",
             effect,
             naive,
-            design.n,
-            f"DML partially linear model (cross-fitted, {self.n_folds} folds; {choice.describe()})",
+            int(rows.sum()),
+            f"DML partially linear model ({self._splits_text(plan)}; {choice.describe()})",
             scale,
+            repetitions=each,
         )
-        return FittedEffect(estimate, model, design, rows, _predictions(model, "ml_m"))
+        prediction = _predictions(model, "ml_m").mean(axis=1)
+        return FittedEffect(estimate, model, design, rows, prediction, plan=plan)
 
     def _fit_irm(
         self,
@@ -246,22 +327,30 @@ class DoubleMLEstimator:
         seed: int,
         naive: Interval,
         choice: LearnerChoice,
+        plan: FitPlan,
     ) -> FittedEffect:
-        rows = np.ones(design.n, dtype=bool)
-        ate = self._irm(design, rows, design.d, "ATE", seed, choice)
-        nuisances = {name: _predictions(ate, name) for name in ("ml_g0", "ml_g1", "ml_m")}
-        propensity = nuisances["ml_m"]
-        low, high = PROPENSITY_BOUNDS
-        keep = (propensity >= low) & (propensity <= high)
-        trimmed = int((~keep).sum())
-        if trimmed:
-            rows = keep
-            ate = self._irm(design, rows, design.d, "ATE", seed, choice, nuisances)
+        folds = plan.folds
+        given = not plan.keep.all()
+        treated = design.d == 1.0
+        if given:
+            # A refit on a given plan: the estimate's own rows; its nuisances re-learned there.
+            rows = plan.keep
+            ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds)
+            nuisances = {
+                name: _scatter(_predictions(ate, name), rows) for name in ("ml_g0", "ml_g1", "ml_m")
+            }
+            overlap = None
+        else:
+            rows = np.ones(design.n, dtype=bool)
+            ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds)
+            nuisances = {name: _predictions(ate, name) for name in ("ml_g0", "ml_g1", "ml_m")}
+            rows, overlap = overlap_rule(nuisances["ml_m"].mean(axis=1), treated, estimand)
+            if overlap.dropped:
+                ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds, nuisances)
         model = ate
-        coef, se = float(ate.coef[0]), float(ate.se[0])
+        sign = 1.0
         if estimand == "ATT":
-            model = self._irm(design, rows, design.d, "ATTE", seed, choice, nuisances)
-            coef, se = float(model.coef[0]), float(model.se[0])
+            model = self._irm(design, rows, design.d, "ATTE", seed, choice, folds, nuisances)
         elif estimand == "ATC":
             # The ATC is minus the ATT of "not treated": swap the arms, flip the propensity.
             flipped = {
@@ -269,40 +358,55 @@ class DoubleMLEstimator:
                 "ml_g1": nuisances["ml_g0"],
                 "ml_m": 1.0 - nuisances["ml_m"],
             }
-            model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed, choice, flipped)
-            coef, se = -float(model.coef[0]), float(model.se[0])
+            model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed, choice, folds, flipped)
+            sign = -1.0
+        effect, each = _per_split(model, scale, sign)
         method = (
-            f"DML interactive regression model / AIPW (cross-fitted, {self.n_folds} folds; "
-            f"{choice.describe()})"
+            f"DML interactive regression model / AIPW, normalized weights "
+            f"({self._splits_text(plan)}; {choice.describe()})"
         )
-        if trimmed:
-            method += f"; {trimmed} clients outside propensity [{low}, {high}] trimmed"
+        if overlap is not None and overlap.dropped:
+            method += (
+                f"; overlap: {overlap.rule} ({overlap.dropped_treated} treated, "
+                f"{overlap.dropped_untreated} untreated dropped); {overlap.population}"
+            )
         estimate = EffectEstimate(
             estimand,
-            Interval.normal(coef, se, scale),
+            effect,
             naive,
             int(rows.sum()),
             method,
             scale,
-            trimmed,
+            overlap.dropped if overlap else 0,
+            repetitions=each,
+            overlap=overlap,
         )
-        return FittedEffect(estimate, model, design, rows, propensity[rows], ate)
+        kept_plan = FitPlan(rows, folds)
+        propensity = nuisances["ml_m"].mean(axis=1)[rows]
+        return FittedEffect(estimate, model, design, rows, propensity, ate, plan=kept_plan)
 
     def _fit_apos(
-        self, design: Design, scale: float, seed: int, naive: Interval, choice: LearnerChoice
+        self,
+        design: Design,
+        scale: float,
+        seed: int,
+        naive: Interval,
+        choice: LearnerChoice,
+        plan: FitPlan,
     ) -> FittedEffect:
         import doubleml as dml
 
-        rows = np.ones(design.n, dtype=bool)
+        rows = plan.keep
         model = dml.DoubleMLAPOS(
             self._data(design, rows, design.d),
             ml_g=self._outcome_learner(design, choice, seed),
-            ml_m=self._learner(choice.treatment, "classification", seed),
+            ml_m=self._learner(choice.treatment_weights, "classification", seed),
             treatment_levels=list(range(len(design.levels))),
             n_folds=self.n_folds,
+            n_rep=plan.folds.shape[0],
             draw_sample_splitting=False,
         )
-        model.set_sample_splitting(sample_splits(design.n, self.n_folds, seed))
+        model.set_sample_splitting(to_splits(plan.folds[:, rows]))
         model.fit()
         contrast = model.causal_contrast(reference_levels=[0])
         contrasts = tuple(
@@ -316,9 +420,17 @@ class DoubleMLEstimator:
             "ATE",
             main,
             naive,
-            design.n,
-            f"DML average potential outcomes per level (cross-fitted; {choice.describe()})",
+            int(rows.sum()),
+            f"DML average potential outcomes per level ({self._splits_text(plan)}, DoubleML's "
+            f"median aggregation; {choice.describe()})",
             scale,
             contrasts=contrasts,
         )
-        return FittedEffect(estimate, contrast, design, rows)
+        return FittedEffect(estimate, contrast, design, rows, plan=plan)
+
+
+def _scatter(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Predictions for ``rows`` placed into an array over all design rows (NaN elsewhere)."""
+    out = np.full((len(rows), values.shape[1]), np.nan)
+    out[rows] = values
+    return out

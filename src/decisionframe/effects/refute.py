@@ -1,36 +1,69 @@
 """Try to refute an estimate: placebo treatment, random common cause, data subset.
 
 These are DoWhy's three classic refuters, run with our own estimator so the comparison is
-like for like (DoWhy's versions re-fit its estimator many times; one re-fit each keeps
-`analyze` fast). Each has a pass rule and a plain reading.
+like for like: each re-fit uses the estimate's own overlap-trimmed sample, its folds (the
+first of its repeated splits) and its stacked learners, so it tests the estimate and not a
+different one. A refuter that cannot run says "could not run" and why; that is not a
+failure and does not on its own make a verdict fragile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from decisionframe.effects.design import Design
-from decisionframe.effects.estimate import Estimator, FittedEffect, Interval
+from decisionframe.effects.estimate import Estimator, FitPlan, FittedEffect, Interval
 
 SUBSET_FRACTION = 0.8
 # A placebo "effect" beyond the 99.9% interval fails the test: one permutation is noisy, and
 # a method that really finds effects where none exist gives far larger values than that.
 _PLACEBO_Z = 3.29
 _SHIFT_LIMIT_SE = 2.0
+RefutationStatus = Literal["passed", "failed", "could not run"]
+
+
+class CouldNotRun(Exception):
+    """A refuter's re-fit gave no usable number (the reason is its message)."""
 
 
 @dataclass(frozen=True)
 class Refutation:
     name: str
-    new_effect: Interval
+    new_effect: Interval | None
     passed: bool
     reading: str
+    status: RefutationStatus = "passed"
+
+    def __post_init__(self) -> None:
+        if not self.passed and self.status == "passed":
+            object.__setattr__(self, "status", "failed")  # built as (name, effect, False, text)
+
+    @property
+    def ran(self) -> bool:
+        return self.status != "could not run"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Refutation:
+        effect = data.get("new_effect")
+        passed = bool(data["passed"])
+        return cls(
+            data["name"],
+            Interval.from_dict(effect) if effect else None,
+            passed,
+            data["reading"],
+            data.get("status", "passed" if passed else "failed"),
+        )
+
+
+def _result(name: str, new: Interval, passed: bool, reading: str) -> Refutation:
+    return Refutation(name, new, passed, reading, "passed" if passed else "failed")
 
 
 def _subset(design: Design, rows: np.ndarray) -> Design:
@@ -39,63 +72,104 @@ def _subset(design: Design, rows: np.ndarray) -> Design:
     )
 
 
-def _refit(estimator: Estimator, fitted: FittedEffect, design: Design, seed: int) -> Interval:
-    """Re-estimate on changed data with the same model families as the original fit."""
+def _plan(fitted: FittedEffect) -> FitPlan:
+    if fitted.plan is None:
+        raise CouldNotRun("the estimate kept no record of its sample and folds")
+    return fitted.plan.first()
+
+
+def _refit(
+    estimator: Estimator, fitted: FittedEffect, design: Design, seed: int, plan: FitPlan
+) -> Interval:
+    """Re-estimate on changed data with the estimate's rows, folds and learners."""
     est = fitted.estimate
     refitted = estimator.fit(
-        design, estimand=est.estimand, scale=est.scale, seed=seed, learners=fitted.learners
+        design,
+        estimand=est.estimand,
+        scale=est.scale,
+        seed=seed,
+        learners=fitted.learners,
+        plan=plan,
     )
-    return refitted.estimate.effect
+    new = refitted.estimate.effect
+    if not (np.isfinite(new.estimate) and np.isfinite(new.se)):
+        raise CouldNotRun("the re-fit gave no finite estimate (too few clients in an arm)")
+    return new
 
 
 def placebo_treatment(fitted: FittedEffect, estimator: Estimator, *, seed: int) -> Refutation:
+    plan = _plan(fitted)
     rng = np.random.default_rng(seed)
-    design = replace(fitted.design, d=rng.permutation(fitted.design.d))
-    new = _refit(estimator, fitted, design, seed)
+    d = fitted.design.d.copy()
+    kept = np.nonzero(plan.keep)[0]
+    d[kept] = rng.permutation(d[kept])  # shuffled among the estimate's own clients
+    new = _refit(estimator, fitted, replace(fitted.design, d=d), seed, plan)
     passed = abs(new.estimate) <= _PLACEBO_Z * new.se
     reading = f"With the treatment shuffled at random the 'effect' is {new.estimate:+.3f}, " + (
         "indistinguishable from zero, as it should be."
         if passed
         else "not zero: the method finds effects where none can exist."
     )
-    return Refutation("placebo treatment", new, passed, reading)
+    return _result("placebo treatment", new, passed, reading)
 
 
 def random_common_cause(fitted: FittedEffect, estimator: Estimator, *, seed: int) -> Refutation:
+    plan = _plan(fitted)
     rng = np.random.default_rng(seed + 1)
     design = fitted.design
     x = design.x.assign(_random_cause=rng.normal(size=design.n))
     est = fitted.estimate
-    new = _refit(estimator, fitted, replace(design, x=x), seed)
+    new = _refit(estimator, fitted, replace(design, x=x), seed, plan)
     shift = abs(new.estimate - est.effect.estimate)
     passed = shift <= _SHIFT_LIMIT_SE * est.effect.se
     reading = f"Adding a random made-up cause moves the estimate by {shift:.3f} " + (
         "(within noise)." if passed else "(more than noise: the estimate is unstable)."
     )
-    return Refutation("random common cause", new, passed, reading)
+    return _result("random common cause", new, passed, reading)
 
 
 def data_subset(fitted: FittedEffect, estimator: Estimator, *, seed: int) -> Refutation:
+    plan = _plan(fitted)
     rng = np.random.default_rng(seed + 2)
     design = fitted.design
-    rows = np.sort(rng.choice(design.n, size=int(design.n * SUBSET_FRACTION), replace=False))
+    kept = np.nonzero(plan.keep)[0]
+    rows = np.sort(rng.choice(kept, size=int(len(kept) * SUBSET_FRACTION), replace=False))
     est = fitted.estimate
-    new = _refit(estimator, fitted, _subset(design, rows), seed)
+    new = _refit(estimator, fitted, _subset(design, rows), seed, plan.subset(rows))
     shift = abs(new.estimate - est.effect.estimate)
     passed = shift <= _SHIFT_LIMIT_SE * est.effect.se
     reading = (
-        f"On a random {SUBSET_FRACTION:.0%} of clients the estimate is {new.estimate:+.3f} "
+        f"On a random {SUBSET_FRACTION:.0%} of the same clients the estimate is "
+        f"{new.estimate:+.3f} "
         + ("(consistent)." if passed else "(it changes: the result depends on a few clients).")
     )
-    return Refutation("data subset", new, passed, reading)
+    return _result("data subset", new, passed, reading)
+
+
+Refuter = Callable[..., Refutation]
+
+
+def _safely(
+    name: str, refuter: Refuter, fitted: FittedEffect, estimator: Estimator, seed: int
+) -> Refutation:
+    """Run one refuter; if it cannot run, say so and why instead of returning NaN."""
+    try:
+        return refuter(fitted, estimator, seed=seed)
+    except CouldNotRun as exc:
+        reason = str(exc)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # Learners refuse degenerate re-fits (one class in a fold, a singular matrix); the
+        # message names no client or value, only what went wrong.
+        reason = f"the re-fit failed ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
+    return Refutation(name, None, False, f"Could not run: {reason}.", "could not run")
 
 
 def refute_effect(
     fitted: FittedEffect, estimator: Estimator, *, seed: int
 ) -> tuple[Refutation, ...]:
-    """Run the three refuters with a cheaper estimator configuration of the same kind."""
+    """Run the three refuters on the estimate's own sample, folds and learners."""
     return (
-        placebo_treatment(fitted, estimator, seed=seed),
-        random_common_cause(fitted, estimator, seed=seed),
-        data_subset(fitted, estimator, seed=seed),
+        _safely("placebo treatment", placebo_treatment, fitted, estimator, seed),
+        _safely("random common cause", random_common_cause, fitted, estimator, seed),
+        _safely("data subset", data_subset, fitted, estimator, seed),
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from scipy import stats
 
-from decisionframe.effects.estimate import EffectEstimate
+from decisionframe.effects.estimate import EffectEstimate, Interval
 from decisionframe.effects.refute import Refutation
 from decisionframe.effects.sensitivity import Sensitivity
 from decisionframe.theory.model import Assumption
@@ -32,12 +32,38 @@ class Posterior:
 
 
 @dataclass(frozen=True)
+class Stability:
+    """How often the verdict held across the repeated sample splits, and under each learner.
+
+    ``held`` is the share of splits whose own interval gives the same verdict;
+    ``split_verdicts`` each split's verdict; ``learner_verdicts`` the verdict under each
+    candidate learner of the specification table (empty when it was not computed).
+    """
+
+    held: float
+    split_verdicts: tuple[str, ...]
+    learner_verdicts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def flips(self) -> bool:
+        return self.held < 1.0
+
+    @property
+    def depends_on_learner(self) -> bool:
+        return len({v for _, v in self.learner_verdicts}) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"flips": self.flips, "depends_on_learner": self.depends_on_learner}
+
+
+@dataclass(frozen=True)
 class Verdict:
     verdict: VerdictName
     min_effect: float
     posterior: Posterior | None
     sentence: str
     advice: str
+    stability: Stability | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,14 +141,29 @@ def judge(
     treatment: str,
     outcome: str,
     unit: str,
+    learners: tuple[tuple[str, Interval], ...] = (),
 ) -> Verdict:
     """Verdict, posterior and one plain sentence for a program director."""
     min_effect = smallest_effect_that_matters(assumption)
     posterior = update(assumption, estimate, min_effect)
     fragile = (
-        any(not r.passed for r in refutations) or sensitivity.explained_away_by_weak_confounder
+        any(r.status == "failed" for r in refutations)
+        or sensitivity.explained_away_by_weak_confounder
     )
     name = _name(assumption, estimate, fragile, min_effect)
+    splits = tuple(
+        _name(assumption, replace(estimate, effect=each), fragile, min_effect)
+        for each in estimate.repetitions
+    )
+    learner_verdicts = tuple(
+        (label, _name(assumption, replace(estimate, effect=effect), fragile, min_effect))
+        for label, effect in learners
+    )
+    stability = (
+        Stability(sum(v == name for v in splits) / len(splits), splits, learner_verdicts)
+        if splits
+        else None
+    )
     e = estimate.effect
     sentence = (
         f"{assumption.claim}: {name.upper()}. "
@@ -131,7 +172,28 @@ def judge(
         f"after combining with the prior belief there is a {posterior.p_expected_direction:.0%} "
         f"chance the effect is {_direction_words(assumption)}."
     )
-    return Verdict(name, min_effect, posterior, sentence, _ADVICE[name])
+    sentence += _stability_words(name, stability)
+    return Verdict(name, min_effect, posterior, sentence, _ADVICE[name], stability)
+
+
+def _stability_words(name: str, stability: Stability | None) -> str:
+    if stability is None:
+        return ""
+    n = len(stability.split_verdicts)
+    out = ""
+    if stability.flips:
+        others = sorted({v for v in stability.split_verdicts if v != name})
+        held = sum(v == name for v in stability.split_verdicts)
+        out += (
+            f" The verdict is not stable: it held in {held} of {n} repeated sample splits "
+            f"(the others gave {', '.join(others)})."
+        )
+    elif n > 1:
+        out += f" It held in all {n} repeated sample splits."
+    if stability.depends_on_learner:
+        by = "; ".join(f"{label}: {v}" for label, v in stability.learner_verdicts)
+        out += f" The verdict depends on the model used to adjust ({by})."
+    return out
 
 
 def _direction_words(assumption: Assumption) -> str:
