@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from decisionframe.effects import EvidenceResult
     from decisionframe.initiatives import InitiativesResult
     from decisionframe.voice import VoiceResult
+    from decisionframe.voice.profiles import ProfilesResult
 
 STATE_DIR = ".decisionframe"
 
@@ -225,6 +226,21 @@ class Project:
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
         self._save("initiatives", result.to_dict(), prov)
+        return result
+
+    def profiles(self, *, seed: int = 0) -> ProfilesResult:
+        """Customer profiles and variety of demand; saved."""
+        from decisionframe.voice.profiles import analyze_profiles
+
+        with self.open_store(read_only=True) as store:
+            result = analyze_profiles(
+                store,
+                rules=self.config.demand,
+                min_cell_size=self.config.privacy.min_cell_size,
+                seed=seed,
+            )
+            prov = provenance(store, theory_path=self.theory_path, seed=seed)
+        self._save("profiles", result.to_dict(), prov)
         return result
 
     def voice(self, *, seed: int = 0) -> VoiceResult:

@@ -105,7 +105,7 @@ def test_no_planted_pii_in_any_output(voiced: dict[str, Any]) -> None:
     outputs = {"voice cli": voiced["cli"]}
     outputs["voice json"] = json.dumps(voiced["public"])
     outputs["voice private json"] = json.dumps(voiced["private"])
-    for command in (["demand"], ["status"]):
+    for command in (["demand"], ["status"], ["profiles"]):
         path = folder / f"{command[0]}.json"
         result = runner.invoke(app, [*command, str(folder), "--json", str(path)])
         assert result.exit_code == 0, result.output
@@ -161,3 +161,19 @@ def test_theme_measured_node_gets_estimate_and_verdict(voiced: dict[str, Any]) -
     assert edge["verdict"] in {"supported", "contradicted", "inconclusive"}
     assert edge["estimate"] is not None
     assert edge["n_used"] > 500
+
+
+def test_profiles_named_and_disclosed(voiced: dict[str, Any]) -> None:
+    folder = voiced["folder"]
+    path = folder / "profiles-test.json"
+    result = runner.invoke(app, ["profiles", str(folder), "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    assert len(data["profiles"]) >= 2
+    for profile in data["profiles"]:
+        assert profile["id"]
+        assert profile["label"]
+        assert profile["clients"] >= 11
+    channels = {v["name"] for v in data["variety"] if v["kind"] == "channel"}
+    assert channels <= set(voiced["truth"]["channels"])
+    assert all(v["clients"] >= 11 for v in data["variety"])

@@ -15,7 +15,7 @@ from decisionframe.cli.demand import demand
 from decisionframe.cli.initiatives import initiatives
 from decisionframe.cli.report import report
 from decisionframe.cli.theory import plan, theory_app, theory_check
-from decisionframe.cli.voice import voice
+from decisionframe.cli.voice import profiles, voice
 
 
 def demo(
@@ -55,5 +55,5 @@ def _headline(directory: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(theory_app, name="theory")
-    for command in (plan, analyze, decide, demand, initiatives, voice, report, demo):
+    for command in (plan, analyze, decide, demand, initiatives, voice, profiles, report, demo):
         app.command()(command)

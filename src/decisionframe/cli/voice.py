@@ -75,3 +75,51 @@ def voice(
             json.dumps(result.to_private_dict(), indent=2, default=str) + "\n", "utf-8"
         )
         console.print(f"[dim]wrote {private_out} (private: holds scrubbed excerpts)[/dim]")
+
+
+def profiles(
+    directory: Path = typer.Argument(..., help="project folder"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+) -> None:
+    """Customer profiles (needs, channel mix, context) and the variety of demand."""
+    with user_errors():
+        result = Project(directory).profiles()
+    table = Table(
+        "profile",
+        "clients",
+        "failure demand",
+        "outcomes",
+        "themes voiced",
+        title="Customer profiles",
+        title_justify="left",
+    )
+    for p in result.profiles:
+        table.add_row(
+            f"{p.id}: {p.label}",
+            f"{p.clients:,}",
+            _share(p.failure_share),
+            ", ".join(f"{k} {v:.2f}" for k, v in p.outcomes.items()),
+            ", ".join(f"{k} {v:.0%}" for k, v in list(p.themes.items())[:3]),
+        )
+    console.print(table)
+    variety = Table(
+        "where",
+        "clients",
+        "distinct needs",
+        "entropy",
+        "failure demand",
+        title="Variety of demand",
+        title_justify="left",
+    )
+    for v in result.variety:
+        if v.kind != "channel x unit":
+            variety.add_row(
+                f"{v.kind} {v.name}",
+                f"{v.clients:,}",
+                str(v.distinct_needs),
+                f"{v.entropy:.2f}",
+                _share(v.failure_share),
+            )
+    console.print(variety)
+    console.print(result.summary())
+    write_json(result, json_out)
