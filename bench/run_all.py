@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_coverage, bench_demand, bench_import, bench_speed
+from bench import bench_coverage, bench_decide, bench_demand, bench_import, bench_speed
 
 
 def main() -> None:
@@ -19,6 +19,7 @@ def main() -> None:
     bench_demand.run(int(10_000_000 * scale))
     bench_speed.run(int(100_000 * scale), 1)
     bench_coverage.run(max(5, int(100 * scale)), 4000)
+    bench_decide.run(max(5, int(50 * scale)), 4000)
 
 
 if __name__ == "__main__":

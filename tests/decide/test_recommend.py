@@ -134,3 +134,32 @@ def test_clients_to_settle_by_hand() -> None:
     extra, goal = clients_to_settle(0.0, 0.01, 1000, 0.02)
     assert extra == int(np.ceil(1000 * (1.96 * 0.01 / 0.02) ** 2 - 1000)) or extra == 0
     assert "smaller" in goal
+
+
+def test_what_if_changes_with_costs_budget_and_effects() -> None:
+    from decisionframe.decide.whatif import what_if
+    from decisionframe.errors import DecisionframeError
+
+    inputs = _inputs({})
+    base = what_if(inputs, draws=2000)
+    assert base.plan[0].option == "better"  # 500 x 0.5 = 250 > 1000 x 0.2
+    # better at 40 per client serves 250 (125 outcomes) < basic's 200: reach wins
+    assert what_if(inputs, costs={"better": 40.0}, draws=2000).plan[0].option == "basic"
+    # if quality adds nothing, reach wins
+    assert what_if(inputs, effects={"q": (0.0, 0.001)}, draws=2000).plan[0].option == "basic"
+    capped = what_if(inputs, capacity={"better": 100.0}, draws=2000)
+    assert capped.kind == "split"
+    assert {a.option: a.clients for a in capped.plan} == pytest.approx(
+        {"better": 100.0, "basic": 800.0}
+    )
+    assert what_if(inputs, budget=5_000, draws=2000).plan[0].clients == pytest.approx(250)
+    with pytest.raises(DecisionframeError, match="option"):
+        what_if(inputs, costs={"nope": 1.0})
+
+
+def test_chance_differences_do_not_pass_the_heterogeneity_test() -> None:
+    # four segments whose estimates scatter as their standard errors say (z = -1, 0, 0, 1)
+    chance = {"a": (0.25, 0.05), "b": (0.3, 0.05), "c": (0.3, 0.05), "d": (0.35, 0.05)}
+    rec = decide_from_inputs(_inputs(chance), objective_label="housed", draws=4000)
+    assert rec.recommendation.kind == "uniform"
+    assert "Cochran's Q" in rec.recommendation.targeting_note

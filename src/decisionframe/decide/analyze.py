@@ -18,6 +18,7 @@ from decisionframe.decide.inputs import DecisionInputs, gather_inputs
 from decisionframe.decide.plans import (
     Candidate,
     GainModel,
+    establish,
     overall_model,
     segment_model,
     split_plan,
@@ -207,14 +208,15 @@ def candidate_plans(
     split = split_plan(inputs, base)
     if split is not None:
         candidates.append(split)
-    models: dict[str | None, GainModel] = {None: base}
-    rng = np.random.default_rng([seed, 16])
+    segmented = []
     for variable in sorted(inputs.segments):
-        model = segment_model(inputs, theta, variable, min_cell_size=min_cell_size, rng=rng)
-        if model is None:
-            continue
-        models[variable] = model
-        target = targeted_plan(inputs, model) if model.differs else None
+        model = segment_model(inputs, theta, variable, min_cell_size=min_cell_size, seed=seed)
+        if model is not None:
+            segmented.append(model)
+    models: dict[str | None, GainModel] = {None: base}
+    for model in establish(segmented):
+        models[model.variable] = model
+        target = targeted_plan(inputs, model) if model.established else None
         if target is not None:
             candidates.append(target)
     return candidates, models

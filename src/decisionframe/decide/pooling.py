@@ -16,10 +16,13 @@ is a little too sure; the decision asks a targeted plan to win with high probabi
 
 from __future__ import annotations
 
+import functools
 import warnings
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,20 @@ class PooledLever:
     mean: float  # random-effects mean of the segment estimates
     tau: float  # estimated real spread of effects between segments
     segments: tuple[PooledSegment, ...]
+    heterogeneity_p: float  # Cochran's Q test that the segments share one effect
 
     def get(self, segment: str) -> PooledSegment | None:
         return next((s for s in self.segments if s.segment == segment), None)
 
 
-def between_segment_variance(estimates: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
-    """(tau^2, random-effects mean) by Paule-Mandel; tau^2 = 0 with fewer than 2 segments."""
+def between_segment_variance(
+    estimates: np.ndarray, variances: np.ndarray
+) -> tuple[float, float, float]:
+    """(tau^2, random-effects mean, Cochran's Q p-value) by Paule-Mandel; tau^2 = 0 and
+    p = 1 with fewer than 2 segments."""
     if len(estimates) < 2:
         mean = float(estimates[0]) if len(estimates) else float("nan")
-        return 0.0, mean
+        return 0.0, mean, 1.0
     from statsmodels.stats.meta_analysis import combine_effects
 
     with warnings.catch_warnings():
@@ -61,17 +68,26 @@ def between_segment_variance(estimates: np.ndarray, variances: np.ndarray) -> tu
     tau2 = float(result.tau2)
     if not np.isfinite(tau2) or tau2 < 0:
         tau2 = 0.0
-    return tau2, float(result.mean_effect_re)
+    p = float(stats.chi2.sf(float(result.q), len(estimates) - 1))
+    return tau2, float(result.mean_effect_re), p
 
 
 def pool_segments(
     lever: str, variable: str, estimates: dict[str, tuple[float, float]]
 ) -> PooledLever:
     """Partially pool one lever's segment estimates ``{segment: (estimate, se)}``."""
+    return _pool(lever, variable, tuple(estimates.items()))
+
+
+@functools.lru_cache(maxsize=128)
+def _pool(
+    lever: str, variable: str, items: tuple[tuple[str, tuple[float, float]], ...]
+) -> PooledLever:
+    estimates = dict(items)
     names = [k for k, (_, se) in estimates.items() if np.isfinite(se) and se > 0]
     y = np.array([estimates[k][0] for k in names], dtype=float)
     v = np.array([estimates[k][1] ** 2 for k in names], dtype=float)
-    tau2, mu = between_segment_variance(y, v)
+    tau2, mu, p = between_segment_variance(y, v)
     shrink = v / (v + tau2) if tau2 > 0 else np.ones_like(v)
     post_mean = mu + (1 - shrink) * (y - mu)
     post_var = (1 - shrink) * v
@@ -88,7 +104,11 @@ def pool_segments(
         )
         for i, name in enumerate(names)
     )
-    return PooledLever(lever, variable, mu, float(np.sqrt(tau2)), segments)
+    return PooledLever(lever, variable, mu, float(np.sqrt(tau2)), segments, p)
+
+
+_CACHE: dict[tuple[object, ...], np.ndarray] = {}
+_CACHE_SIZE = 32
 
 
 def deviation_draws(
@@ -97,15 +117,24 @@ def deviation_draws(
     weights: np.ndarray,
     *,
     draws: int,
-    rng: np.random.Generator,
+    seed: int,
 ) -> np.ndarray:
     """Draws (draws x segments) of each segment's effect minus the population-weighted mean.
 
     Added to the overall effect's draws, they give segment effects whose population average
     is exactly the overall effect: a plan that serves a representative mix of clients is
     valued the same with or without segments. A segment with no estimate of its own gets
-    the prior predictive ``N(mu, tau^2)``.
+    the prior predictive ``N(mu, tau^2)``. Each (lever, variable) has its own seeded stream,
+    so the draws do not depend on the order they are asked for, and are cached: what-ifs
+    that change only budgets, costs or the overall effects reuse them.
     """
+    key = (pooled, tuple(segments), tuple(np.round(weights, 12)), draws, seed)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    rng = np.random.default_rng(
+        [seed, 16, zlib.crc32(f"{pooled.variable}/{pooled.lever}".encode())]
+    )
     means = np.empty(len(segments))
     sds = np.empty(len(segments))
     for j, name in enumerate(segments):
@@ -113,4 +142,9 @@ def deviation_draws(
         means[j] = seg.pooled if seg is not None else pooled.mean
         sds[j] = seg.pooled_sd if seg is not None else pooled.tau
     theta = means + sds * rng.standard_normal((draws, len(segments)))
-    return np.asarray(theta - (theta @ weights)[:, None])
+    out = np.asarray(theta - (theta @ weights)[:, None])
+    out.setflags(write=False)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = out
+    return out

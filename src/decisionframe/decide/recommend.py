@@ -17,7 +17,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from decisionframe.decide.plans import ALL_CLIENTS, Candidate, GainModel
+from decisionframe.decide.plans import (
+    ALL_CLIENTS,
+    HETEROGENEITY_ALPHA,
+    Candidate,
+    GainModel,
+    heterogeneity_tests,
+)
 from decisionframe.decide.pooling import PooledSegment
 
 TARGETING_THRESHOLD = 0.9
@@ -255,11 +261,13 @@ def _no_targeting_note(models: dict[str | None, GainModel]) -> str:
             "Differences between segments are not established: the evidence has no segment "
             "estimates for the decision's levers."
         )
+    n = max(1, heterogeneity_tests(segmented))
+    smallest = min((p.heterogeneity_p for m in segmented for p in m.pooled), default=1.0)
     return (
-        "Differences between segments are not established: after pooling, the segment "
-        "estimates spread no more than their standard errors explain (by "
-        + ", ".join(str(m.variable) for m in segmented)
-        + ")."
+        "Differences between segments are not established: no lever's effect differs "
+        "between segments (by " + ", ".join(str(m.variable) for m in segmented) + ") more "
+        f"than chance explains (Cochran's Q; smallest p = {smallest:.3f}, needs under "
+        f"{HETEROGENEITY_ALPHA / n:.4f}: 5% over {n} tests)."
     )
 
 

@@ -1,0 +1,162 @@
+"""Decisions over many seeds, and the what-if simulator's speed.
+
+1. Targeting that does not chase noise: for each seed, simulate an organization whose
+   effects are the same for everyone (`same-for-everyone`), import, analyze and decide;
+   count how often a targeted plan is recommended (target: at most 5% of runs). Then the
+   same for `service-matters-for-some`, where better service pays only for hard cases:
+   the rate targeting is found, and how often the plan is the true one (enhanced only for
+   complexity 4-5, as truth.json's best plan).
+2. `what_if` at 20,000 draws: cold (first call) and warm (median of repeated calls with
+   new budgets and costs) wall time; target under 200 ms.
+
+Full size is 50 seeds per scenario at 4,000 clients (about 15 s per seed on one core);
+`--seeds 10` gives a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+
+from bench.common import DATA
+from decisionframe.decide.inputs import gather_inputs
+from decisionframe.decide.plans import best_allocation
+from decisionframe.decide.recommend import Recommendation
+from decisionframe.decide.whatif import what_if
+from decisionframe.project import Project
+from decisionframe.runs import latest_run
+from decisionframe.simulate import simulate_project
+from decisionframe.theory import load_theory
+
+
+def one_seed(scenario: str, seed: int, n_clients: int) -> Project:
+    """A simulated, imported and analyzed organization (cached in bench/.data/decide)."""
+    folder = DATA / "decide" / f"{scenario}-{n_clients}-{seed}"
+    project = Project(folder) if (folder / "decisionframe.yaml").exists() else None
+    if project is not None:
+        with project.open_store(read_only=True) as store:
+            if latest_run(store, "analyze") is not None:
+                return project
+    simulate_project(folder, n_clients=n_clients, seed=seed, scenario=scenario, overwrite=True)
+    project = Project(folder)
+    project.import_data()
+    project.analyze(seed=seed)
+    return project
+
+
+def true_shortfall(project: Project, rec: Recommendation) -> tuple[float, float]:
+    """(true best outcomes, true outcomes of ``rec``), valued with truth.json's segment
+    effects and decide's own inputs (today's rate and levels, segment sizes)."""
+    truth = json.loads((project.directory / "truth.json").read_text())["decision"]
+    with project.open_store(read_only=True) as store:
+        theory = load_theory(project.theory_path, store)
+        evidence = latest_run(store, "analyze")
+        assert evidence is not None
+        inputs = gather_inputs(store, theory, evidence["result"])
+    groups = inputs.segments[truth["segment_variable"]]
+    names = list(groups)
+    gain = np.array(
+        [
+            [
+                inputs.outcome_now
+                - inputs.decision.baseline
+                + sum(
+                    truth["segment_effects"][n][s] * (v - inputs.levels_now[n])
+                    for n, v in o.set.items()
+                )
+                for o in inputs.options
+            ]
+            for s in names
+        ]
+    )
+    sizes = np.array([groups[s]["clients"] for s in names])
+    best = float((best_allocation(inputs, gain, sizes, segments=tuple(names)) * gain).sum())
+    ids = [o.id for o in inputs.options]
+    weights = sizes / sizes.sum()
+    value = 0.0
+    for a in rec.plan:
+        j = ids.index(a.option)
+        per_client = gain[names.index(a.segment), j] if a.segment in names else weights @ gain[:, j]
+        value += a.clients * float(per_client)
+    return best, value
+
+
+SCENARIOS = ("same-for-everyone", "service-matters-for-some")
+
+
+def targeting_rates(seeds: int, n_clients: int) -> None:
+    print(f"Targeting over {seeds} seeds, {n_clients:,} clients each")
+    for seed in range(1, seeds + 1):  # build the cache seed by seed, both scenarios
+        for scenario in SCENARIOS:
+            one_seed(scenario, seed, n_clients)
+    for scenario in SCENARIOS:
+        targeted = within = 0
+        start = time.perf_counter()
+        for seed in range(1, seeds + 1):
+            project = one_seed(scenario, seed, n_clients)
+            rec = project.decide(seed=seed, draws=20_000).recommendation
+            targeted += rec.kind == "targeted"
+            best, value = true_shortfall(project, rec)
+            # within the plan's own expected-loss band, or 2% of the true best
+            ok = best - value <= max(rec.expected_loss, 0.02 * best)
+            within += ok
+            print(
+                f"    {scenario} seed {seed}: {rec.kind} {rec.label}; true outcomes "
+                f"{value:,.0f} of the best {best:,.0f}{'' if ok else ' (outside the band)'}",
+                flush=True,
+            )
+        took = time.perf_counter() - start
+        print(
+            f"  {scenario:<26} targeted {targeted}/{seeds} ({targeted / seeds:.0%}); "
+            f"true best plan or within its band {within}/{seeds}; {took / seeds:.1f} s per seed"
+        )
+
+
+def what_if_speed(n_clients: int, repeat: int = 20) -> None:
+    project = one_seed("service-matters-for-some", 1, n_clients)
+    with project.open_store(read_only=True) as store:
+        theory = load_theory(project.theory_path, store)
+        evidence = latest_run(store, "analyze")
+        assert evidence is not None
+        inputs = gather_inputs(store, theory, evidence["result"])
+    start = time.perf_counter()
+    what_if(inputs, draws=20_000)
+    cold = time.perf_counter() - start
+    times = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        what_if(
+            inputs,
+            budget=800_000 + 50_000 * i,
+            costs={"enhanced": 700.0 + 10 * i},
+            capacity={"enhanced": 2000.0 + 100 * i},
+            effects={"respect": (0.03 + 0.002 * i, 0.01)},
+            draws=20_000,
+        )
+        times.append(time.perf_counter() - start)
+    print(
+        f"what_if at 20,000 draws: cold {cold * 1000:.0f} ms, warm median "
+        f"{statistics.median(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms "
+        f"({repeat} calls; target < 200 ms)"
+    )
+
+
+def run(seeds: int, n_clients: int) -> None:
+    what_if_speed(n_clients)
+    targeting_rates(seeds, n_clients)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=4000)
+    args = parser.parse_args()
+    run(args.seeds, args.clients)
+
+
+if __name__ == "__main__":
+    main()
