@@ -37,7 +37,7 @@ def one_seed(scenario: str, seed: int, n_clients: int) -> Project:
     """A simulated, imported and analyzed organization (cached in bench/.data/decide)."""
     folder = DATA / "decide" / f"{scenario}-{n_clients}-{seed}"
     project = Project(folder) if (folder / "decisionframe.yaml").exists() else None
-    if project is not None:
+    if project is not None and project.store_path.exists():
         with project.open_store(read_only=True) as store:
             if latest_run(store, "analyze") is not None:
                 return project

@@ -95,3 +95,34 @@ def test_cli_json_has_the_same_content_as_the_table(project_dir: Path, tmp_path:
     plan = json.loads(out.read_text())
     for column in plan["not_decision_relevant"]:
         assert column["column"] in result.output
+
+
+def test_plan_drafts_items_for_unmeasured_and_weakly_measured_nodes(project_dir: Path) -> None:
+    import csv
+
+    clients = project_dir / "data" / "clients.csv"
+    with clients.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for i, row in enumerate(rows):  # a column filled in for one client in five
+        row["housing_history"] = str(i % 3) if i % 5 == 0 else ""
+    with clients.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    theory = project_dir / "theory.yaml"
+    theory.write_text(
+        theory.read_text().replace(
+            "nodes:\n",
+            "nodes:\n  - id: housing_history\n    kind: context\n    label: Housing history\n"
+            "    measure: {table: clients, column: housing_history}\n",
+            1,
+        )
+    )
+    project = Project(project_dir)
+    project.import_data()
+    items = {s.node: s for s in project.plan().survey_items}
+    assert "weakly measured" in items["housing_history"].why
+    assert "20%" in items["housing_history"].why
+    assert items["motivation"].why == "not measured"  # unmeasured context gets one too
+    assert items["trust"].why == "not measured"
+    assert "respect" not in items  # measured for most clients

@@ -81,6 +81,7 @@ def plan(
         "scale",
         "when",
         "fills",
+        "why",
         title="Draft survey items",
         title_justify="left",
     )
@@ -91,7 +92,14 @@ def plan(
             survey_item.scale,
             survey_item.when,
             survey_item.fills,
+            survey_item.why,
         )
-    console.print(survey)
+    if result.survey_items:
+        console.print(survey)
+    else:
+        console.print(
+            "Draft survey items: none needed; every node is measured, with data for at "
+            "least half of clients."
+        )
     console.print(result.summary())
     write_json(result, json_out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from decisionframe.store import Store
 from decisionframe.theory.bindings import bindings, store_catalogue
@@ -45,6 +45,12 @@ class SurveyItem:
     scale: str
     when: str
     fills: str
+    why: str = "not measured"  # or no data loaded yet, or measured for too few clients
+
+
+# A node measured for fewer than this share of clients is weakly measured: its estimates
+# rest on a subset that may not be like the rest, so a survey item is drafted for it too.
+WEAK_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -180,11 +186,40 @@ def measurement_plan(theory: Theory, store: Store) -> MeasurementPlan:
         if b.table in catalogue and (b.table == "outcomes" or b.column in catalogue[b.table])
     }
     plans = tuple(_assumption_plan(i, available) for i in identify_all(theory))
-    wanted = {n for p in plans for n in p.start_measuring}
-    items = tuple(
-        _survey_item(node, None)
-        for node in theory.nodes
-        if not node.measured
-        and (node.kind in ("service_quality", "mediator", "outcome") or node.id in wanted)
-    )
-    return MeasurementPlan(plans, tuple(_unused_columns(theory, store)), items)
+    coverage = _coverage(theory, store, available)
+    items = []
+    for node in theory.nodes:
+        if not node.measured:
+            why = "not measured"
+        elif node.id not in available:
+            why = "measured in theory.yaml, but no data loaded for it yet"
+        elif node.id in coverage and coverage[node.id] < WEAK_COVERAGE:
+            why = f"weakly measured: a value for only {coverage[node.id]:.0%} of clients"
+        else:
+            continue
+        items.append(replace(_survey_item(node, None), why=why))
+    return MeasurementPlan(plans, tuple(_unused_columns(theory, store)), tuple(items))
+
+
+def _coverage(theory: Theory, store: Store, available: set[str]) -> dict[str, float]:
+    """Share of clients with a value, per measured node with data (SQL, one frame)."""
+    from decisionframe.errors import DecisionframeError
+    from decisionframe.frames import client_frame
+
+    nodes = [n.id for n in theory.nodes if n.id in available]
+    frames = []
+    try:
+        frames.append(client_frame(store, theory, nodes))
+    except DecisionframeError:  # e.g. a theme measure before `voice` ran: node by node
+        for node in nodes:
+            try:
+                frames.append(client_frame(store, theory, [node]))
+            except DecisionframeError:
+                continue
+    return {
+        column: float(frame[column].notna().mean())
+        for frame in frames
+        if len(frame)
+        for column in frame.columns
+        if column in available
+    }
