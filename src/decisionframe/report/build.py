@@ -245,6 +245,12 @@ def _demand(run: dict[str, Any] | None, k: int, _chart: _Charts) -> dict[str, An
     }
 
 
+def voice_section(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    from decisionframe.voice.report import voice_section as build
+
+    return build(run)
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("decisionframe.report", "templates"),
@@ -282,6 +288,7 @@ def build_report(project: Project, *, out: Path | None = None) -> Path:
             evidence=evidence,
             decision=_decision(project.latest("decide"), chart),
             demand=_demand(project.latest("demand"), k, chart),
+            voice=voice_section(project.latest("voice")),
             status=status,
             min_cell_size=k,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
