@@ -104,7 +104,20 @@ class Project:
         return DuckDBStore(self.store_path, read_only=read_only)
 
     def key(self) -> PseudonymKey:
-        return load_or_create_key(self.state_dir / "key", env_var=self.config.privacy.key_env)
+        return load_or_create_key(
+            self.state_dir / "key",
+            env_var=self.config.privacy.key_env,
+            has_pseudonyms=self._has_pseudonyms(),
+        )
+
+    def _has_pseudonyms(self) -> bool:
+        """Whether the store holds pseudonymized columns (made with the current key)."""
+        if not self.store_path.exists():
+            return False
+        with self.open_store(read_only=True) as store:
+            if not store.table_exists("df_columns"):
+                return False
+            return bool(store.rows("SELECT count(*) FROM df_columns WHERE pseudonymized")[0][0])
 
     def import_data(
         self,

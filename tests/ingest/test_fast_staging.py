@@ -79,6 +79,7 @@ def test_fast_and_exact_staging_load_identical_tables(
     key = (project_dir / ".decisionframe" / "key").read_text(encoding="ascii")
     (twin / ".decisionframe").mkdir(exist_ok=True)
     (twin / ".decisionframe" / "key").write_text(key, encoding="ascii")
+    (twin / ".decisionframe" / "key").chmod(0o600)
     Project(twin).import_data()
     fast, exact = _tables(project_dir), _tables(twin)
     for table in KEYS:

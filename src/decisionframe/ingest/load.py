@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
@@ -361,10 +362,39 @@ def _stage_and_validate(
         problems += found
         if source is not None:
             staged[table] = source
+            problems += _unprotected_copies(source, config.privacy.pseudonymize)
     report("validating", len(tables), total)
     if not problems:
         problems = validate_staged(store, staged, channels=config.channels)
     return staged, problems
+
+
+def _unprotected_copies(staged: StagedSource, pseudonymize: Sequence[str]) -> list[Problem]:
+    """Columns that would store a pseudonymized identifier raw under another name.
+
+    A file with two ``client_id`` columns reaches us as ``client_id`` and ``client_id_1``
+    (the reader's spelling of a repeated header); ``Client ID`` or ``client-id`` land on
+    ``client_id`` itself. Any extra column whose name is a pseudonymized one, plus a
+    number, is refused: it would be loaded as a plain attribute, not pseudonymized.
+    """
+    problems = []
+    for target, file_column in staged.columns.items():
+        if target in pseudonymize:
+            continue
+        for name in pseudonymize:
+            if re.fullmatch(rf"{re.escape(name)}_?\d+", target):
+                problems.append(
+                    Problem(
+                        staged.display_path,
+                        "unprotected-identifier",
+                        f"column '{file_column}' looks like a second copy of '{name}', which "
+                        "is pseudonymized; it would be stored as written",
+                        f"remove or rename the repeated '{name}' column in the file",
+                        None,
+                        file_column,
+                    )
+                )
+    return problems
 
 
 def _drop_staging(store: DuckDBStore, staged: dict[str, StagedSource]) -> None:
