@@ -234,6 +234,11 @@ class ProjectConfig(_Strict):
     demand: DemandRules = Field(default_factory=DemandRules)
     voice: VoiceConfig = Field(default_factory=VoiceConfig)
     theory: str = "theory.yaml"
+    allow_outside_project: bool = Field(
+        default=False,
+        description="let the store and sources live outside the project folder (off: "
+        "paths are resolved, symlinks followed, and must stay inside it)",
+    )
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:

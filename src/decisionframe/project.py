@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
-from decisionframe.errors import ProjectError
+from decisionframe.errors import ConfigError, ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
 from decisionframe.ingest.load import Progress
+from decisionframe.paths import outside_problem, resolve_inside
 from decisionframe.runs import latest_run, provenance, save_run
 from decisionframe.store import DuckDBStore
 from decisionframe.theory import (
@@ -89,7 +90,14 @@ class Project:
 
     @property
     def store_path(self) -> Path:
-        return self.directory / self.config.store
+        inside = resolve_inside(
+            self.directory, self.config.store, allow_outside=self.config.allow_outside_project
+        )
+        if inside is None:
+            raise ConfigError(
+                "invalid project config", [outside_problem(self.config.store, "store")]
+            )
+        return inside[0]
 
     @property
     def theory_path(self) -> Path:

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from decisionframe.config import SourceConfig
 from decisionframe.errors import Problem
+from decisionframe.paths import outside_problem, resolve_inside
 
 SNIFF_BYTES = 1 << 20  # read to detect the encoding and the delimiter
 DELIMITERS = (",", ";", "\t", "|")
@@ -54,9 +55,13 @@ def file_sha256(path: Path) -> str:
 
 
 def resolve_files(
-    source: SourceConfig, project_dir: Path, table: str
+    source: SourceConfig, project_dir: Path, table: str, *, allow_outside: bool = False
 ) -> tuple[list[SourceFile], list[Problem]]:
-    """Every file a source names (globs expanded, sorted), hashed; or why there is none."""
+    """Every file a source names (globs expanded, sorted), hashed; or why there is none.
+
+    Each is resolved (symlinks followed) and must be inside the project folder unless
+    ``allow_outside``; its display name is the resolved path (what provenance records).
+    """
     files: list[SourceFile] = []
     problems: list[Problem] = []
     for pattern in source.paths():
@@ -75,7 +80,11 @@ def resolve_files(
         else:
             names = [pattern]
         for name in names:
-            path = project_dir / name
+            inside = resolve_inside(project_dir, name, allow_outside=allow_outside)
+            if inside is None:
+                problems.append(outside_problem(name, f"sources.{table}.path"))
+                continue
+            path, real_name = inside
             if not path.is_file():
                 problems.append(
                     Problem(
@@ -88,7 +97,7 @@ def resolve_files(
                 continue
             if any(f.path == path for f in files):
                 continue
-            files.append(SourceFile(name, path, file_sha256(path)))
+            files.append(SourceFile(real_name, path, file_sha256(path)))
     return files, problems
 
 

@@ -330,7 +330,12 @@ def _source_files(
     files: dict[str, list[SourceFile]] = {}
     problems: list[Problem] = []
     for table in tables:
-        found, missing = resolve_files(config.sources[table], project_dir, table)  # type: ignore[index]
+        found, missing = resolve_files(
+            config.sources[table],  # type: ignore[index]
+            project_dir,
+            table,
+            allow_outside=config.allow_outside_project,
+        )
         files[table] = found
         problems += missing
     return files, problems
