@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from decisionframe.project import Project
 from decisionframe.simulate import simulate_project
@@ -81,3 +85,42 @@ def analyzed(
     result = project.analyze(seed=1)
     truth = json.loads((folder / "truth.json").read_text())
     return project, result, truth
+
+
+# Every command after `simulate`: (words before the folder, options after it, kind of --json).
+PIPELINE: tuple[tuple[list[str], list[str], str], ...] = (
+    (["import"], [], "import"),
+    (["status"], [], "status"),
+    (["theory", "check"], [], "theory-check"),
+    (["plan"], [], "plan"),
+    (["analyze"], ["--seed", "3"], "analyze"),
+    (["decide"], ["--seed", "3", "--draws", "4000"], "decide"),
+    (["demand"], [], "demand"),
+    (["report"], [], "report"),
+)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    folder: Path
+    outputs: dict[str, tuple[str, dict[str, Any]]]  # kind -> (terminal output, --json data)
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """One small simulated organization taken through every command with --json, as a user
+    would (Typer's runner). Tests that change it work on a copy."""
+    from decisionframe.cli import app
+
+    runner = CliRunner()
+    base = tmp_path_factory.mktemp("pipeline")
+    folder, outputs = base / "org", {}
+    steps = [(["simulate"], ["--clients", "1500", "--seed", "8"], "simulate"), *PIPELINE]
+    for words, options, kind in steps:
+        out = base / f"{kind}.json"
+        ran = runner.invoke(
+            app, [*words, str(folder), *options, "--json", str(out)], env={"COLUMNS": "200"}
+        )
+        assert ran.exit_code == 0, f"{words}: {ran.output}"
+        outputs[kind] = (ran.output, json.loads(out.read_text()))
+    return Pipeline(folder, outputs)

@@ -107,3 +107,19 @@ class SourceReadError(DecisionframeError):
 
 class NotEstimableError(DecisionframeError):
     """An analysis cannot produce an honest number from this data."""
+
+
+class ResultFormatError(DecisionframeError):
+    """A saved or given result does not fit its type (another schema version, a bad field)."""
+
+
+class StaleResultError(DecisionframeError):
+    """A saved result was computed from another theory or other data than the current ones.
+
+    ``changes`` names what changed; ``rerun`` the commands that bring the results up to date.
+    """
+
+    def __init__(self, message: str, *, changes: list[str], rerun: list[str]) -> None:
+        self.changes = list(changes)
+        self.rerun = list(rerun)
+        super().__init__(message)

@@ -6,14 +6,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, Literal, overload
+
+import pandas as pd
 
 from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
 from decisionframe.errors import ConfigError, ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
 from decisionframe.ingest.load import Progress
 from decisionframe.paths import outside_problem, resolve_inside
-from decisionframe.runs import latest_run, provenance, save_run
+from decisionframe.results import Result
+from decisionframe.runs import (
+    Provenance,
+    SavedRun,
+    current_imports,
+    latest_run,
+    latest_run_id,
+    provenance,
+    result_of,
+    save_run,
+    stale_error,
+    staleness,
+    theory_hash,
+    upstream,
+)
 from decisionframe.store import DuckDBStore
 from decisionframe.theory import (
     MeasurementPlan,
@@ -28,6 +44,7 @@ if TYPE_CHECKING:
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
     from decisionframe.initiatives import InitiativesResult
+    from decisionframe.report import ReportResult
     from decisionframe.voice import VoiceResult
     from decisionframe.voice.profiles import ProfilesResult
 
@@ -44,9 +61,10 @@ class LoadedTable:
 
 
 @dataclass(frozen=True)
-class StatusResult:
+class StatusResult(Result):
     """What the store holds: per table its row count, source file and import time."""
 
+    kind: ClassVar[str] = "status"
     project: str
     tables: tuple[LoadedTable, ...]
 
@@ -55,20 +73,11 @@ class StatusResult:
             return f"{self.project}: nothing imported yet (run `decisionframe import`)."
         return f"{self.project}: " + ", ".join(f"{t.table} {t.rows:,}" for t in self.tables)
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "project": self.project,
-            "tables": [
-                {
-                    "table": t.table,
-                    "rows": t.rows,
-                    "source_path": t.source_path,
-                    "sha256": t.sha256,
-                    "imported_at": t.imported_at.isoformat(),
-                }
-                for t in self.tables
-            ],
-        }
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"table": t.table, "rows": t.rows, "source_path": t.source_path} for t in self.tables],
+            columns=["table", "rows", "source_path"],
+        )
 
 
 class Project:
@@ -187,35 +196,51 @@ class Project:
                 progress=progress,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
-        result = replace(result, provenance=prov)
-        self._save("analyze", result.to_dict(), prov)
+        self._save(result, prov)
         return result
 
     def decide(
-        self, *, budget: float | None = None, seed: int = 0, draws: int = 20_000
+        self,
+        *,
+        budget: float | None = None,
+        seed: int = 0,
+        draws: int = 20_000,
+        allow_stale: bool = False,
     ) -> DecisionResult:
-        """Decide between the theory's options with the latest `analyze` evidence; saved."""
+        """Decide between the theory's options with the latest `analyze` evidence; saved.
+
+        Refuses evidence computed from another theory or other data than the current ones
+        (``StaleResultError``) unless ``allow_stale``; then the provenance says so.
+        """
         from decisionframe.decide import decide_options
+        from decisionframe.effects import EvidenceResult
 
         with self.open_store(read_only=True) as store:
-            evidence = latest_run(store, "analyze")
-            if evidence is None:
+            run = latest_run(store, "analyze")
+            if run is None:
                 raise ProjectError(
                     "no evidence yet. Hint: run `decisionframe analyze "
                     f"{self.directory}` before `decide`."
                 )
+            stale = self._stale_notes(store, run, allow_stale=allow_stale, using="decide")
             theory = load_theory(self.theory_path, store)
             result = decide_options(
                 store,
                 theory,
-                evidence["result"],
+                result_of(run, EvidenceResult),
                 budget=budget,
                 seed=seed,
                 draws=draws,
                 min_cell_size=self.config.privacy.min_cell_size,
             )
-            prov = provenance(store, theory_path=self.theory_path, seed=seed)
-        self._save("decide", result.to_dict(), prov)
+            prov = provenance(
+                store,
+                theory_path=self.theory_path,
+                seed=seed,
+                inputs={"analyze": run.run_id},
+                stale=stale,
+            )
+        self._save(result, prov)
         return result
 
     def demand(self, *, progress: Progress | None = None) -> DemandResult:
@@ -230,7 +255,7 @@ class Project:
                 progress=progress,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=0)
-        self._save("demand", result.to_dict(), prov)
+        self._save(result, prov)
         return result
 
     def initiatives(self, *, seed: int = 0, progress: Progress | None = None) -> InitiativesResult:
@@ -246,7 +271,7 @@ class Project:
                 store, min_cell_size=self.config.privacy.min_cell_size, seed=seed, progress=step
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
-        self._save("initiatives", result.to_dict(), prov)
+        self._save(result, prov)
         return result
 
     def profiles(self, *, seed: int = 0) -> ProfilesResult:
@@ -261,7 +286,7 @@ class Project:
                 seed=seed,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
-        self._save("profiles", result.to_dict(), prov)
+        self._save(result, prov)
         return result
 
     def voice(self, *, seed: int = 0) -> VoiceResult:
@@ -275,25 +300,92 @@ class Project:
                 store,
                 config=self.config.voice,
                 min_cell_size=self.config.privacy.min_cell_size,
-                previous=previous["result"] if previous else None,
+                previous=previous.result.to_dict() if previous else None,
                 seed=seed,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
         with self.open_store() as store:
             save_assignments(store, assignments)
-            save_run(store, kind="voice", result=result.to_dict(), prov=prov)
+            save_run(store, result=result, prov=prov)
         return result
 
-    def _save(self, kind: str, result: dict[str, Any], prov: dict[str, Any]) -> None:
-        with self.open_store() as store:
-            save_run(store, kind=kind, result=result, prov=prov)
+    def report(self, *, out: Path | None = None, allow_stale: bool = False) -> ReportResult:
+        """Write the HTML report from the latest runs (default reports/report.html).
 
-    def latest(self, kind: str) -> dict[str, Any] | None:
-        """The newest saved run of ``kind`` (analyze, decide, demand), or None."""
+        Refuses runs that no longer match the current theory and data unless
+        ``allow_stale``; then the report's provenance lists what is out of date.
+        """
+        from decisionframe.report import render_report
+
+        return render_report(self, out=out, allow_stale=allow_stale)
+
+    def _save(self, result: Result, prov: Provenance) -> None:
+        with self.open_store() as store:
+            save_run(store, result=result, prov=prov)
+
+    def _stale_notes(
+        self, store: DuckDBStore, run: SavedRun, *, allow_stale: bool, using: str
+    ) -> tuple[str, ...]:
+        """What is out of date in ``run``; raises unless ``allow_stale`` (then it is noted)."""
+        changes = self._changes(store, run)
+        if changes and not allow_stale:
+            rerun = [
+                kind
+                for kind in upstream(run.kind)
+                if (before := latest_run(store, kind)) is None or self._changes(store, before)
+            ]
+            raise stale_error(run.kind, changes, [*rerun, run.kind], using=using)
+        return tuple(f"{run.kind}: {c}" for c in changes)
+
+    def _changes(self, store: DuckDBStore, run: SavedRun) -> list[str]:
+        """What changed since ``run``: the theory, the data, or a run it read."""
+        changes = staleness(
+            run, theory_sha256=theory_hash(self.theory_path), imports=current_imports(store)
+        )
+        for kind, run_id in run.provenance.inputs.items():
+            if latest_run_id(store, kind) != run_id:
+                changes.append(f"the `{kind}` run it used was replaced by a newer one")
+        return changes
+
+    def latest_run(self, kind: str, *, allow_stale: bool = False) -> SavedRun | None:
+        """The newest saved run of ``kind`` with its provenance, or None.
+
+        Raises ``StaleResultError`` when it no longer matches the current theory and data,
+        unless ``allow_stale``.
+        """
         if not self.has_store():
             return None
         with self.open_store(read_only=True) as store:
-            return latest_run(store, kind)
+            run = latest_run(store, kind)
+            if run is not None:
+                stale = self._stale_notes(store, run, allow_stale=allow_stale, using="use it")
+                if stale:
+                    run = replace(run, provenance=replace(run.provenance, stale=stale))
+            return run
+
+    @overload
+    def latest(
+        self, kind: Literal["analyze"], *, allow_stale: bool = False
+    ) -> EvidenceResult | None: ...
+    @overload
+    def latest(
+        self, kind: Literal["decide"], *, allow_stale: bool = False
+    ) -> DecisionResult | None: ...
+    @overload
+    def latest(
+        self, kind: Literal["demand"], *, allow_stale: bool = False
+    ) -> DemandResult | None: ...
+    @overload
+    def latest(self, kind: str, *, allow_stale: bool = False) -> Result | None: ...
+    def latest(self, kind: str, *, allow_stale: bool = False) -> Result | None:
+        """The newest saved result of ``kind`` (analyze, decide, demand), typed, or None.
+
+        ``project.latest("analyze").to_frame()`` is the evidence table. Refuses a result
+        computed from another theory or other data (``StaleResultError``) unless
+        ``allow_stale``.
+        """
+        run = self.latest_run(kind, allow_stale=allow_stale)
+        return None if run is None else run.result
 
     def status(self) -> StatusResult:
         if not self.store_path.exists():

@@ -1,4 +1,11 @@
-"""Runs: analysis results saved in the store with their provenance."""
+"""Runs: typed results saved in the store with their provenance, and loaded back typed.
+
+A run records what it was computed from (the theory's hash, the import batch and each
+table's file hash, the runs it read, package versions, the seed). ``staleness`` compares
+that with the project as it is now, so nothing combines an answer computed from an older
+theory or older data without saying so (``StaleResultError``; ``allow_stale`` overrides
+and the provenance records it).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,17 @@ import hashlib
 import json
 import platform
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import ClassVar, TypeVar
 
+from decisionframe.errors import ResultFormatError, StaleResultError
+from decisionframe.results import Result
 from decisionframe.store import Store
+
+R = TypeVar("R", bound=Result)
 
 _PACKAGES = (
     "decisionframe",
@@ -26,6 +38,31 @@ _PACKAGES = (
 )
 
 
+def result_types() -> dict[str, type[Result]]:
+    """The result type of each saved run kind. A new saved analysis adds one line here."""
+    from decisionframe.decide import DecisionResult
+    from decisionframe.demand import DemandResult
+    from decisionframe.effects import EvidenceResult
+    from decisionframe.initiatives import InitiativesResult
+    from decisionframe.voice import VoiceResult
+    from decisionframe.voice.profiles import ProfilesResult
+
+    types: list[type[Result]] = [
+        EvidenceResult,
+        DecisionResult,
+        DemandResult,
+        InitiativesResult,
+        VoiceResult,
+        ProfilesResult,
+    ]
+    return {t.kind: t for t in types}
+
+
+# Which inputs each kind's answer depends on: `demand` reads no theory, so editing the
+# theory does not make it stale. Kinds not listed depend on both.
+_THEORY_FREE = frozenset({"demand", "initiatives", "voice", "profiles"})
+
+
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in _PACKAGES:
@@ -36,57 +73,200 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def provenance(store: Store, *, theory_path: Path, seed: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ImportedFile:
+    """One table of the import batch a run used."""
+
+    table: str
+    source_path: str
+    sha256: str
+    rows: int
+    batch_id: str
+
+
+@dataclass(frozen=True)
+class Provenance(Result):
+    """What a run was computed from.
+
+    ``inputs`` maps the kind of each saved run this one read to its run id (``decide``
+    reads ``analyze``); ``stale`` lists what was out of date when ``allow_stale`` let the
+    run go ahead anyway (empty when everything was current).
+    """
+
+    kind: ClassVar[str] = "provenance"
+    theory_sha256: str | None
+    imports: tuple[ImportedFile, ...]
+    versions: dict[str, str]
+    seed: int
+    created_at: str
+    inputs: dict[str, str] = field(default_factory=dict)
+    stale: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        theory = self.theory_sha256[:12] if self.theory_sha256 else "none"
+        return f"theory {theory}, {len(self.imports)} imported tables, seed {self.seed}"
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A run as saved: its id, kind, time, provenance and the typed result."""
+
+    run_id: str
+    kind: str
+    created_at: datetime
+    provenance: Provenance
+    result: Result
+
+
+def theory_hash(theory_path: Path) -> str | None:
+    return hashlib.sha256(theory_path.read_bytes()).hexdigest() if theory_path.exists() else None
+
+
+def current_imports(store: Store) -> tuple[ImportedFile, ...]:
+    """The tables of the newest import batch (empty before the first import)."""
+    if not store.table_exists("df_imports"):
+        return ()
+    return tuple(
+        ImportedFile(str(t), str(p), str(s), int(r), str(b))
+        for t, p, s, r, b in store.rows(
+            "SELECT table_name, source_path, sha256, rows, batch_id FROM df_imports "
+            "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
+            "LIMIT 1) ORDER BY table_name"
+        )
+    )
+
+
+def provenance(
+    store: Store,
+    *,
+    theory_path: Path,
+    seed: int,
+    inputs: dict[str, str] | None = None,
+    stale: tuple[str, ...] = (),
+) -> Provenance:
     """Theory hash, the import batch (files and hashes), package versions and the seed.
 
     The theory hash is None where there is no theory yet: `demand` needs none.
     """
-    imports = []
-    if store.table_exists("df_imports"):
-        imports = [
-            {"table": t, "source_path": p, "sha256": s, "rows": int(r), "batch_id": b}
-            for t, p, s, r, b in store.rows(
-                "SELECT table_name, source_path, sha256, rows, batch_id FROM df_imports "
-                "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
-                "LIMIT 1) ORDER BY table_name"
-            )
-        ]
-    return {
-        "theory_sha256": (
-            hashlib.sha256(theory_path.read_bytes()).hexdigest() if theory_path.exists() else None
-        ),
-        "imports": imports,
-        "versions": package_versions(),
-        "seed": seed,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    return Provenance(
+        theory_sha256=theory_hash(theory_path),
+        imports=current_imports(store),
+        versions=package_versions(),
+        seed=seed,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        inputs=dict(inputs or {}),
+        stale=stale,
+    )
 
 
-def save_run(store: Store, *, kind: str, result: dict[str, Any], prov: dict[str, Any]) -> str:
+def staleness(
+    run: SavedRun, *, theory_sha256: str | None, imports: tuple[ImportedFile, ...]
+) -> list[str]:
+    """What changed since ``run`` was computed (empty when it is current).
+
+    Names tables and the theory, never a value from them.
+    """
+    changes = []
+    if run.kind not in _THEORY_FREE and run.provenance.theory_sha256 != theory_sha256:
+        changes.append(f"theory.yaml changed since the last `{run.kind}`")
+    then = {f.table: f.sha256 for f in run.provenance.imports}
+    now = {f.table: f.sha256 for f in imports}
+    changed = sorted(t for t in then.keys() | now.keys() if then.get(t) != now.get(t))
+    if changed:
+        changes.append(f"the data changed since the last `{run.kind}` ({', '.join(changed)})")
+    return changes
+
+
+# The saved runs each kind reads (a new kind that reads another's result adds it here).
+_UPSTREAM = {"decide": ("analyze",)}
+
+
+def upstream(kind: str) -> tuple[str, ...]:
+    """The kinds of saved run that a ``kind`` run reads, in the order they are made."""
+    return _UPSTREAM.get(kind, ())
+
+
+def stale_error(
+    kind: str, changes: list[str], rerun: list[str], *, using: str = "use it"
+) -> StaleResultError:
+    steps = " then ".join(f"`decisionframe {k}`" for k in rerun)
+    return StaleResultError(
+        f"the saved `{kind}` result is out of date, so it is not safe to {using}: "
+        f"{'; '.join(changes)}. Hint: rerun {steps} (or pass --allow-stale to {using} "
+        "anyway; the provenance will say so).",
+        changes=changes,
+        rerun=rerun,
+    )
+
+
+def result_of(run: SavedRun, cls: type[R]) -> R:
+    """The run's result as ``cls``; an error if the run holds another kind."""
+    if not isinstance(run.result, cls):
+        raise ResultFormatError(f"run {run.run_id[:12]} holds a '{run.kind}' result")
+    return run.result
+
+
+def latest_run_id(store: Store, kind: str) -> str | None:
+    if not store.table_exists("df_runs"):
+        return None
+    rows = store.rows(
+        "SELECT run_id FROM df_runs WHERE kind = ? ORDER BY created_at DESC LIMIT 1", [kind]
+    )
+    return str(rows[0][0]) if rows else None
+
+
+def save_run(store: Store, *, result: Result, prov: Provenance) -> str:
+    """Save a typed result with its provenance; returns the run id."""
     run_id = uuid.uuid4().hex
     store.execute(
         "INSERT INTO df_runs VALUES (?, ?, ?, ?, ?)",
         [
             run_id,
-            kind,
+            result.kind,
             datetime.now(UTC),
-            json.dumps(prov, default=str),
-            json.dumps(result, default=str),
+            json.dumps(prov.to_dict()),
+            json.dumps(result.to_dict()),
         ],
     )
     return run_id
 
 
-def latest_run(store: Store, kind: str) -> dict[str, Any] | None:
-    """The newest saved result of ``kind`` (``analyze``, ``decide``, ``demand``), if any."""
+def latest_run(store: Store, kind: str) -> SavedRun | None:
+    """The newest saved run of ``kind`` (``analyze``, ``decide``, ``demand``), typed."""
     if not store.table_exists("df_runs"):
         return None
     rows = store.rows(
-        "SELECT run_id, provenance, result FROM df_runs WHERE kind = ? "
+        "SELECT run_id, created_at, provenance, result FROM df_runs WHERE kind = ? "
         "ORDER BY created_at DESC LIMIT 1",
         [kind],
     )
     if not rows:
         return None
-    run_id, prov, result = rows[0]
-    return {"run_id": run_id, "provenance": json.loads(prov), "result": json.loads(result)}
+    run_id, created_at, prov, result = rows[0]
+    result_type = result_types()[kind]
+    return SavedRun(
+        run_id=str(run_id),
+        kind=kind,
+        created_at=created_at,
+        provenance=Provenance.from_dict(json.loads(prov)),
+        result=result_type.from_dict(json.loads(result)),
+    )
+
+
+__all__ = [
+    "ImportedFile",
+    "Provenance",
+    "SavedRun",
+    "current_imports",
+    "latest_run",
+    "latest_run_id",
+    "package_versions",
+    "provenance",
+    "result_of",
+    "result_types",
+    "save_run",
+    "stale_error",
+    "staleness",
+    "theory_hash",
+    "upstream",
+]

@@ -12,11 +12,13 @@ from markupsafe import escape
 from typer.testing import CliRunner
 
 from decisionframe.cli import app
+from decisionframe.decide import DecisionResult
 from decisionframe.decide.inputs import gather_inputs
 from decisionframe.decide.plans import best_allocation
+from decisionframe.effects import EvidenceResult
 from decisionframe.project import Project
 from decisionframe.report import build_report
-from decisionframe.runs import latest_run
+from decisionframe.runs import latest_run, result_of
 from decisionframe.theory import load_theory
 from tests.conftest import make_project
 
@@ -54,7 +56,7 @@ def _true_values(project: Project) -> tuple[float, float, dict[tuple[str, str], 
         theory = load_theory(project.theory_path, store)
         evidence = latest_run(store, "analyze")
         assert evidence is not None
-        inputs = gather_inputs(store, theory, evidence["result"])
+        inputs = gather_inputs(store, theory, result_of(evidence, EvidenceResult))
     segments = list(inputs.segments[truth["segment_variable"]])
     gain = np.array(
         [
@@ -111,7 +113,7 @@ def test_no_output_can_state_two_different_plans(het: Project, tmp_path: Path) -
     assert cli.exit_code == 0, cli.output
     data = json.loads(out.read_text())
     rec = data["recommendation"]
-    sentence = rec["sentence"]
+    sentence = DecisionResult.from_dict(data).recommendation.sentence()
     assert set(rec) >= {"plan", "kind", "outcomes", "p_best", "runner_up", "margin"}
     assert data["summary"].startswith(sentence)
     assert sentence in _flat(cli.output)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from decisionframe.effects import EvidenceResult
 from decisionframe.runs import latest_run
 
 
@@ -35,32 +36,34 @@ def test_intervals_cover_truth_and_naive_is_biased(analyzed) -> None:  # type: i
 def test_result_is_json_and_saved_with_provenance(analyzed) -> None:  # type: ignore[no-untyped-def]
     project, result, _ = analyzed
     payload = json.loads(json.dumps(result.to_dict()))
+    assert payload["kind"] == "analyze"
     for edge in payload["edges"]:
         for key in (
             "treatment",
             "outcome",
-            "estimand",
+            "assumption",
+            "identification",
             "estimate",
-            "ci_low",
-            "ci_high",
-            "n_used",
-            "method",
             "diagnostics",
             "refutations",
             "sensitivity",
-            "prior",
-            "posterior",
             "verdict",
         ):
             assert key in edge
+    assert EvidenceResult.from_dict(payload).to_dict() == result.to_dict()
+    frame = result.to_frame()
+    for column in ("estimate", "se", "ci_low", "ci_high", "naive_estimate", "posterior_mean"):
+        assert column in frame.columns
     with project.open_store(read_only=True) as store:
         saved = latest_run(store, "analyze")
     assert saved is not None
-    prov = saved["provenance"]
-    assert len(prov["theory_sha256"]) == 64
-    assert {i["table"] for i in prov["imports"]} >= {"clients", "touchpoints", "outcomes"}
-    assert prov["versions"]["doubleml"] != "not installed"
-    assert prov["seed"] == 1
+    assert isinstance(saved.result, EvidenceResult)
+    prov = saved.provenance
+    assert prov.theory_sha256 is not None
+    assert len(prov.theory_sha256) == 64
+    assert {i.table for i in prov.imports} >= {"clients", "touchpoints", "outcomes"}
+    assert prov.versions["doubleml"] != "not installed"
+    assert prov.seed == 1
 
 
 def test_segments_respect_privacy_minimum(analyzed) -> None:  # type: ignore[no-untyped-def]

@@ -83,7 +83,7 @@ def test_cli_json_has_the_same_content_as_the_table(project_dir: Path, tmp_path:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    for item in data["assumptions"]:
+    for item in data["identifications"]:
         assert f"{item['treatment']} -> {item['outcome']}" in result.output
         for node in item["adjustment_set"]:
             assert node in result.output

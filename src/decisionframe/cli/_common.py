@@ -21,6 +21,13 @@ from decisionframe.errors import DecisionframeError, ProblemsError
 console = Console(markup=False, emoji=False)
 err_console = Console(stderr=True, markup=False, emoji=False)
 
+JsonOption = typer.Option(None, "--json", help="also write the result as JSON to this file")
+AllowStaleOption = typer.Option(
+    False,
+    "--allow-stale",
+    help="use saved results even if the theory or data changed since (the output says so)",
+)
+
 
 class Result(Protocol):
     def summary(self) -> str: ...
@@ -29,8 +36,9 @@ class Result(Protocol):
 
 
 def write_json(result: Result, path: Path | None) -> None:
+    """Write ``result.to_dict()`` (valid against docs/schemas/<kind>.schema.json)."""
     if path is not None:
-        path.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", "utf-8")
+        path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", "utf-8")
         console.print(f"wrote {path}", style="dim")
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.effects import EvidenceResult
 from decisionframe.project import Project
 
 VERDICT_STYLE = {
@@ -36,6 +37,12 @@ def analyze(
         project = Project(directory)
         with progress_bar("Analyzing") as update:
             result = project.analyze(seed=seed, progress=update)
+    show_evidence(result)
+    write_json(result, json_out)
+
+
+def show_evidence(result: EvidenceResult) -> None:
+    """The evidence table and each assumption's verdict sentence and advice."""
     table = Table(
         "assumption",
         "estimand",
@@ -47,24 +54,24 @@ def analyze(
         title_justify="left",
     )
     for edge in result.edges:
-        row = edge.to_dict()
+        effect, naive = edge.effect, edge.naive
         interval = (
-            f"{_fmt(row['estimate'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
-            if row["estimate"] is not None
+            f"{_fmt(effect.estimate)} [{_fmt(effect.ci_low)}, {_fmt(effect.ci_high)}]"
+            if effect is not None
             else "-"
         )
-        naive = _fmt(row["naive"]["estimate"]) if row["naive"] else "-"
-        style = VERDICT_STYLE.get(row["verdict"], "")
+        name = edge.verdict.verdict
+        style = VERDICT_STYLE.get(name, "")
         table.add_row(
             edge.edge,
-            row["estimand"],
+            edge.assumption.estimand,
             interval,
-            naive,
-            f"{row['n_used']:,}",
-            Text(str(row["verdict"]), style=style),
+            _fmt(naive.estimate) if naive else "-",
+            f"{edge.n_used:,}",
+            Text(name, style=style),
         )
     console.print(table)
     for edge in result.edges:
         console.print(f"- {edge.verdict.sentence}")
         console.print(f"  {edge.verdict.advice}", style="dim")
-    write_json(result, json_out)
+    console.print(result.summary())

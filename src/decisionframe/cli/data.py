@@ -105,5 +105,7 @@ def status(
             item.sha256[:12],
             item.imported_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
-    console.print(table if result.tables else result.summary())
+    if result.tables:
+        console.print(table)
+    console.print(result.summary())
     write_json(result, json_out)

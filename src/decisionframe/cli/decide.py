@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from decisionframe.cli._common import console, user_errors, write_json
+from decisionframe.cli._common import AllowStaleOption, console, user_errors, write_json
+from decisionframe.decide import DecisionResult
 from decisionframe.project import Project
 
 
@@ -16,11 +17,22 @@ def decide(
     budget: float | None = typer.Option(None, "--budget", help="override the theory's budget"),
     seed: int = typer.Option(0, "--seed", help="seed for the Monte Carlo draws"),
     draws: int = typer.Option(20_000, "--draws", help="Monte Carlo draws"),
+    allow_stale: bool = AllowStaleOption,
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
 ) -> None:
     """Quality versus reach, who gets what, and what to measure next."""
     with user_errors(), console.status("Weighing the options..."):
-        result = Project(directory).decide(budget=budget, seed=seed, draws=draws)
+        project = Project(directory)
+        result = project.decide(budget=budget, seed=seed, draws=draws, allow_stale=allow_stale)
+        saved = project.latest_run("decide", allow_stale=True)
+    show_decision(result)
+    for note in saved.provenance.stale if saved else ():
+        console.print(f"out of date (--allow-stale): {note}", style="yellow")
+    write_json(result, json_out)
+
+
+def show_decision(result: DecisionResult) -> None:
+    """Options, the best split, targeting and what to measure next."""
     table = Table(
         "option",
         "cost/client",
@@ -74,7 +86,7 @@ def decide(
         )
     console.print(result.quality_vs_reach.sentence())
     for warning in result.cost_warnings:
-        console.print(f"[yellow]Costs: {warning}[/yellow]")
+        console.print(f"Costs: {warning}", style="yellow")
     nxt = Table(
         "assumption",
         "value of knowing (outcomes)",
@@ -92,4 +104,3 @@ def decide(
         console.print(f"Inconclusive: {settle.sentence()}.")
     console.print(result.summary())
     console.print(result.mc_note, style="dim")
-    write_json(result, json_out)

@@ -7,14 +7,13 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from decisionframe.cli import data
-from decisionframe.cli._common import console
-from decisionframe.cli.analyze import analyze
+from decisionframe.cli._common import console, progress_bar, user_errors
+from decisionframe.cli.analyze import analyze, show_evidence
 from decisionframe.cli.decide import decide
 from decisionframe.cli.demand import demand
 from decisionframe.cli.initiatives import initiatives
 from decisionframe.cli.report import report
-from decisionframe.cli.theory import plan, theory_app, theory_check
+from decisionframe.cli.theory import plan, theory_app
 from decisionframe.cli.voice import profiles, voice
 
 
@@ -25,32 +24,34 @@ def demo(
     scenario: str = typer.Option("service-matters", "--scenario"),
 ) -> None:
     """Run the main job end to end on a simulated organization."""
-    data.simulate(directory, clients, seed, scenario, True, None)
-    data.import_(directory, None)
-    data.status(directory, None)
-    theory_check(directory, None)
-    plan(directory, None)
-    analyze(directory, 0, None)
-    decide(directory, None, 0, 20_000, None)
-    demand(directory, None)
-    report(directory, None)
-    _headline(directory)
-
-
-def _headline(directory: Path) -> None:
-    """The report's path and its first screen, in the terminal."""
     from decisionframe.project import Project
+    from decisionframe.simulate import simulate_project
 
-    project = Project(directory)
-    evidence = project.latest("analyze")
-    decision = project.latest("decide")
+    with user_errors():
+        with console.status(f"Simulating {clients:,} clients..."):
+            simulated = simulate_project(
+                directory, n_clients=clients, seed=seed, scenario=scenario, overwrite=True
+            )
+        console.print(simulated.summary())
+        project = Project(directory)
+        with progress_bar("Importing") as update:
+            console.print(project.import_data(progress=update).summary())
+        console.print(project.theory_check().summary())
+        console.print(project.plan().summary())
+        with progress_bar("Analyzing") as update:
+            evidence = project.analyze(seed=0, progress=update)
+        show_evidence(evidence)
+        with console.status("Weighing the options..."):
+            decision = project.decide(seed=0)
+        with progress_bar("Demand") as update:
+            found = project.demand(progress=update)
+        report_path = project.report().path
     console.rule("Headline")
-    if evidence is not None:
-        for edge in evidence["result"]["edges"]:
-            console.print(Text.assemble(f"- {edge['claim']}: ", (str(edge["verdict"]), "bold")))
-    if decision is not None:
-        console.print(decision["result"]["summary"])
-    console.print(f"Report: {(project.directory / 'reports' / 'report.html').resolve()}")
+    for edge in evidence.edges:
+        console.print(Text.assemble(f"- {edge.claim}: ", (edge.verdict.verdict, "bold")))
+    console.print(decision.summary())
+    console.print(found.summary())
+    console.print(f"Report: {Path(report_path).resolve()}")
 
 
 def register(app: typer.Typer) -> None:

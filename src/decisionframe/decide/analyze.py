@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from decisionframe.decide.allocate import FrontierPoint, frontier
 from decisionframe.decide.evaluate import (
@@ -32,7 +33,9 @@ from decisionframe.decide.voi import (
     clients_to_settle,
     measure_next,
 )
+from decisionframe.effects.analyze import EvidenceResult
 from decisionframe.effects.verdict import smallest_effect_that_matters
+from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.model import Theory
 from decisionframe.theory.plan import measurement_plan
@@ -104,7 +107,11 @@ def quality_vs_reach(
 
 
 @dataclass(frozen=True)
-class DecisionResult:
+class DecisionResult(Result):
+    """The recommended plan and how sure it is, quality versus reach, every option's gain,
+    the budget frontier, and what to measure next."""
+
+    kind: ClassVar[str] = "decide"
     objective: str
     objective_label: str  # the outcome node's label, for sentences a board reads
     budget: float
@@ -145,48 +152,39 @@ class DecisionResult:
     def summary(self) -> str:
         return f"{self.recommendation.sentence()} {self.value_of_information().capitalize()}."
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["recommendation"] = self.recommendation.to_dict()
-        data["quality_vs_reach"]["sentence"] = self.quality_vs_reach.sentence()
-        data["chosen"] = self.chosen
-        data["summary"] = self.summary()
-        return data
+    def to_frame(self) -> pd.DataFrame:
+        """One row per option: clients served, gain with its 90% interval, P(best)."""
+        return pd.DataFrame([vars(o) for o in self.options])
 
 
 def _collect(theory: Theory, store: Store) -> dict[str, str]:
     plan = measurement_plan(theory, store)
     return {
-        p.edge.split(" -> ")[0]: (
+        p.treatment: (
             "start measuring " + ", ".join(p.start_measuring)
             if p.start_measuring
-            else f"more clients with {p.edge.split(' -> ')[0]} and the outcome measured"
+            else f"more clients with {p.treatment} and the outcome measured"
         )
         for p in plan.assumptions
     }
 
 
-def _inconclusive(theory: Theory, evidence: dict[str, Any]) -> tuple[SettleAssumption, ...]:
+def _inconclusive(evidence: EvidenceResult) -> tuple[SettleAssumption, ...]:
     out = []
-    for edge in evidence.get("edges", []):
-        if edge.get("verdict") != "inconclusive" or edge.get("se") is None:
+    for edge in evidence.edges:
+        effect = edge.effect
+        if edge.verdict.verdict != "inconclusive" or effect is None:
             continue
-        assumption = next(
-            (e.assumption for e in theory.assumption_edges if e.label == edge["edge"]), None
-        )
-        if assumption is None:
-            continue
-        m = smallest_effect_that_matters(assumption)
-        extra, goal = clients_to_settle(
-            float(edge["estimate"]), float(edge["se"]), int(edge["n_used"]), m
-        )
+        # The assumption as analyzed (staleness checks it still matches theory.yaml).
+        m = smallest_effect_that_matters(edge.assumption)
+        extra, goal = clients_to_settle(effect.estimate, effect.se, edge.n_used, m)
         out.append(
             SettleAssumption(
-                edge["edge"],
-                assumption.claim,
-                float(edge["estimate"]),
-                float(edge["se"]),
-                int(edge["n_used"]),
+                edge.edge,
+                edge.claim,
+                effect.estimate,
+                effect.se,
+                edge.n_used,
                 m,
                 extra,
                 goal,
@@ -225,7 +223,7 @@ def candidate_plans(
 def decide_options(
     store: Store,
     theory: Theory,
-    evidence: dict[str, Any],
+    evidence: EvidenceResult,
     *,
     budget: float | None = None,
     seed: int = 0,
@@ -242,7 +240,7 @@ def decide_options(
         draws=draws,
         min_cell_size=min_cell_size,
         collect=_collect(theory, store),
-        inconclusive=_inconclusive(theory, evidence),
+        inconclusive=_inconclusive(evidence),
     )
 
 

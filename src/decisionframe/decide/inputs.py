@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from decisionframe.errors import NotEstimableError
 from decisionframe.frames import client_frame
 from decisionframe.store import Store
 from decisionframe.theory.model import Decision, Theory
+
+if TYPE_CHECKING:
+    from decisionframe.effects.analyze import EvidenceResult
 
 
 @dataclass(frozen=True)
@@ -45,44 +48,37 @@ class DecisionInputs:
             object.__setattr__(self, "cost_warnings", warnings)
 
 
-def _effects(decision: Decision, theory: Theory, evidence: dict[str, Any]) -> dict[str, Effect]:
-    by_edge = {e["edge"]: e for e in evidence["edges"]}
+def _effects(decision: Decision, theory: Theory, evidence: EvidenceResult) -> dict[str, Effect]:
+    by_edge = {e.edge: e for e in evidence.edges}
     levers = sorted({node for option in decision.options for node in option.set})
     effects = {}
     for node in levers:
         key = f"{node} -> {decision.objective}"
         edge = by_edge.get(key)
-        if edge is None or edge.get("posterior") is None:
+        if edge is None or edge.verdict.posterior is None:
             raise NotEstimableError(
                 f"no estimated effect for {key}. Hint: add an assumption on that edge in "
                 "theory.yaml and run `decisionframe analyze` first."
             )
-        assumption = next(
-            e.assumption
-            for e in theory.assumption_edges
-            if e.source == node and e.target == decision.objective
-        )
+        assumption = edge.assumption  # as analyzed (staleness checks it is still current)
         scale = 1.0
-        if assumption is not None and assumption.per:
+        if assumption.per:
             scale = assumption.per
-        elif assumption is not None and assumption.contrast:
+        elif assumption.contrast:
             scale = assumption.contrast[1] - assumption.contrast[0]
         segments: dict[str, dict[str, tuple[float, float]]] = {}
-        for segment in edge.get("segments", []):
-            effect = segment["effect"]
-            segments.setdefault(segment["variable"], {})[segment["segment"]] = (
-                effect["estimate"] / scale,
-                effect["se"] / scale,
+        for segment in edge.segments:
+            segments.setdefault(segment.variable, {})[segment.segment] = (
+                segment.effect.estimate / scale,
+                segment.effect.se / scale,
             )
-        post = edge["posterior"]
-        effects[node] = Effect(
-            node, post["mean"] / scale, post["sd"] / scale, int(edge["n_used"]), key, segments
-        )
+        post = edge.verdict.posterior
+        effects[node] = Effect(node, post.mean / scale, post.sd / scale, edge.n_used, key, segments)
     return effects
 
 
 def gather_inputs(
-    store: Store, theory: Theory, evidence: dict[str, Any], *, budget: float | None = None
+    store: Store, theory: Theory, evidence: EvidenceResult, *, budget: float | None = None
 ) -> DecisionInputs:
     """Effects from the latest evidence; today's outcome and lever levels from the data;
     costs and capacities from the costs table when imported, theory.yaml otherwise."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pandas as pd
 
@@ -14,35 +14,30 @@ from decisionframe.demand.charts import demand_charts
 from decisionframe.demand.classify import TextClassifier, classify_demand
 from decisionframe.errors import NotEstimableError
 from decisionframe.ingest.load import Progress
+from decisionframe.results import Frame, Result
 from decisionframe.store import Store
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]) or out[column].dtype == object:
-            out[column] = out[column].astype(str).where(out[column].notna(), None)
-    return [
-        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
-        for row in out.to_dict(orient="records")
-    ]
+@dataclass(frozen=True, eq=False)
+class DemandResult(Result):
+    """Failure demand at every touchpoint, who causes it, how long needs take, and charts.
 
+    The tables are DataFrames; saved, they are lists of records, and dates in them come
+    back as ISO strings.
+    """
 
-@dataclass(frozen=True)
-class DemandResult:
-    """Failure demand at every touchpoint, who causes it, how long needs take, and charts."""
-
+    kind: ClassVar[str] = "demand"
     overall: dict[str, float]
-    rules_fired: pd.DataFrame
-    by_channel: pd.DataFrame
-    by_unit: pd.DataFrame
-    by_reason: pd.DataFrame
-    by_week: pd.DataFrame
+    rules_fired: Frame
+    by_channel: Frame
+    by_unit: Frame
+    by_reason: Frame
+    by_week: Frame
     one_touch: dict[str, float]
-    end_to_end: pd.DataFrame
-    end_to_end_histogram: pd.DataFrame
-    internal_customers: pd.DataFrame
-    handoffs: pd.DataFrame
+    end_to_end: Frame
+    end_to_end_histogram: Frame
+    internal_customers: Frame
+    handoffs: Frame
     text_classifier: TextClassifier | None
     charts: tuple[ControlChart, ...] = field(default_factory=tuple)
 
@@ -66,22 +61,9 @@ class DemandResult:
             f"{signals} of {len(self.charts)} charts show a signal"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "overall": self.overall,
-            "rules_fired": _records(self.rules_fired),
-            "by_channel": _records(self.by_channel),
-            "by_unit": _records(self.by_unit),
-            "by_reason": _records(self.by_reason),
-            "by_week": _records(self.by_week),
-            "one_touch": self.one_touch,
-            "end_to_end": _records(self.end_to_end),
-            "end_to_end_histogram": _records(self.end_to_end_histogram),
-            "internal_customers": _records(self.internal_customers),
-            "handoffs": _records(self.handoffs),
-            "text_classifier": asdict(self.text_classifier) if self.text_classifier else None,
-            "charts": [c.to_dict() for c in self.charts],
-        }
+    def to_frame(self) -> pd.DataFrame:
+        """Failure demand by channel (value, failure, unknown contacts and the share)."""
+        return self.by_channel
 
 
 def analyze_demand(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from decisionframe.effects.alternatives import estimate_frontdoor, estimate_iv
 from decisionframe.effects.design import covariate_groups, make_design, treatment_kind
 from decisionframe.effects.diagnostics import Diagnostics, diagnose
-from decisionframe.effects.estimate import DoubleMLEstimator, EffectEstimate, Estimator
+from decisionframe.effects.estimate import DoubleMLEstimator, EffectEstimate, Estimator, Interval
 from decisionframe.effects.refute import Refutation, refute_effect
 from decisionframe.effects.segments import SegmentEffect, effects_by_segment, is_segment_variable
 from decisionframe.effects.sensitivity import (
@@ -26,6 +26,7 @@ from decisionframe.effects.splits import stable_order
 from decisionframe.effects.verdict import Verdict, judge, not_estimable, not_identifiable
 from decisionframe.errors import NotEstimableError
 from decisionframe.frames import build_frame
+from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.identify import Identification, identify_effect
 from decisionframe.theory.model import Assumption, Edge, Theory
@@ -34,9 +35,10 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
-class EdgeResult:
-    """Everything `analyze` found about one assumption."""
+class EdgeResult(Result):
+    """Everything `analyze` found about one assumption: identify, estimate, refute, judge."""
 
+    kind: ClassVar[str] = "edge"
     treatment: str
     outcome: str
     assumption: Assumption
@@ -55,68 +57,84 @@ class EdgeResult:
     def edge(self) -> str:
         return f"{self.treatment} -> {self.outcome}"
 
-    def to_dict(self) -> dict[str, Any]:
-        effect = self.estimate.effect if self.estimate else None
+    @property
+    def claim(self) -> str:
+        return self.assumption.claim
+
+    @property
+    def effect(self) -> Interval | None:
+        """The adjusted estimate and its 95% interval (None when not estimated)."""
+        return self.estimate.effect if self.estimate else None
+
+    @property
+    def naive(self) -> Interval | None:
+        """The unadjusted comparison, for contrast (None when not estimated)."""
+        return self.estimate.naive if self.estimate else None
+
+    @property
+    def n_used(self) -> int:
+        return self.estimate.n_used if self.estimate else 0
+
+    def summary(self) -> str:
+        return f"{self.edge}: {self.verdict.verdict}"
+
+    def row(self) -> dict[str, Any]:
+        """This edge as one flat row (``EvidenceResult.to_frame``)."""
+        effect, naive, post = self.effect, self.naive, self.verdict.posterior
         return {
             "edge": self.edge,
             "treatment": self.treatment,
             "outcome": self.outcome,
-            "claim": self.assumption.claim,
+            "claim": self.claim,
             "expected": self.assumption.expected,
             "estimand": self.assumption.estimand,
+            "strategy": self.identification.strategy,
             "unit": self.unit,
             "estimate": effect.estimate if effect else None,
             "se": effect.se if effect else None,
             "ci_low": effect.ci_low if effect else None,
             "ci_high": effect.ci_high if effect else None,
-            "naive": asdict(self.estimate.naive) if self.estimate else None,
+            "naive_estimate": naive.estimate if naive else None,
+            "naive_se": naive.se if naive else None,
+            "prior_mean": self.assumption.prior.mean if self.assumption.prior else None,
+            "prior_sd": self.assumption.prior.sd if self.assumption.prior else None,
+            "posterior_mean": post.mean if post else None,
+            "posterior_sd": post.sd if post else None,
+            "p_expected_direction": post.p_expected_direction if post else None,
+            "refutations_passed": sum(r.passed for r in self.refutations),
+            "refutations": len(self.refutations),
+            "robustness_value": self.sensitivity.robustness_value if self.sensitivity else None,
             "n_clients": self.n_clients,
-            "n_used": self.estimate.n_used if self.estimate else 0,
+            "n_used": self.n_used,
             "method": self.estimate.method if self.estimate else None,
-            "contrasts": [asdict(c) for c in self.estimate.contrasts] if self.estimate else [],
-            "identification": self.identification.to_dict(),
-            "diagnostics": self.diagnostics.to_dict() if self.diagnostics else None,
-            "segments": [s.to_dict() for s in self.segments],
-            "refutations": [r.to_dict() for r in self.refutations],
-            "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
-            "overlap": (
-                self.estimate.overlap.to_dict() if self.estimate and self.estimate.overlap else None
-            ),
-            "repetitions": (
-                [asdict(r) for r in self.estimate.repetitions] if self.estimate else []
-            ),
-            "specifications": [s.to_dict() for s in self.specifications],
-            "stability": (self.verdict.stability.to_dict() if self.verdict.stability else None),
-            "prior": self.assumption.prior.model_dump() if self.assumption.prior else None,
-            "posterior": asdict(self.verdict.posterior) if self.verdict.posterior else None,
             "verdict": self.verdict.verdict,
-            "sentence": self.verdict.sentence,
-            "advice": self.verdict.advice,
         }
 
 
 @dataclass(frozen=True)
-class EvidenceResult:
+class EvidenceResult(Result):
     """One `analyze` run: a result per assumption edge, with the seed used."""
 
+    kind: ClassVar[str] = "analyze"
     seed: int
     edges: tuple[EdgeResult, ...]
-    provenance: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return "; ".join(f"{e.edge}: {e.verdict.verdict}" for e in self.edges)
+        return "; ".join(e.summary() for e in self.edges)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seed": self.seed,
-            "provenance": self.provenance,
-            "edges": [e.to_dict() for e in self.edges],
-        }
+    def get(self, edge: str) -> EdgeResult:
+        """The result for ``"cause -> outcome"``; a clear error if the theory has no such edge."""
+        for e in self.edges:
+            if e.edge == edge:
+                return e
+        raise NotEstimableError(
+            f"no analyzed assumption {edge!r}. Hint: the analyzed edges are "
+            + ", ".join(e.edge for e in self.edges)
+        )
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [e.to_dict() for e in self.edges]
-        keep = ["edge", "estimand", "estimate", "ci_low", "ci_high", "n_used", "verdict"]
-        return pd.DataFrame([{k: r[k] for k in keep} for r in rows])
+        """One row per assumption: estimate, SE, interval, naive, prior, posterior, verdict."""
+        return pd.DataFrame([e.row() for e in self.edges])
 
 
 def effect_unit(assumption: Assumption, treatment: str, kind: str) -> tuple[str, float]:

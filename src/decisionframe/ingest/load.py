@@ -8,9 +8,12 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
+
+import pandas as pd
 
 from decisionframe.config import ProjectConfig
 from decisionframe.errors import ImportValidationError, Problem
@@ -18,6 +21,7 @@ from decisionframe.ingest.files import SourceFile, resolve_files
 from decisionframe.ingest.pseudonymize import PseudonymKey
 from decisionframe.ingest.stage import StagedSource, stage_source
 from decisionframe.ingest.validate import validate_staged
+from decisionframe.results import Result
 from decisionframe.store import LOAD_ORDER, DuckDBStore, quote
 from decisionframe.store.schema import SQL_TYPES
 
@@ -46,13 +50,14 @@ class TableImport:
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class ImportResult(Result):
     """What an import did: the batch, per table its files, hashes and rows, and what it noticed.
 
     ``notes`` says what was detected or renamed (encodings, date formats, delimiters,
     attribute columns) and which files were added, replaced or removed.
     """
 
+    kind: ClassVar[str] = "import"
     batch_id: str
     unchanged: bool
     tables: tuple[TableImport, ...]
@@ -64,13 +69,11 @@ class ImportResult:
         rows = ", ".join(f"{t.table} {t.rows:,}" for t in self.tables)
         return f"Imported batch {self.batch_id[:8]}: {rows}."
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "batch_id": self.batch_id,
-            "unchanged": self.unchanged,
-            "tables": [asdict(t) for t in self.tables],
-            "notes": list(self.notes),
-        }
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"table": t.table, "rows": t.rows, "source_path": t.source_path} for t in self.tables],
+            columns=["table", "rows", "source_path"],
+        )
 
 
 def _file_notes(tables: Sequence[TableImport]) -> list[str]:

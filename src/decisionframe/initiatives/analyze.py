@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from decisionframe.initiatives.placebos import (
     problems_of,
 )
 from decisionframe.initiatives.verdict import judge
+from decisionframe.results import Result
 from decisionframe.store import Store
 
 Progress = Callable[[int, int], None]
@@ -84,7 +85,9 @@ class InitiativeEffect:
 
 
 @dataclass(frozen=True)
-class InitiativesResult:
+class InitiativesResult(Result):
+    # Keeps its hand-written to_dict/from_dict for now; no published schema yet (#12).
+    kind: ClassVar[str] = "initiatives"
     initiatives: tuple[InitiativeEffect, ...]
     notes: tuple[str, ...] = ()
 

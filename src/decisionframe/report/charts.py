@@ -7,11 +7,19 @@ script tag the report puts it in. Each chart's title states the finding, not the
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
 from decisionframe.theory.diagram import VERDICT_COLOUR as VERDICT_COLOUR
+
+if TYPE_CHECKING:
+    from decisionframe.controlcharts import ControlChart
+    from decisionframe.decide.allocate import FrontierPoint
+    from decisionframe.decide.evaluate import OptionResult
+    from decisionframe.effects.analyze import EdgeResult
+    from decisionframe.effects.diagnostics import Balance
 
 _LAYOUT = {
     "template": "simple_white",
@@ -64,30 +72,33 @@ def _bins_trace(bins: list[Any], **style: Any) -> go.Bar:
     )
 
 
-def forest(edges: list[dict[str, Any]], title: str) -> str:
+def forest(edges: Sequence[EdgeResult], title: str) -> str:
     """Estimates with 95% intervals beside the naive comparison, one row per assumption."""
-    shown = [e for e in edges if e["estimate"] is not None]
-    labels = [e["edge"] for e in shown]
+    shown = [(e, e.effect, e.naive) for e in edges if e.effect is not None and e.naive is not None]
+    labels = [e.edge for e, _, _ in shown]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=[e["estimate"] for e in shown],
+            x=[effect.estimate for _, effect, _ in shown],
             y=labels,
             mode="markers",
             name="adjusted estimate",
-            marker={"size": 11, "color": [VERDICT_COLOUR.get(e["verdict"], "#333") for e in shown]},
+            marker={
+                "size": 11,
+                "color": [VERDICT_COLOUR.get(e.verdict.verdict, "#333") for e, _, _ in shown],
+            },
             error_x={
                 "type": "data",
                 "symmetric": False,
                 "color": "#555",
-                "array": [e["ci_high"] - e["estimate"] for e in shown],
-                "arrayminus": [e["estimate"] - e["ci_low"] for e in shown],
+                "array": [f.ci_high - f.estimate for _, f, _ in shown],
+                "arrayminus": [f.estimate - f.ci_low for _, f, _ in shown],
             },
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=[e["naive"]["estimate"] for e in shown],
+            x=[naive.estimate for _, _, naive in shown],
             y=labels,
             mode="markers",
             name="naive comparison",
@@ -118,12 +129,12 @@ def propensity_overlap(histogram: dict[str, list[Any]], title: str) -> str:
     return _json(fig)
 
 
-def balance(rows: list[dict[str, Any]], metric: str, title: str) -> str:
-    names = [r["covariate"] for r in rows]
+def balance(rows: Sequence[Balance], metric: str, title: str) -> str:
+    names = [r.covariate for r in rows]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=[abs(r["before"]) for r in rows],
+            x=[abs(r.before) for r in rows],
             y=names,
             mode="markers",
             name="before adjustment",
@@ -132,7 +143,7 @@ def balance(rows: list[dict[str, Any]], metric: str, title: str) -> str:
     )
     fig.add_trace(
         go.Scatter(
-            x=[abs(r["after"]) for r in rows],
+            x=[abs(r.after) for r in rows],
             y=names,
             mode="markers",
             name="after adjustment",
@@ -144,19 +155,19 @@ def balance(rows: list[dict[str, Any]], metric: str, title: str) -> str:
     return _json(fig)
 
 
-def option_gains(options: list[dict[str, Any]], title: str) -> str:
+def option_gains(options: Sequence[OptionResult], title: str) -> str:
     fig = go.Figure(
         go.Bar(
-            x=[o["option"] for o in options],
-            y=[o["gain_mean"] for o in options],
+            x=[o.option for o in options],
+            y=[o.gain_mean for o in options],
             error_y={
                 "type": "data",
                 "symmetric": False,
-                "array": [o["gain_high"] - o["gain_mean"] for o in options],
-                "arrayminus": [o["gain_mean"] - o["gain_low"] for o in options],
+                "array": [o.gain_high - o.gain_mean for o in options],
+                "arrayminus": [o.gain_mean - o.gain_low for o in options],
             },
             marker_color="#2c7fb8",
-            text=[f"P(best) {o['p_best']:.0%}" for o in options],
+            text=[f"P(best) {o.p_best:.0%}" for o in options],
             textposition="outside",
         )
     )
@@ -166,13 +177,13 @@ def option_gains(options: list[dict[str, Any]], title: str) -> str:
     return _json(fig)
 
 
-def frontier(points: list[dict[str, Any]], better: str, title: str) -> str:
-    share = [p["share_on_better"] * 100 for p in points]
+def frontier(points: Sequence[FrontierPoint], better: str, title: str) -> str:
+    share = [p.share_on_better * 100 for p in points]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=share + share[::-1],
-            y=[p["gain_high"] for p in points] + [p["gain_low"] for p in points][::-1],
+            y=[p.gain_high for p in points] + [p.gain_low for p in points][::-1],
             fill="toself",
             fillcolor="rgba(44,127,184,0.2)",
             line={"width": 0},
@@ -183,7 +194,7 @@ def frontier(points: list[dict[str, Any]], better: str, title: str) -> str:
     fig.add_trace(
         go.Scatter(
             x=share,
-            y=[p["gain_mean"] for p in points],
+            y=[p.gain_mean for p in points],
             mode="lines+markers",
             name="expected",
             line={"color": "#2c7fb8"},
@@ -220,46 +231,50 @@ def histogram(bins: list[Any], title: str) -> str:
     return _json(fig)
 
 
-def control(chart: dict[str, Any]) -> str:
-    periods = chart["periods"]
+def control(chart: ControlChart) -> str:
+    periods = list(chart.periods)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=periods, y=chart["values"], mode="lines+markers", name="value", line={"color": "#333"}
+            x=periods,
+            y=list(chart.values),
+            mode="lines+markers",
+            name="value",
+            line={"color": "#333"},
         )
     )
-    for phase in chart["phases"]:
-        x = periods[phase["start"] : phase["end"]]
-        for key, dash in (("upper", "dash"), ("lower", "dash")):
+    for phase in chart.phases:
+        x = periods[phase.start : phase.end]
+        for limit in (phase.upper, phase.lower):
             fig.add_trace(
                 go.Scatter(
                     x=x,
-                    y=phase[key],
+                    y=limit,
                     mode="lines",
                     showlegend=False,
-                    line={"color": "#c0392b", "dash": dash, "width": 1},
+                    line={"color": "#c0392b", "dash": "dash", "width": 1},
                 )
             )
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=[phase["center"]] * len(x),
+                y=[phase.center] * len(x),
                 mode="lines",
                 showlegend=False,
                 line={"color": "#2980b9", "width": 1},
             )
         )
-    flagged = sorted({s["index"] for s in chart["signals"]})
+    flagged = sorted({s.index for s in chart.signals})
     if flagged:
         fig.add_trace(
             go.Scatter(
                 x=[periods[i] for i in flagged],
-                y=[chart["values"][i] for i in flagged],
+                y=[chart.values[i] for i in flagged],
                 mode="markers",
                 name="signal",
                 marker={"color": "#c0392b", "size": 11, "symbol": "circle-open"},
             )
         )
-    verdict = "signal" if chart["has_signal"] else "only noise"
-    fig.update_layout(**_LAYOUT, title=f"{chart['title']}: {verdict}")
+    verdict = "signal" if chart.has_signal else "only noise"
+    fig.update_layout(**_LAYOUT, title=f"{chart.title}: {verdict}")
     return _json(fig)

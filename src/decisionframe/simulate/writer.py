@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from decisionframe.errors import DecisionframeError
+from decisionframe.results import Result
 from decisionframe.simulate.scenarios import SCENARIOS
 from decisionframe.simulate.series import SERIES_SCENARIOS, build_series_world
 from decisionframe.simulate.theory_yaml import THEORY_YAML
@@ -63,7 +65,10 @@ FILES = {
 
 
 @dataclass(frozen=True)
-class SimulationResult:
+class SimulationResult(Result):
+    """The simulated project folder: scenario, seed and rows written per file."""
+
+    kind: ClassVar[str] = "simulate"
     directory: Path
     scenario: str
     seed: int
@@ -72,14 +77,6 @@ class SimulationResult:
     def summary(self) -> str:
         rows = ", ".join(f"{k} {v:,}" for k, v in self.rows.items())
         return f"Simulated '{self.scenario}' (seed {self.seed}) into {self.directory}: {rows}."
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "directory": str(self.directory),
-            "scenario": self.scenario,
-            "seed": self.seed,
-            "rows": self.rows,
-        }
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

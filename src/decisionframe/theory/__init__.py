@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
+
+import pandas as pd
 
 from decisionframe.errors import TheoryError
+from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.bindings import check_bindings
 from decisionframe.theory.diagram import theory_svg
@@ -16,8 +20,10 @@ from decisionframe.theory.plan import MeasurementPlan, measurement_plan
 
 
 @dataclass(frozen=True)
-class TheoryCheck:
+class TheoryCheck(Result):
     """A checked theory: its nodes and every assumption's identification."""
+
+    kind: ClassVar[str] = "theory-check"
 
     theory: Theory
     identifications: tuple[Identification, ...]
@@ -29,15 +35,21 @@ class TheoryCheck:
             f"{ok} of {len(self.identifications)} assumptions identifiable"
         )
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "question": self.theory.question,
-            "nodes": [
-                {"id": n.id, "kind": n.kind, "label": n.title, "measured": n.measured}
-                for n in self.theory.nodes
+    def to_frame(self) -> pd.DataFrame:
+        """One row per assumption: how its effect is identified."""
+        return pd.DataFrame(
+            [
+                {
+                    "edge": f"{i.treatment} -> {i.outcome}",
+                    "strategy": i.strategy,
+                    "adjustment_set": ", ".join(i.adjustment_set),
+                    "to_measure": ", ".join(i.to_measure),
+                    "explanation": i.explanation,
+                }
+                for i in self.identifications
             ],
-            "assumptions": [i.to_dict() for i in self.identifications],
-        }
+            columns=["edge", "strategy", "adjustment_set", "to_measure", "explanation"],
+        )
 
 
 def load_theory(path: Path, store: Store | None = None) -> Theory:

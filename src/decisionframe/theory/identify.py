@@ -8,12 +8,13 @@ unmeasured nodes that would have to be measured.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Literal
+from typing import ClassVar, Literal
 
 import networkx as nx
 
+from decisionframe.results import Result
 from decisionframe.theory.graph import causal_graph
 from decisionframe.theory.model import Theory
 
@@ -22,8 +23,10 @@ _EXHAUSTIVE_LIMIT = 18  # search for the *smallest* set only over this many cand
 
 
 @dataclass(frozen=True)
-class Identification:
+class Identification(Result):
     """How (and whether) the effect of ``treatment`` on ``outcome`` can be identified."""
+
+    kind: ClassVar[str] = "identification"
 
     treatment: str
     outcome: str
@@ -40,9 +43,6 @@ class Identification:
 
     def summary(self) -> str:
         return f"{self.treatment} -> {self.outcome}: {self.explanation}"
-
-    def to_dict(self) -> dict[str, object]:
-        return {**asdict(self), "identified": self.identified}
 
 
 def _backdoor_graph(graph: nx.DiGraph, treatment: str) -> nx.DiGraph:

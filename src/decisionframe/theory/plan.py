@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
+import pandas as pd
+
+from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.bindings import bindings, store_catalogue
 from decisionframe.theory.graph import causal_graph, nodes_on_paths_to_outcomes
@@ -30,12 +34,17 @@ _ANALYSED_TABLES = ("clients", "touchpoints")
 
 @dataclass(frozen=True)
 class AssumptionPlan:
-    edge: str
+    treatment: str
+    outcome: str
     testable_now: bool
     strategy: str
     adjustment_set: tuple[str, ...]
     start_measuring: tuple[str, ...]
     explanation: str
+
+    @property
+    def edge(self) -> str:
+        return f"{self.treatment} -> {self.outcome}"
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,10 @@ class UnusedColumn:
 
 
 @dataclass(frozen=True)
-class MeasurementPlan:
+class MeasurementPlan(Result):
     """Per assumption: testable or what to measure; columns no decision needs; survey drafts."""
+
+    kind: ClassVar[str] = "plan"
 
     assumptions: tuple[AssumptionPlan, ...]
     not_decision_relevant: tuple[UnusedColumn, ...]
@@ -76,12 +87,20 @@ class MeasurementPlan:
             f"{len(self.survey_items)} survey items drafted"
         )
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "assumptions": [asdict(a) for a in self.assumptions],
-            "not_decision_relevant": [asdict(c) for c in self.not_decision_relevant],
-            "survey_items": [asdict(s) for s in self.survey_items],
-        }
+    def to_frame(self) -> pd.DataFrame:
+        """One row per assumption: testable now, how, and what to start measuring."""
+        return pd.DataFrame(
+            [
+                {
+                    "edge": a.edge,
+                    "testable_now": a.testable_now,
+                    "strategy": a.strategy,
+                    "start_measuring": ", ".join(a.start_measuring),
+                }
+                for a in self.assumptions
+            ],
+            columns=["edge", "testable_now", "strategy", "start_measuring"],
+        )
 
 
 def _assumption_plan(identification: Identification, available: set[str]) -> AssumptionPlan:
@@ -99,7 +118,8 @@ def _assumption_plan(identification: Identification, available: set[str]) -> Ass
     if identification.identified and missing_data:
         explanation += f"; but no data loaded yet for {', '.join(missing_data)}"
     return AssumptionPlan(
-        edge=f"{identification.treatment} -> {identification.outcome}",
+        treatment=identification.treatment,
+        outcome=identification.outcome,
         testable_now=testable,
         strategy=identification.strategy,
         adjustment_set=identification.adjustment_set,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import pandas as pd
 from decisionframe.config import VoiceConfig
 from decisionframe.disclosure import protect
 from decisionframe.errors import NotEstimableError
+from decisionframe.results import Result
 from decisionframe.store import Store, quote
 from decisionframe.voice.asks import group_asks
 from decisionframe.voice.emerging import emerging_term_clusters, find_emerging
@@ -122,13 +123,16 @@ class EmergingNeed:
 
 
 @dataclass(frozen=True)
-class VoiceResult:
+class VoiceResult(Result):
     """What people said: themes, asks, emerging needs, and how far staff agree.
 
     ``excerpts`` (scrubbed comments, only for themes with at least ``min_cell_size``
     distinct clients) are private: ``to_dict()`` leaves them out, ``to_private_dict()``
-    keeps them. Nothing verbatim is in the publishable output.
+    keeps them. Nothing verbatim is in the publishable output. (Hand-written to_dict and
+    from_dict for that reason; no published schema yet, #12.)
     """
+
+    kind: ClassVar[str] = "voice"
 
     comments: int
     clients: int

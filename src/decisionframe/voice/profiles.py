@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from decisionframe.config import DemandRules
 from decisionframe.errors import NotEstimableError
+from decisionframe.results import Result
 from decisionframe.store import Store, quote
 
 TOP_NEEDS = 12
@@ -56,7 +57,9 @@ class Variety:
 
 
 @dataclass(frozen=True)
-class ProfilesResult:
+class ProfilesResult(Result):
+    # Keeps its hand-written to_dict/from_dict for now; no published schema yet (#12).
+    kind: ClassVar[str] = "profiles"
     profiles: tuple[Profile, ...]
     k_silhouette: dict[str, float]
     variety: tuple[Variety, ...]
