@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -164,42 +164,68 @@ def analyze_edge(
     estimator: Estimator,
     refuter: Estimator,
 ) -> EdgeResult:
-    """Identify, estimate, diagnose, break down by segment, refute and judge one edge."""
+    """Identify one edge in the theory, read its frame from the store, then ``analyze_frame``."""
     assumption = edge.assumption
     assert assumption is not None
     t, y = edge.source, edge.target
     identification = identify_effect(theory, t, y)
-    if identification.strategy in ("iv", "frontdoor"):
-        return _analyze_without_backdoor(store, theory, edge, identification, seed=seed)
-    if identification.strategy != "backdoor":
-        return EdgeResult(
-            t,
-            y,
-            assumption,
-            "",
-            identification,
-            not_identifiable(identification.explanation, assumption.claim),
-        )
-    covariates = list(identification.adjustment_set)
-    candidates = _segment_candidates(theory, {t, y})
+    if identification.strategy == "none":
+        return analyze_frame(pd.DataFrame(), identification, assumption, seed=seed)
+    via = list(identification.instruments or identification.mediators)
+    segments = _segment_candidates(theory, {t, y}) if identification.strategy == "backdoor" else []
+    covariates = via or list(identification.adjustment_set)
     frame = build_frame(
-        store, theory, outcome=y, treatment=t, covariates=covariates, extra=candidates
+        store, theory, outcome=y, treatment=t, covariates=covariates, extra=segments
     )
+    return analyze_frame(
+        frame.data,
+        identification,
+        assumption,
+        seed=seed,
+        min_cell_size=min_cell_size,
+        estimator=estimator,
+        refuter=refuter,
+        segment_columns=segments,
+        n_clients=frame.n_clients,
+        dropped=frame.dropped,
+    )
+
+
+def analyze_frame(
+    data: pd.DataFrame,
+    identification: Identification,
+    assumption: Assumption,
+    *,
+    seed: int = 0,
+    min_cell_size: int = 11,
+    estimator: Estimator | None = None,
+    refuter: Estimator | None = None,
+    segment_columns: Sequence[str] = (),
+    n_clients: int | None = None,
+    dropped: dict[str, int] | None = None,
+) -> EdgeResult:
+    """Estimate, diagnose, break down by segment, refute and judge one identified effect on
+    a frame of complete rows (one per client). ``Project.analyze`` and the library's
+    ``analyze_assumption`` both end here; the caller's frame is not changed."""
+    t, y = identification.treatment, identification.outcome
+    n = len(data) if n_clients is None else n_clients
+    if identification.strategy == "none":
+        verdict = not_identifiable(identification.explanation, assumption.claim)
+        return EdgeResult(t, y, assumption, "", identification, verdict)
+    if identification.strategy in ("iv", "frontdoor"):
+        return _analyze_without_backdoor(data, identification, assumption, seed=seed, n=n)
+    estimator = estimator or DoubleMLEstimator()
+    refuter = refuter or DoubleMLEstimator(n_folds=3)
+    covariates = list(identification.adjustment_set)
+    candidates = list(segment_columns)
     # Rows in an order of their own content, so folds and draws never depend on the
     # pseudonymization key or on import order (see effects.splits).
-    data = stable_order(frame.data, list(dict.fromkeys([y, t, *covariates, *candidates])))
+    data = stable_order(data, list(dict.fromkeys([y, t, *covariates, *candidates])))
     try:
         design = make_design(data, treatment=t, outcome=y, covariates=covariates)
     except NotEstimableError as exc:
-        return EdgeResult(
-            t,
-            y,
-            assumption,
-            "",
-            identification,
-            not_estimable(str(exc), assumption.claim),
-            frame.n_clients,
-        )
+        verdict = not_estimable(str(exc), assumption.claim)
+        return EdgeResult(t, y, assumption, "", identification, verdict, n)
     unit, scale = effect_unit(assumption, t, design.treatment_kind)
     with warnings.catch_warnings():
         # DoubleML 0.11 uses pandas APIs that pandas 3 deprecates; harmless here.
@@ -233,9 +259,9 @@ def analyze_edge(
         unit,
         identification,
         verdict,
-        frame.n_clients,
+        n,
         fitted.estimate,
-        diagnose(fitted, frame.dropped),
+        diagnose(fitted, dict(dropped or {})),
         segments,
         refutations,
         sensitivity,
@@ -244,16 +270,18 @@ def analyze_edge(
 
 
 def _analyze_without_backdoor(
-    store: Store, theory: Theory, edge: Edge, identification: Identification, *, seed: int
+    data: pd.DataFrame,
+    identification: Identification,
+    assumption: Assumption,
+    *,
+    seed: int,
+    n: int,
 ) -> EdgeResult:
     """Instrument or front-door estimate, judged like any other (no refuters: they re-fit a
     back-door model, which is exactly what an unmeasured confounder rules out here)."""
-    assumption = edge.assumption
-    assert assumption is not None
-    t, y = edge.source, edge.target
+    t, y = identification.treatment, identification.outcome
     via = identification.instruments or identification.mediators
-    frame = build_frame(store, theory, outcome=y, treatment=t, covariates=list(via))
-    data = stable_order(frame.data, list(dict.fromkeys([y, t, *via])))
+    data = stable_order(data, list(dict.fromkeys([y, t, *via])))
     try:
         kind = treatment_kind(data[t]) if len(data) else "continuous"
         unit, scale = effect_unit(assumption, t, kind)
@@ -267,7 +295,7 @@ def _analyze_without_backdoor(
             )
     except NotEstimableError as exc:
         verdict = not_estimable(str(exc), assumption.claim)
-        return EdgeResult(t, y, assumption, "", identification, verdict, frame.n_clients)
+        return EdgeResult(t, y, assumption, "", identification, verdict, n)
     sensitivity = Sensitivity(
         None,
         None,
@@ -278,15 +306,7 @@ def _analyze_without_backdoor(
     )
     verdict = judge(assumption, estimate, (), sensitivity, treatment=t, outcome=y, unit=unit)
     return EdgeResult(
-        t,
-        y,
-        assumption,
-        unit,
-        identification,
-        verdict,
-        frame.n_clients,
-        estimate,
-        sensitivity=sensitivity,
+        t, y, assumption, unit, identification, verdict, n, estimate, sensitivity=sensitivity
     )
 
 

@@ -25,6 +25,8 @@ class Design:
     treatment_kind: TreatmentKind
     outcome_kind: OutcomeKind
     levels: tuple[str, ...] = ()  # categorical treatment: reference first
+    treatment: str = "treatment"  # the names, for sentences and sensitivity readings
+    outcome: str = "outcome"
 
     @property
     def n(self) -> int:
@@ -118,4 +120,6 @@ def make_design(
         treatment_kind=kind,
         outcome_kind=y_kind,
         levels=levels,
+        treatment=treatment,
+        outcome=outcome,
     )

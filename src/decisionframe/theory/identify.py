@@ -95,8 +95,13 @@ def _instruments(graph: nx.DiGraph, t: str, y: str, measured: set[str]) -> tuple
 
 def identify_effect(theory: Theory, treatment: str, outcome: str) -> Identification:
     """Identify the total effect of ``treatment`` on ``outcome`` in the theory's graph."""
-    graph = causal_graph(theory)
-    measured = theory.measured
+    return identify_in_graph(causal_graph(theory), treatment, outcome, theory.measured)
+
+
+def identify_in_graph(
+    graph: nx.DiGraph, treatment: str, outcome: str, measured: set[str]
+) -> Identification:
+    """Identify the total effect in any causal DAG, given which nodes are measured."""
     missing_ends = [n for n in (treatment, outcome) if n not in measured]
     if missing_ends:
         return Identification(
