@@ -27,13 +27,14 @@ def _evidence(folder: Path) -> list[dict[str, object]]:
     with project.open_store(read_only=True) as store:
         theory = load_theory(project.theory_path, store)
         result = analyze_theory(store, theory, seed=7)
-    keep = ("edge", "estimate", "se", "ci_low", "ci_high", "n_used", "verdict", "stability")
+    keep = ("edge", "estimate", "se", "ci_low", "ci_high", "n_used", "verdict")
     out = []
-    for edge in result.to_dict()["edges"]:
-        row = {k: edge[k] for k in keep}
+    for typed, edge in zip(result.edges, result.to_dict()["edges"], strict=True):
+        row = {k: typed.row()[k] for k in keep}
+        row["stability"] = edge["verdict"]["stability"]
         row["refutations"] = [(r["status"], r["new_effect"]) for r in edge["refutations"]]
         row["specifications"] = edge["specifications"]
-        row["overlap"] = edge["overlap"]
+        row["overlap"] = edge["estimate"]["overlap"] if edge["estimate"] else None
         out.append(row)
     return out
 

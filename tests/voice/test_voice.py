@@ -156,7 +156,7 @@ def test_theme_measured_node_gets_estimate_and_verdict(voiced: dict[str, Any]) -
         result = Project(folder).analyze(seed=0)
     finally:
         (folder / "theory.yaml").write_text(original)
-    edge = next(e for e in result.to_dict()["edges"] if e["treatment"] == "felt_rushed")
+    edge = next(e.row() for e in result.edges if e.treatment == "felt_rushed")
     print({k: edge.get(k) for k in ("estimate", "verdict", "n_used")})
     assert edge["verdict"] in {"supported", "contradicted", "inconclusive"}
     assert edge["estimate"] is not None
