@@ -99,3 +99,65 @@ def test_a_refuter_that_cannot_run_says_so_and_does_not_make_the_verdict_fragile
     # The real refuters run on the estimate's own sample and folds.
     real = refute_effect(fitted, DoubleMLEstimator(n_folds=3, n_rep=1), seed=1)
     assert all(r.status in ("passed", "failed") and r.new_effect is not None for r in real)
+
+
+def test_a_verdict_that_depends_on_the_learner_says_so() -> None:
+    from decisionframe.effects.estimate import EffectEstimate, Interval
+
+    estimate = EffectEstimate(
+        "ATE",
+        Interval.normal(0.05, 0.01),
+        Interval.normal(0.1, 0.01),
+        1000,
+        "test",
+        1.0,
+        repetitions=(Interval.normal(0.05, 0.01), Interval.normal(0.01, 0.01)),
+    )
+    assumption = Assumption.model_validate({"claim": "c", "expected": "increase"})
+    robust = Sensitivity(0.3, 0.2, 0.01, False, "")
+    verdict = judge(
+        assumption,
+        estimate,
+        (),
+        robust,
+        treatment="d",
+        outcome="y",
+        unit="",
+        learners=(("linear", Interval.normal(0.05, 0.01)), ("boosting", Interval.normal(0, 0.01))),
+    )
+    assert verdict.stability is not None
+    assert verdict.stability.flips
+    assert verdict.stability.held == 0.5
+    assert "held in 1 of 2 repeated sample splits" in verdict.sentence
+    assert verdict.stability.depends_on_learner
+    assert "depends on the model used to adjust" in verdict.sentence
+
+
+def test_sensitivity_is_benchmarked_against_a_measured_covariate() -> None:
+    from decisionframe.effects.design import covariate_groups
+    from decisionframe.effects.sensitivity import benchmark_covariates, sensitivity_of
+
+    rng = np.random.default_rng(6)
+    n = 3000
+    strong, weak = rng.normal(size=n), rng.normal(size=n)
+    d = rng.random(n) < 1 / (1 + np.exp(-1.2 * strong))
+    y = 2.0 * strong + 0.05 * weak + 1.0 * d + rng.normal(size=n)
+    frame = pd.DataFrame({"y": y, "d": d, "strong": strong, "weak": weak})
+    design = make_design(frame, treatment="d", outcome="y", covariates=["strong", "weak"])
+    fitted = EST.fit(design, estimand="ATE", scale=1.0, seed=2)
+    groups = covariate_groups(design, ["strong", "weak"])
+    assert groups == {"strong": ["strong"], "weak": ["weak"]}
+    marks = benchmark_covariates(
+        fitted, DoubleMLEstimator(n_folds=3, n_rep=1), groups, seed=2, unit="points"
+    )
+    by = {b.covariate: b for b in marks}
+    assert set(by) == {"strong", "weak"}
+    assert by["strong"].cf_y > by["weak"].cf_y
+    assert by["strong"].estimate_high - by["strong"].estimate_low > (
+        by["weak"].estimate_high - by["weak"].estimate_low
+    )
+    assert (
+        by["strong"].estimate_low <= fitted.estimate.effect.estimate <= by["strong"].estimate_high
+    )
+    reading = sensitivity_of(fitted, treatment="d", outcome="y", benchmarks=marks).reading
+    assert "An unmeasured confounder as strong as strong" in reading

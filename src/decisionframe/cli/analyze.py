@@ -74,4 +74,23 @@ def show_evidence(result: EvidenceResult) -> None:
     for edge in result.edges:
         console.print(f"- {edge.verdict.sentence}")
         console.print(f"  {edge.verdict.advice}", style="dim")
+        overlap = edge.estimate.overlap if edge.estimate else None
+        if overlap is not None and overlap.dropped:
+            console.print(
+                Text(
+                    f"  Overlap: dropped {overlap.dropped_treated:,} treated and "
+                    f"{overlap.dropped_untreated:,} untreated clients ({overlap.rule}); "
+                    f"{overlap.population}.",
+                    style="dim",
+                )
+            )
+        if len(edge.specifications) > 1:
+            by = "; ".join(
+                f"{s.learners} {_fmt(s.effect.estimate)} [{_fmt(s.effect.ci_low)}, "
+                f"{_fmt(s.effect.ci_high)}]"
+                if s.effect
+                else f"{s.learners} {s.note}"
+                for s in edge.specifications
+            )
+            console.print(Text(f"  By adjustment model: {by}.", style="dim"))
     console.print(result.summary())
