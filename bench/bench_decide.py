@@ -21,10 +21,11 @@ import statistics
 import time
 
 import numpy as np
+import pandas as pd
 
 from bench.common import DATA
 from decisionframe.decide.inputs import gather_inputs
-from decisionframe.decide.plans import best_allocation
+from decisionframe.decide.plans import POOLED, best_allocation
 from decisionframe.decide.recommend import Recommendation
 from decisionframe.decide.whatif import what_if
 from decisionframe.project import Project
@@ -77,12 +78,30 @@ def true_shortfall(project: Project, rec: Recommendation) -> tuple[float, float]
     best = float((best_allocation(inputs, gain, sizes, segments=tuple(names)) * gain).sum())
     ids = [o.id for o in inputs.options]
     weights = sizes / sizes.sum()
+    mix = _complexity_mix(project, rec.variable, names) if rec.kind == "targeted" else {}
     value = 0.0
     for a in rec.plan:
         j = ids.index(a.option)
-        per_client = gain[names.index(a.segment), j] if a.segment in names else weights @ gain[:, j]
-        value += a.clients * float(per_client)
+        # a client of this plan's segment is a mix of complexities (all clients, or the
+        # segment of another variable, e.g. prior_episodes): value it by that mix
+        share = mix.get(a.segment, weights)
+        value += a.clients * float(share @ gain[:, j])
     return best, value
+
+
+def _complexity_mix(
+    project: Project, variable: str | None, names: list[str]
+) -> dict[str, np.ndarray]:
+    """Share of each case complexity within each segment of ``variable`` (clients.csv)."""
+    clients = pd.read_csv(project.directory / "data" / "clients.csv")
+    if variable is None or variable not in clients:
+        return {}
+    key = clients[variable].astype("string").fillna("missing")
+    counts = key.value_counts()
+    key = key.where(~key.isin(counts[counts < 11].index), POOLED)
+    table = pd.crosstab(key, clients["case_complexity"].astype("string"))
+    table = table.reindex(columns=names, fill_value=0)
+    return {str(k): (row / row.sum()).to_numpy() for k, row in table.iterrows()}
 
 
 SCENARIOS = ("same-for-everyone", "service-matters-for-some")
