@@ -163,3 +163,14 @@ def test_chance_differences_do_not_pass_the_heterogeneity_test() -> None:
     rec = decide_from_inputs(_inputs(chance), objective_label="housed", draws=4000)
     assert rec.recommendation.kind == "uniform"
     assert "Cochran's Q" in rec.recommendation.targeting_note
+
+
+def test_a_decision_result_round_trips_through_json() -> None:
+    import json
+
+    from decisionframe.decide.analyze import DecisionResult
+
+    differ = {"a": (0.0, 0.01), "b": (0.0, 0.01), "c": (0.0, 0.01), "d": (0.6, 0.01)}
+    result = decide_from_inputs(_inputs(differ), objective_label="housed", draws=2000)
+    again = DecisionResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again == result
