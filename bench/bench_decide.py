@@ -28,8 +28,10 @@ from decisionframe.decide.inputs import gather_inputs
 from decisionframe.decide.plans import POOLED, best_allocation
 from decisionframe.decide.recommend import Recommendation
 from decisionframe.decide.whatif import what_if
+from decisionframe.effects import EvidenceResult
+from decisionframe.errors import DecisionframeError
 from decisionframe.project import Project
-from decisionframe.runs import latest_run
+from decisionframe.runs import latest_run, result_of
 from decisionframe.simulate import simulate_project
 from decisionframe.theory import load_theory
 
@@ -40,8 +42,12 @@ def one_seed(scenario: str, seed: int, n_clients: int) -> Project:
     project = Project(folder) if (folder / "decisionframe.yaml").exists() else None
     if project is not None and project.store_path.exists():
         with project.open_store(read_only=True) as store:
-            if latest_run(store, "analyze") is not None:
-                return project
+            run = latest_run(store, "analyze")
+            try:  # a run saved by an older version no longer loads: analyze again
+                if run is not None and result_of(run, EvidenceResult) is not None:
+                    return project
+            except DecisionframeError:
+                pass
     simulate_project(folder, n_clients=n_clients, seed=seed, scenario=scenario, overwrite=True)
     project = Project(folder)
     project.import_data()
@@ -57,7 +63,7 @@ def true_shortfall(project: Project, rec: Recommendation) -> tuple[float, float]
         theory = load_theory(project.theory_path, store)
         evidence = latest_run(store, "analyze")
         assert evidence is not None
-        inputs = gather_inputs(store, theory, evidence["result"])
+        inputs = gather_inputs(store, theory, result_of(evidence, EvidenceResult))
     groups = inputs.segments[truth["segment_variable"]]
     names = list(groups)
     gain = np.array(
@@ -146,7 +152,7 @@ def what_if_speed(n_clients: int, repeat: int = 20) -> None:
         theory = load_theory(project.theory_path, store)
         evidence = latest_run(store, "analyze")
         assert evidence is not None
-        inputs = gather_inputs(store, theory, evidence["result"])
+        inputs = gather_inputs(store, theory, result_of(evidence, EvidenceResult))
     start = time.perf_counter()
     what_if(inputs, draws=20_000)
     cold = time.perf_counter() - start
