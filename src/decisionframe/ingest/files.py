@@ -120,8 +120,17 @@ def detect_encoding(sample: bytes) -> str | None:
     """The encoding charset-normalizer finds most likely for ``sample`` (None: no idea)."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    return None if best is None else str(best.encoding)
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    # A short export has too little text to tell single-byte code pages apart (cp775 and
+    # cp1252 both read "Zoë" cleanly); among the equally clean readings prefer Windows-1252,
+    # the commonest non-UTF-8 export encoding, then charset-normalizer's own order.
+    cleanest = min(m.chaos for m in matches)
+    for match in matches:
+        if match.chaos == cleanest and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return str(matches[0].encoding)
 
 
 def _first_line(text: str) -> str:
