@@ -8,11 +8,20 @@ name: {name}
 store: .decisionframe/store.duckdb
 
 # One entry per canonical table: clients, touchpoints, outcomes, feedback, costs, initiatives.
-# `columns` maps a canonical column to the name your export uses.
+# `columns` maps a canonical (or new attribute) column to the name your export uses.
+# Every key is explained in docs/schema.md (or run `decisionframe schema`).
 sources:
   clients: {{path: data/clients.csv}}
-  # touchpoints: {{path: data/contacts.csv, columns: {{started_at: contact_time}}}}
-  # outcomes: {{path: data/outcomes.csv}}
+  # touchpoints:
+  #   path: data/contacts_*.csv            # a glob or a list: monthly files append
+  #   date_format: ['%d/%m/%Y %H:%M', '%d/%m/%Y']   # strftime; tried in order
+  #   timezone: Europe/London              # for times written without an offset
+  #   encoding: cp1252                     # detected when not given
+  #   columns: {{touchpoint_id: Contact ID, client_id: Case Ref, started_at: Contact Date,
+  #             channel: Channel, respect: Respect Score}}
+  #   values: {{channel: {{Walk-in: in_person, Phone: phone}}}}
+  # outcomes: {{path: data/outcomes.xlsx, sheet: Outcomes,
+  #            values: {{value: {{'Yes': 1, 'No': 0}}}}}}
 
 privacy:
   # No published number is ever based on fewer clients than this.
@@ -54,4 +63,17 @@ edges:
       prior: {mean: 0.05, sd: 0.05}
       estimand: ATE            # ATE | ATT | ATC
       source: Program director interview
+      # min_effect: 0.03       # smallest effect that would change a decision
+
+# A decision to make with the estimates (`decisionframe decide` needs it):
+# decision:
+#   objective: housed_6m       # the outcome node to maximize
+#   budget: 50000              # money available for the options
+#   baseline: 0.62             # the outcome today, with none of the options
+#   options:
+#     - id: respect_training
+#       cost_per_client: 40    # or in the costs table (data/costs.csv)
+#       capacity: 800          # clients it can take
+#       set: {respect: 4.5}    # what the option changes
+#   min_coverage: {respect_training: 0.1}
 """

@@ -17,6 +17,7 @@ app.command()(data.init)
 app.command()(data.simulate)
 app.command("import")(data.import_)
 app.command()(data.status)
+app.command()(data.schema)
 pipeline.register(app)
 
 

@@ -109,3 +109,10 @@ def status(
         console.print(table)
     console.print(result.summary())
     write_json(result, json_out)
+
+
+def schema() -> None:
+    """Print the canonical tables and every decisionframe.yaml and theory.yaml key (Markdown)."""
+    from decisionframe.reference import schema_markdown
+
+    print(schema_markdown(), end="")

@@ -86,7 +86,7 @@ def gather_inputs(
     if decision is None:
         raise NotEstimableError(
             "theory.yaml has no `decision:` block. Hint: add the objective, budget, baseline "
-            "and options (see DESIGN.md section 3)."
+            "and options (see docs/schema.md, theory.yaml `decision`)."
         )
     if budget is not None:
         decision = decision.model_copy(update={"budget": budget})
