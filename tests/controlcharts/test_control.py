@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from decisionframe.controlcharts import control_chart, detect_signals, p_sigma, xmr_center_sigma
+from decisionframe.controlcharts import (
+    chart_false_alarm,
+    control_chart,
+    detect_signals,
+    p_sigma,
+    within_budget,
+    xmr_center_sigma,
+)
 
 
 def test_xmr_limits_by_hand() -> None:
@@ -21,23 +28,47 @@ def test_p_chart_sigma_by_hand() -> None:
     assert p_sigma(0.2, [100, 400]) == pytest.approx([0.04, 0.02])
 
 
-@pytest.mark.parametrize(
-    ("values", "rule", "index"),
-    [
-        ([0, 0, 0, 3.5, 0], "point beyond the limits", 3),
-        ([1] * 8, "run of 8 on one side of the centre line", 7),
-        ([0, 2.5, 0, 2.5], "2 of 3 points beyond 2 sigma", 3),
-        ([-1, -0.5, 0, 0.5, 1, 1.5], "trend of 6 points rising or falling", 5),
-    ],
-)
-def test_each_rule_fires_where_expected(values: list[float], rule: str, index: int) -> None:
-    found = detect_signals(values, 0.0, [1.0] * len(values))
-    assert (rule, index) in found
+def test_a_point_beyond_the_limits_is_its_own_signal() -> None:
+    found = detect_signals([0, 0, 0, 3.5, 0], 0.0, [1.0] * 5, limit=3.0)
+    assert found == [("point beyond the limits", 3, (3,), 3)]
+
+
+def test_a_run_is_dated_at_its_first_point_and_every_point_is_marked() -> None:
+    # Noise, then eight low points from index 4 (the seed case: May to January).
+    values = [0.3, -0.2, 0.1, 0.4, -1.2, -1.0, -1.4, -0.9, -1.1, -1.3, -1.0, -1.2]
+    found = detect_signals(values, 0.0, [1.0] * len(values), limit=9, cusum_threshold=3.0)
+    [(rule, first, points, fired)] = found
+    assert rule == "sustained shift (CUSUM)"
+    assert first == 4
+    assert points == tuple(range(4, 12))
+    assert 4 < fired < 12
 
 
 def test_noise_gives_no_signal() -> None:
     values = [0.5, -0.5, 1.0, -1.0, 0.2, -0.3, 0.4, -0.6, 0.1, -0.2]
     assert detect_signals(values, 0.0, [1.0] * len(values)) == []
+
+
+def test_budget_holds_a_stable_report_to_five_percent() -> None:
+    # 20 charts of 24 stable months, limits from the first 12: the share of reports with
+    # any signal stays near the 5% budget (the classic four rules: most reports).
+    rng = np.random.default_rng(7)
+    reports = 60
+    flagged = 0
+    for _ in range(reports):
+        charts = [
+            control_chart("x", [str(i) for i in range(24)], rng.normal(0, 1, 24), kind="XmR")
+            for _ in range(20)
+        ]
+        flagged += any(c.has_signal for c in within_budget(charts))
+    assert flagged / reports <= 0.12
+    assert chart_false_alarm(20) == pytest.approx(1 - 0.95 ** (1 / 20))
+
+
+def test_reading_states_the_baseline_and_budget() -> None:
+    chart = control_chart("x", [f"m{i}" for i in range(24)], [0.0, 1.0] * 12, kind="XmR")
+    assert "baseline m0 to m11 (12 points)" in chart.reading
+    assert "5% false-alarm budget" in chart.reading
 
 
 def test_after_change_points_are_judged_against_before_limits() -> None:

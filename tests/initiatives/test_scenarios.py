@@ -94,3 +94,16 @@ def test_project_without_initiatives_says_so(tmp_path: Path, bad: str) -> None:
     result = project.initiatives()
     assert not result.initiatives
     assert "initiative" in result.summary().lower(), bad
+
+
+def test_report_section_renders_each_verdict_and_escapes_names(tmp_path: Path) -> None:
+    from decisionframe.report.initiatives import initiatives_context, render_initiatives
+
+    result, _ = _run(tmp_path, "org-wide-change", 1)
+    data = result.to_dict()
+    data["initiatives"][0]["name"] = "<script>x</script>"
+    html = render_initiatives(initiatives_context(data))
+    assert "<script>x" not in html
+    assert "interrupted time series" in html
+    assert "backfired" in html
+    assert render_initiatives(None).strip() == ""

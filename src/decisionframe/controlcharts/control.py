@@ -1,21 +1,42 @@
-"""Control charts (Shewhart, as taught by Wheeler and Deming): XmR and p-charts.
+"""Control charts (Shewhart, as taught by Wheeler and Deming): XmR and p-charts that do not
+cry wolf.
 
-Limits come from a baseline; signals are judged by four rules (beyond 3 sigma; a run of 8
-on one side of the centre; 2 of 3 beyond 2 sigma on one side; a trend of 6 rising or
-falling). Limits are recomputed only where an initiative marks a process change, and the
-points after a change are judged against the limits from before it, which is how a real
-improvement shows up as a signal instead of being absorbed into new limits.
+Limits come from a stated baseline: the first ``baseline_points`` months (a year by
+default) of a chart's first phase; later points are judged against them. Where an
+initiative marks a process change, the chart starts a new phase whose points are judged
+against the limits of the phase before it, so a real improvement shows up as a signal
+instead of being absorbed into new limits.
+
+One false-alarm budget for the whole report. The classic four rules (beyond 3 sigma, a run
+of 8, 2 of 3 beyond 2 sigma, a trend of 6) each have a small false-alarm rate per point,
+but a report holds dozens of charts of ~24 months, and together they raised a false alarm
+on most stable organizations (3 of 20 charts on one written by hand). Here a report's
+charts share a budget (5% by default: at most one stable organization's report in twenty
+shows any signal at all), split evenly over its charts, and within a chart between two
+rules:
+
+- a point beyond the limits (a sudden, large change), and
+- a sustained shift, by a two-sided CUSUM with reference value half a sigma (Page 1954),
+  which catches a lasting shift of one sigma or more faster than the run-of-8 rule at
+  the same false-alarm rate.
+
+The two rules' thresholds are the chance quantiles of a stable chart of the same length
+and baseline, limits estimated from its own baseline as here, by seeded simulation (the
+estimation of the limits is part of what makes real charts cry wolf). We chose a budget
+over printing the expected number of chance signals beside the signals because readers act
+on a signal, not on a footnote. A signal is dated at the first point of its run (the point
+after the CUSUM last stood at zero) and every point of the run is marked.
 
 Written here rather than taken from a library: the statistics are a few lines, and the
-phase logic (judge after-change points against before-change limits) is not what the
-available packages do.
+phase logic and the report-wide calibration are not what the available packages do.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal, Union
 
 import numpy as np
@@ -23,8 +44,12 @@ import numpy.typing as npt
 
 Numbers = Union[Sequence[float], npt.NDArray[np.float64]]  # noqa: UP007
 XMR_SIGMA_FACTOR = 1.128  # d2 for moving ranges of two: sigma = average moving range / d2
-BASELINE_POINTS = 20
+BASELINE_POINTS = 12  # a year of months
+REPORT_FALSE_ALARM = 0.05  # chance that a stable organization's whole report shows a signal
+CUSUM_REFERENCE = 0.5  # sigma: the CUSUM is tuned to shifts of about one sigma
 ChartKind = Literal["XmR", "p"]
+RULE_LIMITS = "point beyond the limits"
+RULE_SHIFT = "sustained shift (CUSUM)"
 
 
 @dataclass(frozen=True)
@@ -35,21 +60,37 @@ class Phase:
     center: float
     sigma: tuple[float, ...]  # per point of the phase (constant for XmR)
     laney: float = 1.0  # p-charts: how much wider than binomial the variation is
+    width: float = 3.0  # limits at centre +- width * sigma (set by the false-alarm budget)
+    memory: float = 1.0  # CUSUM sigma factor for month-to-month carry-over (see _memory)
+    baseline: tuple[int, int] = (0, 0)  # the points its centre and sigma come from
 
     @property
     def lower(self) -> list[float]:
-        return [self.center - 3 * s for s in self.sigma]
+        return [self.center - self.width * s for s in self.sigma]
 
     @property
     def upper(self) -> list[float]:
-        return [self.center + 3 * s for s in self.sigma]
+        return [self.center + self.width * s for s in self.sigma]
 
 
 @dataclass(frozen=True)
 class Signal:
     rule: str
-    index: int
+    index: int  # the first point of the run (where the change is dated)
     judged_against: str  # label of the phase whose limits were used
+    points: tuple[int, ...] = ()  # every point of the run, all marked
+    completed: int = -1  # the point at which the rule fired (when it could first be known)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A chart's share of the report's false-alarm budget, and the thresholds it gives."""
+
+    charts: int  # charts in the report sharing the budget
+    report_false_alarm: float
+    chart_false_alarm: float
+    limit_sigmas: float  # points beyond this many sigma signal
+    cusum_threshold: float  # CUSUM (in sigmas) above this signals
 
 
 @dataclass(frozen=True)
@@ -62,6 +103,9 @@ class ControlChart:
     phases: tuple[Phase, ...]
     signals: tuple[Signal, ...] = field(default_factory=tuple)
     reading: str = ""
+    budget: Budget | None = None
+    unit: str = ""
+    note: str = ""
 
     @property
     def has_signal(self) -> bool:
@@ -107,6 +151,22 @@ def laney_factor(values: Numbers, center: float, n: Numbers) -> float:
     return max(1.0, robust_sigma(z))
 
 
+MAX_LAG1 = 0.5
+
+
+def _memory(z: np.ndarray) -> float:
+    """How much wider a sum of months varies than independent months would: the long-run
+    factor sqrt((1 + r) / (1 - r)) for the baseline's lag-1 autocorrelation r, clipped to
+    [0, 0.5] (twelve months estimate r poorly). Months carry over (the same clients come
+    back), which makes a CUSUM drift without any change; this keeps it from crying wolf.
+    """
+    if len(z) < 4 or float(np.std(z)) == 0.0:
+        return 1.0
+    d = z - z.mean()
+    r = float(np.clip((d[1:] @ d[:-1]) / (d @ d), 0.0, MAX_LAG1))
+    return float(np.sqrt((1 + r) / (1 - r)))
+
+
 def p_center(counts: Numbers, n: Numbers) -> float:
     return float(np.sum(counts) / np.sum(n))
 
@@ -115,28 +175,113 @@ def p_sigma(center: float, n: Numbers) -> list[float]:
     return [float(np.sqrt(center * (1 - center) / k)) if k else float("inf") for k in n]
 
 
-def detect_signals(values: Numbers, center: float, sigma: Numbers) -> list[tuple[str, int]]:
-    """(rule, index) for every point that completes a signal pattern."""
+# ---------------------------------------------------------------- the false-alarm budget
+
+
+def chart_false_alarm(charts: int, report_false_alarm: float = REPORT_FALSE_ALARM) -> float:
+    """Each chart's chance of a false alarm so that the report's is ``report_false_alarm``."""
+    return float(1 - (1 - report_false_alarm) ** (1 / max(1, charts)))
+
+
+def _cusum_max(z: np.ndarray) -> np.ndarray:
+    """Largest two-sided CUSUM value of each row (z in sigmas)."""
+    up = np.zeros(z.shape[0])
+    down = np.zeros(z.shape[0])
+    top = np.zeros(z.shape[0])
+    for t in range(z.shape[1]):
+        up = np.maximum(0.0, up + z[:, t] - CUSUM_REFERENCE)
+        down = np.maximum(0.0, down - z[:, t] - CUSUM_REFERENCE)
+        top = np.maximum(top, np.maximum(up, down))
+    return top
+
+
+@lru_cache(maxsize=256)
+def _null_maxima(points: int, baseline: int) -> tuple[np.ndarray, np.ndarray]:
+    """Max |z| and max CUSUM of stable charts of ``points`` with limits from ``baseline``.
+
+    Seeded, so the same chart always gets the same thresholds.
+    """
+    rng = np.random.default_rng(20240519)
+    sims = 40_000
+    x = rng.normal(0.0, 1.0, (sims, points))
+    base = x[:, :baseline]
+    center = base.mean(axis=1, keepdims=True)
+    if baseline >= 2:
+        mr = np.abs(np.diff(base, axis=1)).mean(axis=1) / XMR_SIGMA_FACTOR
+        sigma = np.maximum(mr, base.std(axis=1, ddof=1))[:, None]
+    else:
+        sigma = np.ones((sims, 1))
+    z = (x - center) / np.where(sigma > 0, sigma, 1.0)
+    zb = z[:, :baseline] - z[:, :baseline].mean(axis=1, keepdims=True)
+    if baseline >= 4:
+        lag1 = (zb[:, 1:] * zb[:, :-1]).sum(axis=1) / np.maximum((zb * zb).sum(axis=1), 1e-12)
+        r = np.clip(lag1, 0.0, MAX_LAG1)
+        memory = np.sqrt((1 + r) / (1 - r))[:, None]
+    else:
+        memory = np.ones((sims, 1))
+    return np.abs(z).max(axis=1), _cusum_max(z / memory)
+
+
+def budget_for(
+    points: int,
+    *,
+    baseline: int,
+    charts: int = 1,
+    report_false_alarm: float = REPORT_FALSE_ALARM,
+) -> Budget:
+    """Thresholds giving a stable chart its share of the report's false-alarm budget."""
+    alpha = chart_false_alarm(charts, report_false_alarm)
+    points = max(points, 2)
+    baseline = min(max(baseline, 2), points)
+    top_z, top_cusum = _null_maxima(points, baseline)
+    return Budget(
+        charts,
+        report_false_alarm,
+        alpha,
+        float(np.quantile(top_z, 1 - alpha / 2)),
+        float(np.quantile(top_cusum, 1 - alpha / 2)),
+    )
+
+
+# ---------------------------------------------------------------- signal rules
+
+
+def detect_signals(
+    values: Numbers,
+    center: float,
+    sigma: Numbers,
+    *,
+    limit: float = 3.0,
+    cusum_threshold: float = 5.0,
+    memory: float = 1.0,
+) -> list[tuple[str, int, tuple[int, ...], int]]:
+    """(rule, first point, every point of the run, point where it fired) per signal.
+
+    A point beyond ``limit`` sigma is a signal of its own. A sustained shift is found by
+    the two-sided CUSUM crossing ``cusum_threshold``: the run starts at the point after
+    the CUSUM last stood at zero (the change point it estimates) and lasts while the CUSUM
+    stays above zero; overlapping alarms on one side are one signal.
+    """
     x = np.asarray(values, dtype=float)
     s = np.asarray(sigma, dtype=float)
-    z = np.where(s > 0, (x - center) / np.where(s > 0, s, 1), 0.0)
-    found: list[tuple[str, int]] = []
-    for i in range(len(x)):
-        if abs(z[i]) > 3:
-            found.append(("point beyond the limits", i))
-        if i >= 7:
-            window = z[i - 7 : i + 1]
-            if (window > 0).all() or (window < 0).all():
-                found.append(("run of 8 on one side of the centre line", i))
-        if i >= 2:
-            window = z[i - 2 : i + 1]
-            if (window > 2).sum() >= 2 or (window < -2).sum() >= 2:
-                found.append(("2 of 3 points beyond 2 sigma", i))
-        if i >= 5:
-            steps = np.diff(x[i - 5 : i + 1])
-            if (steps > 0).all() or (steps < 0).all():
-                found.append(("trend of 6 points rising or falling", i))
-    return found
+    ok = np.isfinite(s) & (s > 0)
+    z = np.where(ok, (x - center) / np.where(ok, s, 1.0), 0.0)
+    found: list[tuple[str, int, tuple[int, ...], int]] = [
+        (RULE_LIMITS, i, (i,), i) for i in range(len(z)) if abs(z[i]) > limit
+    ]
+    for sign in (1.0, -1.0):
+        level, began, fired = 0.0, 0, -1
+        for i, value in enumerate(sign * z / memory):
+            level = max(0.0, level + value - CUSUM_REFERENCE)
+            if level == 0.0:
+                if fired >= 0:
+                    found.append((RULE_SHIFT, began, tuple(range(began, i)), fired))
+                began, fired = i + 1, -1
+            elif level > cusum_threshold and fired < 0:
+                fired = i
+        if fired >= 0:
+            found.append((RULE_SHIFT, began, tuple(range(began, len(z))), fired))
+    return sorted(found, key=lambda f: (f[1], f[0]))
 
 
 def _phase(
@@ -148,14 +293,61 @@ def _phase(
     label: str,
     baseline: int,
 ) -> Phase:
-    base = slice(start, min(end, start + baseline))
+    stop = min(end, start + baseline)
+    base = slice(start, stop)
     if kind == "p":
         center = p_center(values[base] * n[base], n[base])
         factor = laney_factor(values[base], center, n[base])
         sigma = tuple(factor * s for s in p_sigma(center, n[start:end]))
-        return Phase(start, end, label, center, sigma, factor)
+        z = (values[base] - center) / np.asarray(sigma[: stop - start])
+        return Phase(
+            start, end, label, center, sigma, factor, baseline=(start, stop), memory=_memory(z)
+        )
     center = float(values[base].mean())
-    return Phase(start, end, label, center, tuple([robust_sigma(values[base])] * (end - start)))
+    sigma_x = robust_sigma(values[base])
+    return Phase(
+        start,
+        end,
+        label,
+        center,
+        tuple([sigma_x] * (end - start)),
+        baseline=(start, stop),
+        memory=_memory(values[base]),
+    )
+
+
+def _judge(chart: ControlChart, budget: Budget) -> ControlChart:
+    """Signals and reading of ``chart`` under ``budget``."""
+    x = np.asarray(chart.values, dtype=float)
+    counts = np.asarray(chart.n, dtype=float)
+    phases = tuple(replace(p, width=budget.limit_sigmas) for p in chart.phases)
+    signals: list[Signal] = []
+    for k, phase in enumerate(phases):
+        judge = phases[k - 1] if k else phase
+        if chart.kind == "p":
+            binomial = p_sigma(judge.center, counts[phase.start : phase.end])
+            sigma = [judge.laney * v for v in binomial]
+        else:
+            sigma = [judge.sigma[0]] * (phase.end - phase.start)
+        for rule, first, points, fired in detect_signals(
+            x[phase.start : phase.end],
+            judge.center,
+            sigma,
+            limit=budget.limit_sigmas,
+            cusum_threshold=budget.cusum_threshold,
+            memory=judge.memory,
+        ):
+            signals.append(
+                Signal(
+                    rule,
+                    phase.start + first,
+                    judge.label,
+                    tuple(phase.start + i for i in points),
+                    phase.start + fired,
+                )
+            )
+    judged = replace(chart, phases=phases, signals=tuple(signals), budget=budget)
+    return replace(judged, reading=read_chart(judged, unit=chart.unit) + chart.note)
 
 
 def control_chart(
@@ -168,8 +360,14 @@ def control_chart(
     changes: Sequence[tuple[int, str]] = (),
     baseline_points: int = BASELINE_POINTS,
     unit: str = "",
+    charts_in_report: int = 1,
+    report_false_alarm: float = REPORT_FALSE_ALARM,
 ) -> ControlChart:
-    """A chart with phases split at ``changes`` (point index, label) and its signals."""
+    """A chart with phases split at ``changes`` (point index, label) and its signals.
+
+    ``charts_in_report`` charts share ``report_false_alarm``; ``within_budget`` re-judges
+    a finished set of charts once their number is known.
+    """
     x = np.asarray(values, dtype=float)
     counts = np.asarray(n if n is not None else np.ones(len(x)), dtype=float)
     cuts = sorted({i for i, _ in changes if 0 < i < len(x)})
@@ -179,18 +377,6 @@ def control_chart(
         _phase(kind, x, counts, a, b, "baseline" if a == 0 else labels[a], baseline_points)
         for a, b in itertools.pairwise(bounds)
     ]
-    signals: list[Signal] = []
-    for k, phase in enumerate(phases):
-        judge = phases[k - 1] if k else phase
-        if kind == "p":
-            # This phase's points, with their own counts, against the judging phase's
-            # centre and overdispersion.
-            binomial = p_sigma(judge.center, counts[phase.start : phase.end])
-            sigma = [judge.laney * v for v in binomial]
-        else:
-            sigma = [judge.sigma[0]] * (phase.end - phase.start)
-        for rule, i in detect_signals(x[phase.start : phase.end], judge.center, sigma):
-            signals.append(Signal(rule, phase.start + i, judge.label))
     chart = ControlChart(
         title,
         kind,
@@ -198,17 +384,66 @@ def control_chart(
         tuple(float(v) for v in x),
         tuple(int(c) for c in counts),
         tuple(phases),
-        tuple(signals),
+        unit=unit,
     )
-    return ControlChart(**{**chart.__dict__, "reading": read_chart(chart, unit=unit)})
+    budget = budget_for(
+        len(x),
+        baseline=phases[0].baseline[1] - phases[0].baseline[0],
+        charts=charts_in_report,
+        report_false_alarm=report_false_alarm,
+    )
+    return _judge(chart, budget)
+
+
+def with_note(chart: ControlChart, note: str) -> ControlChart:
+    """The chart with ``note`` appended to its reading (kept when it is re-judged)."""
+    return replace(chart, note=chart.note + note, reading=chart.reading + note)
+
+
+def within_budget(
+    charts: Sequence[ControlChart], *, report_false_alarm: float = REPORT_FALSE_ALARM
+) -> list[ControlChart]:
+    """Re-judge every chart of a report so that together they share one false-alarm budget."""
+    total = len(charts)
+    out = []
+    for chart in charts:
+        first = chart.phases[0]
+        budget = budget_for(
+            len(chart.values),
+            baseline=first.baseline[1] - first.baseline[0],
+            charts=total,
+            report_false_alarm=report_false_alarm,
+        )
+        out.append(_judge(chart, budget))
+    return out
+
+
+def _budget_words(chart: ControlChart) -> str:
+    b = chart.budget
+    if b is None:
+        return ""
+    first = chart.phases[0]
+    lo, hi = first.baseline
+    base = (
+        f"Limits from the baseline {chart.periods[lo]} to {chart.periods[hi - 1]} "
+        f"({hi - lo} points)"
+        if hi > lo
+        else "Limits from the baseline"
+    )
+    return (
+        f" {base}; with {b.charts} chart{'s' if b.charts > 1 else ''} sharing a "
+        f"{b.report_false_alarm:.0%} false-alarm budget, a stable chart signals by chance "
+        f"{b.chart_false_alarm:.2%} of the time."
+    )
 
 
 def read_chart(chart: ControlChart, *, unit: str = "") -> str:
-    """One sentence: signal or only noise, in words."""
+    """One sentence: signal or only noise, in words, and the baseline and budget."""
+    budget = _budget_words(chart)
     if not chart.signals:
         return (
-            f"{chart.title}: only noise. Every point lies within the limits, with no runs or "
-            "trends; do not react to individual ups and downs."
+            f"{chart.title}: only noise. No point beyond the limits and no sustained shift; "
+            f"do not react to individual ups and downs.{budget}"
         )
     after_change = [s for s in chart.signals if s.index >= chart.phases[0].end]
     first = min(chart.signals, key=lambda s: s.index)
@@ -220,8 +455,11 @@ def read_chart(chart: ControlChart, *, unit: str = "") -> str:
             f"{chart.title}: signal. Since {after.label} ({chart.periods[after.start]}), the "
             f"process has moved {direction} from {before.center:.3g}{unit} to "
             f"{after.center:.3g}{unit} ({'; '.join(rules)}): a real change, not noise."
+            f"{budget}"
         )
+    last = max(max(s.points or (s.index,)) for s in chart.signals)
     return (
-        f"{chart.title}: signal from {chart.periods[first.index]} ({'; '.join(rules)}). "
-        "Something changed the process; find out what before reacting."
+        f"{chart.title}: signal from {chart.periods[first.index]} to {chart.periods[last]} "
+        f"({'; '.join(rules)}). Something changed the process; find out what before "
+        f"reacting.{budget}"
     )

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from decisionframe.controlcharts import ControlChart, control_chart
+from decisionframe.controlcharts import ControlChart, control_chart, with_note, within_budget
 from decisionframe.demand.aggregates import first_contact_day, monthly_people, share_series
 from decisionframe.store import Store, quote
 
@@ -128,13 +128,10 @@ def _chart(
         n=list(kept["n"]),
         changes=_changes(months, unit, found),
         unit=suffix,
-        baseline_points=len(months),
     )
     if dropped:
         note += f" ({dropped} ramp-up or run-off months left out.)"
-    if note:
-        chart = ControlChart(**{**chart.__dict__, "reading": chart.reading + note})
-    return chart
+    return with_note(chart, note) if note else chart
 
 
 def _with_monthly_people(series: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
@@ -234,4 +231,5 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
                     min_n=min_n,
                 )
             )
-    return [c for c in charts if c is not None]
+    # One false-alarm budget over every chart of the report (see controlcharts).
+    return within_budget([c for c in charts if c is not None])

@@ -264,7 +264,8 @@ def control(chart: ControlChart) -> str:
                 line={"color": "#2980b9", "width": 1},
             )
         )
-    flagged = sorted({s.index for s in chart.signals})
+    # Every point of a signal's run is marked, not only the one where the rule fired.
+    flagged = sorted({i for s in chart.signals for i in (s.points or (s.index,))})
     if flagged:
         fig.add_trace(
             go.Scatter(
