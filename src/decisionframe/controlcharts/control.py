@@ -284,6 +284,34 @@ def detect_signals(
     return sorted(found, key=lambda f: (f[1], f[0]))
 
 
+def classic_signals(values: Numbers, center: float, sigma: Numbers) -> list[tuple[str, int]]:
+    """(rule, index) where the classic four Western Electric rules complete a pattern.
+
+    Kept for callers that judge one series on its own (voice's emerging themes, which set
+    their own guards); report charts use ``detect_signals`` under the shared budget.
+    """
+    x = np.asarray(values, dtype=float)
+    s = np.asarray(sigma, dtype=float)
+    z = np.where(s > 0, (x - center) / np.where(s > 0, s, 1), 0.0)
+    found: list[tuple[str, int]] = []
+    for i in range(len(x)):
+        if abs(z[i]) > 3:
+            found.append(("point beyond the limits", i))
+        if i >= 7:
+            window = z[i - 7 : i + 1]
+            if (window > 0).all() or (window < 0).all():
+                found.append(("run of 8 on one side of the centre line", i))
+        if i >= 2:
+            window = z[i - 2 : i + 1]
+            if (window > 2).sum() >= 2 or (window < -2).sum() >= 2:
+                found.append(("2 of 3 points beyond 2 sigma", i))
+        if i >= 5:
+            steps = np.diff(x[i - 5 : i + 1])
+            if (steps > 0).all() or (steps < 0).all():
+                found.append(("trend of 6 points rising or falling", i))
+    return found
+
+
 def _phase(
     kind: ChartKind,
     values: np.ndarray,

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisionframe.controlcharts import detect_signals, p_center, p_sigma
+from decisionframe.controlcharts import classic_signals as detect_signals
+from decisionframe.controlcharts import p_center, p_sigma
 from decisionframe.controlcharts.control import laney_factor
 
 UP_RULES = (
