@@ -88,7 +88,9 @@ def test_cli_writes_the_json_contract(tmp_path: Path) -> None:
 def test_project_without_initiatives_says_so(tmp_path: Path, bad: str) -> None:
     directory = tmp_path / "org"
     simulate_project(directory, scenario="org-wide-change", seed=3)
-    (directory / "data" / "initiatives.csv").write_text("initiative_id,name,started_on\n")
+    config = directory / "decisionframe.yaml"
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if "initiatives" not in line))
     project = Project(directory)
     project.import_data()
     result = project.initiatives()
