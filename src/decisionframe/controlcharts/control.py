@@ -327,7 +327,9 @@ def _phase(
         center = p_center(values[base] * n[base], n[base])
         factor = laney_factor(values[base], center, n[base])
         sigma = tuple(factor * s for s in p_sigma(center, n[start:end]))
-        z = (values[base] - center) / np.asarray(sigma[: stop - start])
+        spread = np.asarray(sigma[: stop - start])
+        ok = np.isfinite(spread) & (spread > 0)
+        z = np.where(ok, (values[base] - center) / np.where(ok, spread, 1.0), 0.0)
         return Phase(
             start, end, label, center, sigma, factor, baseline=(start, stop), memory=_memory(z)
         )
