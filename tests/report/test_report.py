@@ -26,8 +26,11 @@ def test_first_screen_states_the_right_verdicts(analyzed) -> None:  # type: igno
     html = build_report(project).read_text()
     screen = _first_screen(html)
     matters = truth["scenario"] == "service-matters"
-    expected = "SUPPORTED" if matters else "NO DETECTABLE EFFECT"
-    assert f"Respectful treatment keeps people housed: {expected}" in screen
+    expected = "supported" if matters else "no detectable effect"
+    assert f'data-edge="respect -&gt; housed_180" data-verdict="{expected}"' in screen
+    assert "per point on" not in screen
+    assert "respect -> housed_180</" not in screen
+    assert "For each point more on the 1-5 respect rating" in screen
     assert ("Choose &#39;enhanced&#39;" if matters else "Choose &#39;standard&#39;") in screen
     assert "benefits_processing" in screen
 
@@ -67,7 +70,7 @@ def test_markup_in_the_data_is_shown_as_text(sim_cache: Path, tmp_path: Path) ->
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
     # every script tag in the body is ours: a chart call
     for script in re.findall(r"<script>(.*?)</script>", body, flags=re.S):
-        assert script.startswith("Plotly.newPlot(")
+        assert script.startswith("draw(")
 
 
 def test_report_has_no_identifiers_or_feedback_text(analyzed) -> None:  # type: ignore[no-untyped-def]
@@ -93,4 +96,4 @@ def test_demand_alone_needs_no_theory(project_dir: Path) -> None:
     html = build_report(project).read_text()
     assert "No impact theory yet" in _first_screen(html)
     assert 'id="theory"' not in html
-    assert "Where the work goes wrong: failure demand" in html
+    assert "Where does the work go wrong? Failure demand" in html

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from decisionframe.cli import app
 from decisionframe.frames import build_frame, client_frame
 from decisionframe.project import Project
 from decisionframe.theory import load_theory, theory_svg
+from decisionframe.theory.model import Theory
 
 
 def test_plan_flags_planted_column_and_drafts_survey_items(project_dir: Path) -> None:
@@ -69,9 +71,28 @@ def test_diagram_is_valid_svg_with_every_node(project_dir: Path) -> None:
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     for node in theory.nodes:
-        assert f"<title>{node.id} ({node.kind}" in svg
+        assert f"<title>{escape(node.title)} ({node.kind.replace('_', ' ')}" in svg
     assert "stroke-dasharray" in svg  # unmeasured nodes are dashed
     assert "supported" in svg
+    assert "…" not in svg  # no label cut short
+
+
+def test_diagram_lays_out_30_nodes_in_lanes_without_cutting_labels() -> None:
+    kinds = ["context", "intervention", "service_quality", "mediator", "outcome"]
+    nodes = [
+        {"id": f"n{i}", "kind": kinds[i % 5], "label": f"A fairly long label for node {i} here"}
+        for i in range(30)
+    ]
+    edges = [{"from": f"n{i}", "to": f"n{i + 4}"} for i in range(0, 25, 5)]
+    theory = Theory.model_validate({"nodes": nodes, "edges": edges})
+    svg = theory_svg(theory)
+    root = ET.fromstring(svg)
+    width, height = (float(v) for v in root.get("viewBox", "").split()[2:])
+    assert width == 1000
+    assert height > 6 * 60
+    assert "…" not in svg
+    for lane in ("Context", "What we do", "How we serve", "Outcomes"):
+        assert f">{lane}</text>" in svg
 
 
 def test_cli_json_has_the_same_content_as_the_table(project_dir: Path, tmp_path: Path) -> None:

@@ -1,117 +1,138 @@
-"""Build the one-file HTML report from the saved runs (analyze, decide, demand)."""
+"""Build the one-file HTML report from the saved runs (analyze, decide, demand).
+
+The first screen answers (verdicts, the decision, where the work goes wrong, what to
+measure next); one section per question follows; method details sit in an appendix for
+evaluators. Words come from ``report.words``; charts from ``report.charts``.
+"""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
 import jinja2
 import numpy as np
-import pandas as pd
 from markupsafe import Markup
 
-from decisionframe.decide import DecisionResult
-from decisionframe.demand import DemandResult
 from decisionframe.disclosure import (
     protect_histogram,
     protect_table,
     protect_values,
     safe_count,
 )
-from decisionframe.effects import EvidenceResult
-from decisionframe.effects.analyze import EdgeResult
-from decisionframe.effects.segments import SegmentEffect
+from decisionframe.effects.verdict import DEFAULT_MIN_EFFECT, smallest_effect_that_matters
 from decisionframe.errors import ProjectError
 from decisionframe.project import Project
 from decisionframe.report import charts
+from decisionframe.report.words import (
+    MEASURE_NEXT_HEADING,
+    AssumptionWords,
+    assumption_words,
+    label_of,
+    outcome_scale,
+    probability,
+    quoted,
+)
 from decisionframe.results import Result
-from decisionframe.runs import SavedRun, result_of
+from decisionframe.runs import SavedRun
 from decisionframe.theory import load_theory, theory_svg
+from decisionframe.theory.model import Theory
+
+PLOTLY_BUNDLE = "plotly-basic-4.1.1.min.js"
 
 
-class _Charts:
-    """Numbers the charts of one report, so two reports built in one process are equal."""
-
-    def __init__(self) -> None:
-        self._next = itertools.count()
-
-    def __call__(self, spec: str) -> dict[str, str]:
-        return {"id": f"chart-{next(self._next)}", "spec": Markup(spec)}
+def _plotly_js() -> str:
+    return (resources.files("decisionframe.report") / "vendor" / PLOTLY_BUNDLE).read_text(
+        encoding="utf-8"
+    )
 
 
-def _finding(edges: Sequence[EdgeResult]) -> str:
-    groups: dict[str, list[str]] = {}
-    for e in edges:
-        groups.setdefault(e.verdict.verdict, []).append(e.treatment.replace("_", " "))
-    return "; ".join(f"{v}: {', '.join(names)}" for v, names in groups.items())
+def _effect_chart(
+    edge: dict[str, Any], words: AssumptionWords, colour: str, theory: Theory | None
+) -> charts.Chart:
+    scale = words.scale
+    naive = edge["naive"]["estimate"] if edge.get("naive") else None
+    min_effect = _min_effect(edge, theory)
+    naive_text = (
+        f"; the naive comparison that ignores who gets what: {scale.amount(naive)}"
+        if naive is not None
+        else ""
+    )
+    return charts.effect_panel(
+        estimate=scale.value(edge["estimate"]),
+        low=scale.value(edge["ci_low"]),
+        high=scale.value(edge["ci_high"]),
+        naive=scale.value(naive) if naive is not None else None,
+        min_effect=scale.value(min_effect),
+        colour=colour,
+        axis=scale.axis,
+        title=f"{words.cause_phrase}: effect on {quoted(words.outcome)}",
+        description=(
+            f"Adjusted estimate: {scale.amount(edge['estimate'])} "
+            f"({scale.interval(edge['ci_low'], edge['ci_high'])}){naive_text}. The grey band "
+            f"marks effects smaller than {abs(scale.value(min_effect)):.1f}, too small to matter."
+        ),
+    )
 
 
-def _evidence(run: SavedRun | None, k: int, _chart: _Charts) -> dict[str, Any] | None:
-    if run is None:
+def _min_effect(edge: dict[str, Any], theory: Theory | None) -> float:
+    """The smallest effect that matters, as the verdict used it."""
+    if theory is not None:
+        for e in theory.assumption_edges:
+            if e.source == edge["treatment"] and e.target == edge["outcome"] and e.assumption:
+                return smallest_effect_that_matters(e.assumption)
+    return DEFAULT_MIN_EFFECT
+
+
+def _balance_chart(edge: dict[str, Any], theory: Theory | None, k: int) -> charts.Chart | None:
+    diag = edge.get("diagnostics")
+    if not diag or not diag["balance"]:
         return None
-    edges = result_of(run, EvidenceResult).edges
-    cards = []
-    for e in edges:
-        card: dict[str, Any] = {"edge": e, "charts": [], "segments": []}
-        diag = e.diagnostics
-        if diag and diag.propensity_histogram:
-            outside = diag.outside_support
-            starts = [i / 20 for i in range(20)]
-            bins = {
-                group: protect_histogram(
-                    starts, [int(c) for c in counts], width=0.05, min_cell_size=k
-                )
-                for group, counts in diag.propensity_histogram.items()
-            }
-            card["charts"].append(
-                _chart(
-                    charts.propensity_overlap(
-                        bins,
-                        f"Overlap: {safe_count(outside, min_cell_size=k)} clients outside "
-                        "common support",
-                    )
-                )
-            )
-        if diag and diag.balance:
-            worst = max(abs(b.after) for b in diag.balance)
-            card["charts"].append(
-                _chart(
-                    charts.balance(
-                        diag.balance,
-                        diag.balance_metric.split(" (")[0],
-                        "Balance after adjustment: "
-                        + ("good (all under 0.1)" if worst < 0.1 else f"largest gap {worst:.2f}"),
-                    )
-                )
-            )
-        card["segments"] = _published_segments(e.segments, k)
-        if diag:
-            card["dropped"] = _published_dropped(e.n_used, diag.dropped, k)
-        cards.append(card)
-    forest = _chart(charts.forest(edges, "What the data says: " + _finding(edges)))
-    return {
-        "edges": edges,
-        "cards": cards,
-        "forest": forest,
-        "provenance": run.provenance,
-        "run_id": run.run_id,
+    rows = [{**b, "label": label_of(theory, b["covariate"])} for b in diag["balance"]]
+    worst = max(abs(b["after"]) for b in rows)
+    metric = diag["balance_metric"].split(" (")[0]
+    verdict = "good: every gap under 0.1" if worst < 0.1 else f"largest gap {worst:.2f}"
+    return charts.balance(
+        rows,
+        metric,
+        f"Balance after adjustment: {verdict}",
+        "Gap before and after adjustment, per adjustment variable: "
+        + "; ".join(f"{r['label']} {abs(r['before']):.2f} to {abs(r['after']):.2f}" for r in rows)
+        + ". Under 0.1 counts as balanced.",
+    )
+
+
+def _overlap_chart(edge: dict[str, Any], k: int) -> charts.Chart | None:
+    diag = edge.get("diagnostics")
+    if not diag or not diag["propensity_histogram"]:
+        return None
+    outside = safe_count(diag["outside_support"], min_cell_size=k)
+    starts = [i / 20 for i in range(20)]
+    bins = {
+        group: protect_histogram(starts, [int(c) for c in counts], width=0.05, min_cell_size=k)
+        for group, counts in diag["propensity_histogram"].items()
     }
+    return charts.propensity_overlap(
+        bins,
+        f"Overlap: {outside} clients have no comparable client in the other group",
+        "Histograms of the estimated chance of getting it, for clients who got it and "
+        f"clients who did not; {outside} clients fall outside the range both groups share.",
+    )
 
 
-def _published_segments(segments: Sequence[SegmentEffect], k: int) -> list[SegmentEffect]:
+def _published_segments(segments: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
     """Segments whose client count may be printed: per variable, the segments' counts add
     up to the clients used (printed beside them), so a small segment is hidden with a
-    complement, and a hidden segment's row is left out whole."""
-    shown: list[SegmentEffect] = []
-    variables: dict[str, list[SegmentEffect]] = {}
+    complement, and a hidden segment's row is left out whole (#13)."""
+    shown: list[dict[str, Any]] = []
+    variables: dict[str, list[dict[str, Any]]] = {}
     for segment in segments:
-        variables.setdefault(segment.variable, []).append(segment)
+        variables.setdefault(str(segment["variable"]), []).append(segment)
     for rows in variables.values():
-        values = protect_values([r.n for r in rows], min_cell_size=k)
+        values = protect_values([int(r["n"]) for r in rows], min_cell_size=k)
         shown += [r for r, v in zip(rows, values, strict=True) if v is not None]
     return shown
 
@@ -119,37 +140,180 @@ def _published_segments(segments: Sequence[SegmentEffect], k: int) -> list[Segme
 def _published_dropped(n_used: int | None, dropped: dict[str, int], k: int) -> dict[str, Any]:
     """Clients used and left out per reason, as one row whose total (all clients) is
     printed elsewhere: a small count is hidden with a complement, so it cannot be had by
-    subtraction."""
+    subtraction (#13)."""
     names = list(dropped)
     values = protect_values([int(n_used or 0), *(int(dropped[n]) for n in names)], min_cell_size=k)
     return {
         "n_used": values[0],
-        "reasons": {name: v for name, v in zip(names, values[1:], strict=True) if dropped[name]},
+        "reasons": [(name, v) for name, v in zip(names, values[1:], strict=True) if dropped[name]],
     }
 
 
-def _decision(run: SavedRun | None, _chart: _Charts) -> dict[str, Any] | None:
+def _segments(
+    edge: dict[str, Any], words: AssumptionWords, theory: Theory | None, k: int
+) -> list[dict[str, Any]]:
+    rows = []
+    for s in _published_segments(edge["segments"], k):
+        e = s["effect"]
+        rows.append(
+            {
+                "segment": f"{label_of(theory, s['variable'])}: {s['segment']}",
+                "n": s["n"],
+                "effect": words.scale.amount(e["estimate"]),
+                "interval": (
+                    f"{words.scale.amount(e['ci_low'])} to {words.scale.amount(e['ci_high'])}"
+                ),
+            }
+        )
+    return rows
+
+
+def _evidence(
+    run: dict[str, Any] | None, theory: Theory | None, decision: dict[str, Any] | None, k: int
+) -> dict[str, Any] | None:
     if run is None:
         return None
-    r = result_of(run, DecisionResult)
-    cheap, better = r.frontier_options
-    best_share = max(r.frontier, key=lambda p: p.gain_mean).share_on_better
+    edges = run["result"]["edges"]
+    measured_next = (
+        {m["edge"] for m in decision["measure_rows"]}
+        | {m["edge"] for m in decision["inconclusive"]}
+        if decision
+        else set()
+    )
+    cards = []
+    for e in edges:
+        words = assumption_words(
+            e, theory, measured_next=measured_next, decided=decision is not None
+        )
+        colour = charts.VERDICT_COLOUR.get(e["verdict"], "#333")
+        card: dict[str, Any] = {"edge": e, "words": words, "colour": colour, "charts": []}
+        card["effect"] = (
+            _effect_chart(e, words, colour, theory) if e["estimate"] is not None else None
+        )
+        for chart in (_overlap_chart(e, k), _balance_chart(e, theory, k)):
+            if chart is not None:
+                card["charts"].append(chart)
+        card["segments"] = _segments(e, words, theory, k)
+        diag = e.get("diagnostics") or {}
+        card["dropped"] = _published_dropped(e.get("n_used"), diag.get("dropped") or {}, k)
+        card["adjusted_for"] = [label_of(theory, n) for n in e["identification"]["adjustment_set"]]
+        if e.get("posterior"):
+            card["p_expected"] = probability(e["posterior"]["p_expected_direction"])
+        cards.append(card)
+    return {"cards": cards, "provenance": run["provenance"], "run_id": run["run_id"]}
+
+
+def _plan_sentence(rec: dict[str, Any], many: str) -> str:
+    """The recommendation (#16's one plan) in the report's words."""
+    band = rec["outcomes"]
+    head = (
+        f"Choose {rec['label']}: about {band['mean']:,.0f} more {many} than without us "
+        f"(90% interval {band['low']:,.0f} to {band['high']:,.0f})"
+    )
+    runner, margin = rec.get("runner_up"), rec.get("margin")
+    if not runner or not margin or rec.get("p_beats_runner_up") is None:
+        return head + "."
+    rel = "more" if margin["mean"] >= 0 else "fewer"
+    return (
+        f"{head}; {abs(margin['mean']):,.0f} {rel} than the next best plan "
+        f"({runner['label']}), with a chance of being the better of the two of "
+        f"{probability(rec['p_beats_runner_up'])}."
+    )
+
+
+def _decision(run: dict[str, Any] | None, theory: Theory | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    r = run["result"]
+    scale = outcome_scale(theory, r["objective"])
+    many = scale.outcome_many
+    rec = r.get("recommendation")
+    best = max(r["options"], key=lambda o: o["p_best"])
+    cheap, better = r["frontier_options"]
+    best_point = max(r["frontier"], key=lambda p: p["gain_mean"])
+    if rec:
+        sentence = _plan_sentence(rec, many)
+    else:  # a run saved before plans existed
+        sentence = (
+            f"Choose '{best['option']}': about {best['gain_mean']:,.0f} more {many} than "
+            f"without us (90% interval {best['gain_low']:,.0f} to {best['gain_high']:,.0f}); "
+            f"the chance that it is the better choice: {probability(best['p_best'])}."
+        )
+    inconclusive = [
+        {
+            "edge": m["edge"],
+            "claim": m["claim"],
+            "extra_clients": m["extra_clients"],
+            "goal": m["goal"],
+        }
+        for m in r.get("inconclusive", [])
+    ]
+    measure_rows = [
+        {
+            "edge": m["edge"],
+            "cause": label_of(theory, m["node"]),
+            "evppi": m["evppi"],
+            "collect": (
+                f"more clients with {quoted(label_of(theory, m['node']))} and "
+                f"{quoted(label_of(theory, r['objective']))} measured"
+            ),
+            "extra_clients": m["extra_clients"],
+        }
+        for m in r["measure_next"]
+    ]
+    plan_rows = []
+    if rec and rec.get("plan"):
+        plan_rows = [
+            {
+                "segment": a["segment"],
+                "option": a["option"],
+                "clients": a["clients"],
+            }
+            for a in rec["plan"]
+        ]
+    axis = "more than without us"
     return {
         "r": r,
-        "gains": _chart(
-            charts.option_gains(
-                r.options,
-                f"Outcomes gained by each option for everyone served: {r.objective_label.lower()}",
+        "rec": rec,
+        "sentence": sentence,
+        "variable": label_of(theory, rec["variable"]) if rec and rec.get("variable") else None,
+        "plan_rows": plan_rows,
+        "quality_vs_reach": (r.get("quality_vs_reach") or {}).get("sentence"),
+        "measure_rows": measure_rows,
+        "inconclusive": inconclusive,
+        "per_100": scale.per_100,
+        "gains": charts.option_gains(
+            r["options"],
+            axis,
+            f"Each option for the whole budget ({many}, more than without us)",
+            "Expected gain for the whole budget, with 90% band: "
+            + "; ".join(
+                f"{o['option']} {o['gain_mean']:,.0f} ({o['gain_low']:,.0f} to "
+                f"{o['gain_high']:,.0f})"
+                for o in r["options"]
             )
+            + ".",
         ),
-        "frontier": _chart(
-            charts.frontier(
-                r.frontier,
-                better,
-                f"Best split: {best_share:.0%} of the budget on '{better}', the rest on '{cheap}'",
-            )
+        "frontier": charts.frontier(
+            r["frontier"],
+            better,
+            axis,
+            _split_title(best_point["share_on_better"], better, cheap)
+            + f" ({many}, more than without us)",
+            f"Expected gain as the share of the budget spent on '{better}' goes from 0% to "
+            f"100%: from {r['frontier'][0]['gain_mean']:,.0f} to "
+            f"{r['frontier'][-1]['gain_mean']:,.0f}, highest at "
+            f"{best_point['share_on_better']:.0%} ({best_point['gain_mean']:,.0f}).",
         ),
     }
+
+
+def _split_title(share: float, better: str, cheap: str) -> str:
+    if share >= 0.999:
+        return f"Best split: the whole budget on '{better}'"
+    if share <= 0.001:
+        return f"Best split: the whole budget on '{cheap}'"
+    return f"Best split: {share:.0%} of the budget on '{better}', the rest on '{cheap}'"
 
 
 def _share_rows(
@@ -186,100 +350,147 @@ def _share_rows(
     ]
 
 
-def _demand(run: SavedRun | None, k: int, _chart: _Charts) -> dict[str, Any] | None:
+def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
     if run is None:
         return None
-    r = result_of(run, DemandResult)
-    # The result's tables as rows (DataFrames iterate over their column names).
-    channels = _rows(r.by_channel)
-    internal = _rows(r.internal_customers)
-    hist = _rows(r.end_to_end_histogram)
-    end_to_end = _rows(r.end_to_end)
-    channel_rows = _share_rows(channels, "channel", "all channels", r.overall, k)
-    unit_rows = _share_rows(_rows(r.by_unit), "unit", "all units", r.overall, k)
+    r = run["result"]
+    channels = r["by_channel"]
+    overall_share = r["overall"]["failure_share"]
+    channel_rows = _share_rows(channels, "channel", "all channels", r["overall"], k)
+    unit_rows = _share_rows(r["by_unit"], "unit", "all units", r["overall"], k)
+    internal = r["internal_customers"]
     internal_values = protect_values(
         [i["failure_contacts"] for i in internal],
         min_cell_size=k,
         people=[int(i.get("failure_clients", i["failure_contacts"])) for i in internal],
     )
+    internal_rows = [
+        {**i, "failure_contacts": v, "shown": v is not None}
+        for i, v in zip(internal, internal_values, strict=True)
+    ]
+    shown_internal = [i for i in internal_rows if i["shown"]]
+    top = internal[0]["backend_unit"] if internal else None
+    signal_charts = [c for c in r["charts"] if c["has_signal"]]
+    noise_charts = [c for c in r["charts"] if not c["has_signal"]]
+    shown = signal_charts + noise_charts[: max(0, 6 - len(signal_charts))]
+    hist = r["end_to_end_histogram"]
     e2e_bins = protect_histogram(
         [h["day"] for h in hist],
         [int(h["needs"]) for h in hist],
         people=[int(h.get("clients", h["needs"])) for h in hist],
         min_cell_size=k,
     )
-    internal_rows = [
-        {**i, "failure_contacts": v, "shown": v is not None}
-        for i, v in zip(internal, internal_values, strict=True)
-    ]
-    top = internal[0]["backend_unit"] if internal else "none"
-    signal_charts = [c for c in r.charts if c.has_signal]
-    noise_charts = [c for c in r.charts if not c.has_signal]
-    shown = signal_charts + noise_charts[: max(0, 6 - len(signal_charts))]
-    e2e = end_to_end[0] if end_to_end else None
+    e2e = r["end_to_end"][0] if r["end_to_end"] else None
+    # Only channels whose share is published are charted.
+    charted = [(row["name"], row["share"]) for row in channel_rows[:-1] if row["share"] is not None]
+    shares = [s for _, s in charted]
+    spread = (
+        "in every channel"
+        if shares and max(shares) - min(shares) < 0.1
+        else "and it differs by channel"
+    )
     return {
         "r": r,
-        "tables": {
-            "rules_fired": _rows(r.rules_fired),
-            "handoffs": _rows(r.handoffs),
-            "end_to_end": end_to_end,
-        },
+        "top": top,
         "channel_rows": channel_rows,
         "unit_rows": unit_rows,
         "internal_rows": internal_rows,
-        "by_channel": _chart(
-            charts.bars(
-                [c["channel"] for c in channels],
-                [row["share"] for row in channel_rows[:-1]],
-                f"Failure demand is {r.overall['failure_share']:.0%} of all contacts, "
-                "in every channel",
-                "share of contacts",
-                percent=True,
-            )
+        "by_channel": charts.bars(
+            [n for n, _ in charted],
+            shares,
+            title=f"Failure demand is {overall_share:.0%} of all contacts, {spread}",
+            description="Share of contacts that are failure demand, per channel: "
+            + "; ".join(f"{n} {s:.0%}" for n, s in charted)
+            + ".",
+            axis="share of contacts that are failure demand",
+            percent=True,
         ),
-        "internal": _chart(
-            charts.bars(
-                [i["backend_unit"] for i in internal],
-                internal_values,
-                f"'{top}' causes the most repeat contacts at the front line",
-                "failure-demand contacts",
-            )
-        ),
-        "e2e": _chart(
-            charts.histogram(
-                e2e_bins,
-                f"Half of all needs are resolved within {e2e['median_days']:.1f} days, but 1 in 20 "
-                f"takes over {e2e['p95_days']:.0f}"
+        "internal": charts.bars(
+            [i["backend_unit"] for i in shown_internal],
+            [i["failure_contacts"] for i in shown_internal],
+            title=f"'{top}' causes the most repeat contacts at the front line"
+            if top
+            else "No back-end unit causes repeat contacts",
+            description="Failure-demand contacts while a need waited on each back-end unit: "
+            + "; ".join(f"{i['backend_unit']} {i['failure_contacts']:,}" for i in shown_internal)
+            + ".",
+            axis="failure-demand contacts",
+        )
+        if shown_internal
+        else None,
+        "e2e": charts.histogram(
+            e2e_bins,
+            f"Half of all needs are resolved within {e2e['median_days']:.1f} days, but 1 in 20 "
+            f"takes over {e2e['p95_days']:.0f}"
+            if e2e and e2e["median_days"] is not None
+            else "End-to-end time: no need was resolved",
+            "Number of needs by days from first contact to resolution"
+            + (
+                f": median {e2e['median_days']:.1f} days, 95th percentile "
+                f"{e2e['p95_days']:.0f} days."
                 if e2e and e2e["median_days"] is not None
-                else "End-to-end time: no need was resolved",
-            )
+                else "."
+            ),
         ),
-        "controls": [{"chart": c, "plot": _chart(charts.control(c))} for c in shown],
-        "hidden_charts": len(r.charts) - len(shown),
+        "controls": [
+            {
+                "chart": c,
+                "plot": charts.control(
+                    c,
+                    f"{c['title']}: {'signal' if c['has_signal'] else 'only noise'}",
+                    c["reading"],
+                ),
+            }
+            for c in shown
+        ],
+        "hidden_charts": len(r["charts"]) - len(shown),
     }
 
 
-def voice_section(run: SavedRun | None) -> dict[str, Any] | None:
+def _measure_next_items(
+    evidence: dict[str, Any] | None, decision: dict[str, Any] | None
+) -> list[str]:
+    """The first screen's 'what to measure next': the decision's table first, then the
+    assumptions the data cannot judge yet."""
+    items = []
+    if decision:
+        needed = [m for m in decision["measure_rows"] if m["extra_clients"]]
+        for m in needed[:2]:
+            items.append(
+                f"{m['collect'][:1].upper()}{m['collect'][1:]}: about {m['extra_clients']:,} "
+                "more clients for a choice that is 90% sure."
+            )
+        for m in decision["inconclusive"]:
+            if m["extra_clients"]:
+                items.append(
+                    f"{m['claim']}: about {m['extra_clients']:,} more clients {m['goal']}."
+                )
+        if decision["measure_rows"] and not needed:
+            items.append(
+                "Nothing more for the decision: it is already 90% sure whatever the remaining "
+                "uncertainty."
+            )
+    for card in (evidence or {}).get("cards", []):
+        words: AssumptionWords = card["words"]
+        pending = words.verdict in ("inconclusive", "not identifiable", "fragile")
+        if pending and not words.advice_points_to_measure_next:
+            items.append(f"{words.claim}: {words.advice}")
+    return items
+
+
+def voice_section(run: dict[str, Any] | None) -> dict[str, Any] | None:
     from decisionframe.voice.report import voice_section as build
 
-    # The voice section reads the voice result's own (privacy-filtered) to_dict.
-    return build({"result": run.result.to_dict()} if run is not None else None)
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A result table's rows, missing values as None (what the template tests for)."""
-    return [
-        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
-        for row in frame.astype(object).to_dict(orient="records")
-    ]
+    return build(run)
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("decisionframe.report", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
     )
+    return env
 
 
 @dataclass(frozen=True)
@@ -296,6 +507,50 @@ class ReportResult(Result):
         return f"Report written to {self.path}{note}"
 
 
+def _plain_run(run: SavedRun | None) -> dict[str, Any] | None:
+    """A typed saved run in the shape the report's pages read: the result's own
+    ``to_dict()`` (its published, JSON-schema'd form), the provenance and the run id."""
+    if run is None:
+        return None
+    result = run.result.to_dict()
+    if run.kind == "analyze":
+        result["edges"] = [_flat_edge(e) for e in result["edges"]]
+    if run.kind == "demand":
+        # each control chart's own to_dict (phases with limits, has_signal)
+        result["charts"] = [c.to_dict() for c in getattr(run.result, "charts", ())]
+    if run.kind == "decide":
+        qvr = getattr(run.result, "quality_vs_reach", None)
+        if qvr is not None and result.get("quality_vs_reach") is not None:
+            result["quality_vs_reach"]["sentence"] = qvr.sentence()
+    return {"result": result, "provenance": run.provenance, "run_id": run.run_id}
+
+
+def _flat_edge(e: dict[str, Any]) -> dict[str, Any]:
+    """One assumption's saved result, flattened to the names the report's words use."""
+    estimate = e.get("estimate") or {}
+    effect = estimate.get("effect") or {}
+    assumption, verdict = e["assumption"], e["verdict"]
+    return {
+        **e,
+        "edge": f"{e['treatment']} -> {e['outcome']}",
+        "claim": assumption["claim"],
+        "expected": assumption["expected"],
+        "estimand": assumption.get("estimand", "ATE"),
+        "prior": assumption.get("prior"),
+        "estimate": effect.get("estimate"),
+        "se": effect.get("se"),
+        "ci_low": effect.get("ci_low"),
+        "ci_high": effect.get("ci_high"),
+        "naive": estimate.get("naive"),
+        "n_used": estimate.get("n_used", 0),
+        "method": estimate.get("method"),
+        "verdict": verdict["verdict"],
+        "posterior": verdict.get("posterior"),
+        "sentence": verdict.get("sentence", ""),
+        "advice": verdict.get("advice", ""),
+    }
+
+
 def build_report(project: Project, *, out: Path | None = None, allow_stale: bool = False) -> Path:
     """Render the report to ``out`` (default: reports/report.html) and return its path."""
     return Path(render_report(project, out=out, allow_stale=allow_stale).path)
@@ -308,28 +563,32 @@ def render_report(
 
     Refuses saved runs that no longer match the current theory and data
     (``StaleResultError``, naming what changed and what to rerun) unless ``allow_stale``;
-    then the report's provenance section lists what is out of date.
+    then the report says so on its first screen and lists what is out of date.
     """
-    import plotly.offline
-
-    runs = {
+    saved = {
         kind: project.latest_run(kind, allow_stale=allow_stale)
         for kind in ("analyze", "decide", "demand", "voice")
     }
-    if runs["analyze"] is None and runs["demand"] is None:
+    if saved["analyze"] is None and saved["demand"] is None:
         raise ProjectError(
             "nothing to report yet. Hint: run `decisionframe analyze` (and `decide`, "
             f"`demand`) on {project.directory} first."
         )
-    stale = [note for run in runs.values() if run for note in run.provenance.stale]
+    stale = [note for run in saved.values() if run for note in run.provenance.stale]
+    runs = {kind: _plain_run(run) for kind, run in saved.items()}
+    evidence_run = runs["analyze"]
     k = project.config.privacy.min_cell_size
-    chart = _Charts()
-    evidence = _evidence(runs["analyze"], k, chart)
-    verdicts = {e.edge: e.verdict.verdict for e in evidence["edges"]} if evidence else {}
+    charts.start_report()
     # A demand-only report needs no theory: failure demand can be studied before anyone
     # writes down why the service should work.
-    has_theory = runs["analyze"] is not None or project.theory_path.exists()
+    has_theory = evidence_run is not None or project.theory_path.exists()
     theory = load_theory(project.theory_path) if has_theory else None
+    decision = _decision(runs["decide"], theory)
+    evidence = _evidence(evidence_run, theory, decision, k)
+    verdicts = (
+        {c["edge"]["edge"]: c["edge"]["verdict"] for c in evidence["cards"]} if evidence else {}
+    )
+    demand = _demand(runs["demand"], k)
     status = project.status()
     html = (
         _environment()
@@ -339,16 +598,21 @@ def render_report(
             theory=theory,
             diagram=Markup(theory_svg(theory, verdicts=verdicts)) if theory else None,
             evidence=evidence,
-            decision=_decision(runs["decide"], chart),
-            demand=_demand(runs["demand"], k, chart),
+            decision=decision,
+            demand=demand,
             voice=voice_section(runs["voice"]),
             stale=stale,
+            measure_next=_measure_next_items(evidence, decision),
+            measure_next_heading=MEASURE_NEXT_HEADING,
             status=status,
             min_cell_size=k,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            plotly_js=Markup(plotly.offline.get_plotlyjs()),
-            verdict_colour=charts.VERDICT_COLOUR,
+            plotly_js=Markup(_plotly_js()),
+            plotly_bundle=PLOTLY_BUNDLE,
             safe_count=lambda v: safe_count(v, min_cell_size=k),
+            label=lambda node_id: label_of(theory, node_id),
+            probability=probability,
+            verdict_colour=lambda v: charts.VERDICT_COLOUR.get(v, "#333"),
         )
     )
     target = out or project.directory / "reports" / "report.html"
@@ -356,6 +620,6 @@ def render_report(
     target.write_text(html, encoding="utf-8")
     return ReportResult(
         path=str(target),
-        runs={kind: run.run_id for kind, run in runs.items() if run is not None},
+        runs={kind: run.run_id for kind, run in saved.items() if run is not None},
         stale=tuple(stale),
     )

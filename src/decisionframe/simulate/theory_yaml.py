@@ -27,14 +27,17 @@ nodes:
   - id: respect
     kind: service_quality
     label: Treated with respect
+    unit: point on the 1-5 respect rating
     measure: {{table: touchpoints, column: respect, aggregate: mean, within_days: 90}}
   - id: explained_next_steps
     kind: service_quality
     label: Next steps were explained
+    unit: point on the 1-5 rating of explained next steps
     measure: {{table: touchpoints, column: explained_next_steps, aggregate: mean, within_days: 90}}
   - id: wait_minutes
     kind: service_quality
     label: Waiting time before being served (minutes)
+    unit: {{one: minute of waiting, many: minutes of waiting}}
     measure: {{table: touchpoints, column: wait_minutes, aggregate: mean, within_days: 90}}
   - id: trust
     kind: mediator
@@ -43,6 +46,7 @@ nodes:
   - id: housed_180
     kind: outcome
     label: Stably housed six months after enrolment
+    unit: {{one: person stably housed at six months, many: people stably housed at six months}}
     measure: {{table: outcomes, outcome: housed, at_day: 180}}
 edges:
   - {{from: case_complexity, to: respect}}

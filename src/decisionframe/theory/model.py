@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NodeKind = Literal["intervention", "service_quality", "mediator", "outcome", "context"]
 Aggregate = Literal["mean", "sum", "count", "min", "max", "share_true", "first", "last", "any"]
@@ -47,12 +48,76 @@ class Measure(_Strict):
         return self
 
 
+class Unit(_Strict):
+    """How a reader counts a node, in the theory's own words.
+
+    ``one`` and ``many`` name one unit and several ("point on the 1-5 respect rating",
+    "points on the 1-5 respect rating"; "minute of waiting", "minutes of waiting"). For an
+    outcome, ``many`` names the people who reach it ("people stably housed at six months")
+    and ``per_100`` says the outcome is a yes/no share, so effects read "per 100 people
+    served" (default: yes for the decision's objective).
+    """
+
+    one: str = Field(min_length=1)
+    many: str = ""
+    per_100: bool | None = None
+
+    @property
+    def plural(self) -> str:
+        if self.many:
+            return self.many
+        head, _, rest = self.one.partition(" ")
+        return " ".join(filter(None, (_plural(head), rest)))
+
+
+def _plural(word: str) -> str:
+    irregular = {"person": "people", "child": "children", "day": "days"}
+    if word in irregular:
+        return irregular[word]
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+_UNIT_IN_LABEL = re.compile(r"^(?P<subject>.*?)\s*\((?P<unit>[^()]*)\)\s*$")
+_SCALE = re.compile(r"^\d+\s*-\s*\d+$")
+
+
+def default_unit(label: str) -> Unit:
+    """A unit read from the label: '(minutes)' -> minute of ..., '(1-5)' -> point on the
+    1-5 scale of ...; otherwise 'unit of "label"'."""
+    match = _UNIT_IN_LABEL.match(label)
+    if match:
+        subject = match["subject"][:1].lower() + match["subject"][1:]
+        unit = match["unit"].strip()
+        if _SCALE.match(unit):
+            scale = unit.replace(" ", "")
+            return Unit(one=f"point on the {scale} scale of {subject}")
+        if unit and " " not in unit:
+            single = unit[:-1] if unit.endswith("s") and len(unit) > 2 else unit
+            return Unit(one=f"{single} of {subject}", many=f"{unit} of {subject}")
+    return Unit(one=f"unit of “{label}”", many=f"units of “{label}”")
+
+
 class Node(_Strict):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     kind: NodeKind
     label: str = ""
     description: str = ""
     measure: Measure | None = None
+    unit: Unit | None = None
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _unit_shorthand(cls, value: object) -> object:
+        return {"one": value} if isinstance(value, str) else value
+
+    @property
+    def units(self) -> Unit:
+        """The node's unit wording: as written in the theory, else read from its label."""
+        return self.unit or default_unit(self.title)
 
     @property
     def measured(self) -> bool:
