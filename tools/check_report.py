@@ -222,14 +222,24 @@ def _build(folder: Path) -> Path:
     return build_report(project, out=OUT / "report.html")
 
 
+def _pdf(report: Path) -> list[str]:
+    """`decisionframe report --pdf`'s printer: a PDF of several pages, one per section."""
+    from decisionframe.report import page_count, print_pdf
+
+    pdf = print_pdf(report, out=OUT / "report.pdf")
+    pages = page_count(pdf)
+    print(f"PDF: {pdf} ({pages} pages, {pdf.stat().st_size:,} bytes)")
+    return [] if pages >= 3 else [f"the PDF has {pages} pages"]
+
+
 def main(argv: list[str]) -> int:
     if argv:
         report = Path(argv[0])
-        problems = check(report)
+        problems = check(report) + _pdf(report)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             report = _build(Path(tmp) / "org")
-            problems = check(report)
+            problems = check(report) + _pdf(report)
     for problem in problems[:40]:
         print("  " + problem)
     if problems:

@@ -85,21 +85,20 @@ def contradictions(html: str) -> list[str]:
             if p in ("0", "100"):
                 problems.append(f"{edge}: a probability of {p}% (say 'over 99%'/'under 1%')")
     screen = html[: html.index('<section id="theory"')] if 'id="theory"' in html else html
-    decision = re.search(r'<p class="decision-sentence">(.*?)</p>', screen, flags=re.S)
-    table = re.search(r"<caption>The options.*?</table>", html, flags=re.S)
-    if decision and table:
-        chosen = re.search(r"Choose '([^']+)'", html_lib.unescape(decision.group(1)))
-        rows = re.findall(
-            r'<th scope="row">([^<]+)</th>.*?<td class="num">([^<]+)</td></tr>', table.group(0)
-        )
-        chances = {
-            name: 99.5 if p == "over 99%" else 0.5 if p == "under 1%" else float(p.rstrip("%"))
-            for name, p in rows
-        }
-        if chosen is None or max(chances, key=chances.__getitem__) != chosen.group(1):
-            problems.append("the decision sentence chooses another option than the table")
-        if any(p in ("100%", "0%") for _, p in rows):
-            problems.append("a 'chance it is the best' of 0% or 100%")
+    first = re.search(r'<p class="decision-sentence">(.*?)</p>', screen, flags=re.S)
+    section = re.search(r'<p class="plan-sentence">(.*?)</p>', html, flags=re.S)
+    if first and section and _text(first.group(1)) != _text(section.group(1)):
+        problems.append("the first screen and the decision section state different decisions")
+    recommended = re.search(r'<tr class="recommended"><th scope="row"><strong>(.*?)</strong>', html)
+    if first and recommended:
+        chosen = re.match(r"Choose (.*?): ", _text(first.group(1)))
+        if chosen is None or chosen.group(1) != _text(recommended.group(1)):
+            problems.append("the decision sentence names another plan than the plans table")
+    for p in re.findall(r"chance[^.]*?(?<![\d,.])(\d+)%", _text(html)):
+        if p in ("0", "100"):
+            problems.append(f"a chance of {p}% (say 'over 99%' or 'under 1%')")
+    for p in re.findall(r"<td class=\"num\">(0|100)%</td>", html):
+        problems.append(f"a table cell with a chance of {p}%")
     nothing = "Nothing more for the decision" in screen
     needed = re.findall(r'<tr data-edge="[^"]+">.*?<td class="num">(.*?)</td></tr>', html, re.S)
     if nothing and any(not n.startswith("none") for n in needed):

@@ -203,6 +203,23 @@ def _evidence(
     return {"cards": cards, "provenance": run["provenance"], "run_id": run["run_id"]}
 
 
+def _worded(rec: dict[str, Any] | None, theory: Theory | None) -> dict[str, Any] | None:
+    """The recommendation with the segment variable's label instead of its id."""
+    if not rec or not rec.get("variable"):
+        return rec
+    variable = rec["variable"]
+    name = quoted(label_of(theory, variable))
+
+    def say(text: str) -> str:
+        return text.replace(variable, name)
+
+    out = {**rec, "label": say(rec["label"]), "targeting_note": say(rec["targeting_note"])}
+    out["candidates"] = [{**c, "label": say(c["label"])} for c in rec["candidates"]]
+    if rec.get("runner_up"):
+        out["runner_up"] = {**rec["runner_up"], "label": say(rec["runner_up"]["label"])}
+    return out
+
+
 def _plan_sentence(rec: dict[str, Any], many: str) -> str:
     """The recommendation (#16's one plan) in the report's words."""
     band = rec["outcomes"]
@@ -227,7 +244,7 @@ def _decision(run: dict[str, Any] | None, theory: Theory | None) -> dict[str, An
     r = run["result"]
     scale = outcome_scale(theory, r["objective"])
     many = scale.outcome_many
-    rec = r.get("recommendation")
+    rec = _worded(r.get("recommendation"), theory)
     best = max(r["options"], key=lambda o: o["p_best"])
     cheap, better = r["frontier_options"]
     best_point = max(r["frontier"], key=lambda p: p["gain_mean"])
