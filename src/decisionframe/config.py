@@ -97,10 +97,10 @@ class SourceConfig(ReadOptions):
         description="recoding per target column: {outcome_value: {'Yes': 1}}, "
         "{channel: {Walk-in: in_person}}; matched ignoring case and surrounding spaces",
     )
-    on_error: Literal["refuse", "quarantine"] = Field(
+    on_error: Literal["refuse"] = Field(
         default="refuse",
-        description="refuse: nothing loads if any row is bad (default); quarantine: valid rows "
-        "load and refused rows go to a private file in .decisionframe/rejects/",
+        description="refuse: nothing loads if any row is bad (the only choice so far; "
+        "loading the valid rows and quarantining the rest is not built yet)",
     )
 
     @field_validator("path")

@@ -101,14 +101,14 @@ decision:
   budget: 1200000
   baseline: 0.35
   options:
-    # Standard: rushed contacts as today for hard cases, no follow-up; room for 3,000 a year.
+    # Standard: rushed contacts as today for hard cases, no follow-up; room for 4,000 a year.
     - id: standard
       cost_per_client: 400
-      capacity: 3000
+      capacity: 4000
       set: {{respect: 3, explained_next_steps: 3, followup: 0}}
     # Enhanced: time to treat people with respect, explain next steps, and follow up.
     - id: enhanced
       cost_per_client: 800
-      capacity: 4000
+      capacity: 2500
       set: {{respect: 4.5, explained_next_steps: 4.5, followup: 1}}
 """
