@@ -13,6 +13,7 @@ estimate is the median over splits with the split-to-split variation in its inte
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -23,6 +24,9 @@ from sklearn.model_selection import KFold
 
 from decisionframe.effects.design import Design
 from decisionframe.effects.learners import (
+    FAMILIES,
+    BlendClassifier,
+    BlendRegressor,
     Family,
     LearnerChoice,
     Task,
@@ -123,6 +127,9 @@ class FittedEffect:
     ate_model: Any = None  # binary treatments: the ATE-scored model (segment effects)
     learners: LearnerChoice | None = None  # refuters re-fit with the same model families
     plan: FitPlan | None = None  # the rows and folds behind the estimate
+    # The estimate under one candidate family alone, from that family's own out-of-fold
+    # predictions inside the stack's first split (no re-fit); None when not available.
+    specify: Callable[[Family], Interval | None] | None = None
 
 
 class Estimator(Protocol):
@@ -189,12 +196,15 @@ class DoubleMLEstimator:
     learners: Family | None = None
     n_rep: int = DEFAULT_N_REP
 
-    def _learner(self, weights: Weights, task: Task, seed: int) -> Any:
-        return make_learner(weights, task, seed=seed, max_iter=self.max_iter)
+    def _learner(self, weights: Weights, task: Task, seed: int, rounds: int | None) -> Any:
+        return make_learner(weights, task, seed=seed, max_iter=rounds or self.max_iter)
 
     def _outcome_learner(self, design: Design, choice: LearnerChoice, seed: int) -> Any:
         task: Task = "classification" if design.outcome_kind == "binary" else "regression"
-        return self._learner(choice.outcome_weights, task, seed)
+        return self._learner(choice.outcome_weights, task, seed, choice.outcome_iter)
+
+    def _treatment_learner(self, choice: LearnerChoice, task: Task, seed: int) -> Any:
+        return self._learner(choice.treatment_weights, task, seed, choice.treatment_iter)
 
     def _data(self, design: Design, rows: np.ndarray, d: np.ndarray) -> Any:
         import doubleml as dml
@@ -219,6 +229,7 @@ class DoubleMLEstimator:
         choice: LearnerChoice,
         folds: np.ndarray,
         reuse: dict[str, np.ndarray] | None = None,
+        store_models: bool = False,
     ) -> Any:
         """Fit an IRM on ``rows``; ``reuse`` gives out-of-fold nuisance predictions
         (rows x repetitions) for all design rows.
@@ -231,7 +242,7 @@ class DoubleMLEstimator:
         model = dml.DoubleMLIRM(
             self._data(design, rows, d),
             ml_g=self._outcome_learner(design, choice, seed),
-            ml_m=self._learner(choice.treatment_weights, "classification", seed),
+            ml_m=self._treatment_learner(choice, "classification", seed),
             n_folds=self.n_folds,
             n_rep=folds.shape[0],
             score=score,
@@ -241,7 +252,7 @@ class DoubleMLEstimator:
         )
         model.set_sample_splitting(to_splits(folds[:, rows]))
         if reuse is None:
-            return model.fit()
+            return model.fit(store_models=store_models)
         external = {name: values[rows] for name, values in reuse.items()}
         return model.fit(external_predictions={"_d": external})
 
@@ -296,17 +307,34 @@ class DoubleMLEstimator:
         import doubleml as dml
 
         rows = plan.keep
-        model = dml.DoubleMLPLR(
-            self._data(design, rows, design.d),
-            ml_l=self._learner(choice.outcome_weights, "regression", seed),
-            ml_m=self._learner(choice.treatment_weights, "regression", seed),
-            n_folds=self.n_folds,
-            n_rep=plan.folds.shape[0],
-            draw_sample_splitting=False,
-        )
-        model.set_sample_splitting(to_splits(plan.folds[:, rows]))
-        model.fit()
+
+        def plr(
+            choice: LearnerChoice, folds: np.ndarray, reuse: dict[str, np.ndarray] | None
+        ) -> Any:
+            model = dml.DoubleMLPLR(
+                self._data(design, rows, design.d),
+                ml_l=self._learner(choice.outcome_weights, "regression", seed, choice.outcome_iter),
+                ml_m=self._treatment_learner(choice, "regression", seed),
+                n_folds=self.n_folds,
+                n_rep=folds.shape[0],
+                draw_sample_splitting=False,
+            )
+            model.set_sample_splitting(to_splits(folds[:, rows]))
+            if reuse is None:
+                return model.fit(store_models=True)
+            return model.fit(external_predictions={"_d": reuse})
+
+        model = plr(choice, plan.folds, None)
         effect, each = _per_split(model, scale)
+        x = design.x.iloc[np.nonzero(rows)[0]]
+        components = _components(model, x, plan.folds[:, rows], ("ml_l", "ml_m"))
+
+        def specify(family: Family) -> Interval | None:
+            if family not in components:
+                return None
+            fixed = choice.only(family)
+            return _per_split(plr(fixed, plan.folds[:1], components[family]), scale)[0]
+
         estimate = EffectEstimate(
             "ATE",
             effect,
@@ -317,7 +345,7 @@ class DoubleMLEstimator:
             repetitions=each,
         )
         prediction = _predictions(model, "ml_m").mean(axis=1)
-        return FittedEffect(estimate, model, design, rows, prediction, plan=plan)
+        return FittedEffect(estimate, model, design, rows, prediction, plan=plan, specify=specify)
 
     def _fit_irm(
         self,
@@ -340,27 +368,34 @@ class DoubleMLEstimator:
                 name: _scatter(_predictions(ate, name), rows) for name in ("ml_g0", "ml_g1", "ml_m")
             }
             overlap = None
+            components: dict[Family, dict[str, np.ndarray]] = {}
         else:
             rows = np.ones(design.n, dtype=bool)
-            ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds)
+            ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds, store_models=True)
             nuisances = {name: _predictions(ate, name) for name in ("ml_g0", "ml_g1", "ml_m")}
+            components = _components(ate, design.x, folds, ("ml_g0", "ml_g1", "ml_m"))
             rows, overlap = overlap_rule(nuisances["ml_m"].mean(axis=1), treated, estimand)
             if overlap.dropped:
                 ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds, nuisances)
-        model = ate
-        sign = 1.0
-        if estimand == "ATT":
-            model = self._irm(design, rows, design.d, "ATTE", seed, choice, folds, nuisances)
-        elif estimand == "ATC":
-            # The ATC is minus the ATT of "not treated": swap the arms, flip the propensity.
-            flipped = {
-                "ml_g0": nuisances["ml_g1"],
-                "ml_g1": nuisances["ml_g0"],
-                "ml_m": 1.0 - nuisances["ml_m"],
-            }
-            model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed, choice, folds, flipped)
-            sign = -1.0
+        model, sign = ate, 1.0
+        if estimand in ("ATT", "ATC"):
+            model, sign = self._irm_estimand(design, rows, estimand, seed, choice, folds, nuisances)
         effect, each = _per_split(model, scale, sign)
+        kept_rows = rows
+
+        def specify_irm(family: Family) -> Interval | None:
+            if family not in components:
+                return None
+            fixed = choice.only(family)
+            own = components[family]
+            if estimand in ("ATT", "ATC"):
+                m, s = self._irm_estimand(design, kept_rows, estimand, seed, fixed, folds[:1], own)
+            else:
+                m = self._irm(design, kept_rows, design.d, "ATE", seed, fixed, folds[:1], own)
+                s = 1.0
+            return _per_split(m, scale, s)[0]
+
+        specify = None if given else specify_irm
         method = (
             f"DML interactive regression model / AIPW, normalized weights "
             f"({self._splits_text(plan)}; {choice.describe()})"
@@ -383,7 +418,31 @@ class DoubleMLEstimator:
         )
         kept_plan = FitPlan(rows, folds)
         propensity = nuisances["ml_m"].mean(axis=1)[rows]
-        return FittedEffect(estimate, model, design, rows, propensity, ate, plan=kept_plan)
+        return FittedEffect(
+            estimate, model, design, rows, propensity, ate, plan=kept_plan, specify=specify
+        )
+
+    def _irm_estimand(
+        self,
+        design: Design,
+        rows: np.ndarray,
+        estimand: str,
+        seed: int,
+        choice: LearnerChoice,
+        folds: np.ndarray,
+        nuisances: dict[str, np.ndarray],
+    ) -> tuple[Any, float]:
+        """ATT or ATC from given out-of-fold nuisances (no learner is fitted again)."""
+        if estimand == "ATT":
+            return self._irm(design, rows, design.d, "ATTE", seed, choice, folds, nuisances), 1.0
+        # The ATC is minus the ATT of "not treated": swap the arms, flip the propensity.
+        flipped = {
+            "ml_g0": nuisances["ml_g1"],
+            "ml_g1": nuisances["ml_g0"],
+            "ml_m": 1.0 - nuisances["ml_m"],
+        }
+        model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed, choice, folds, flipped)
+        return model, -1.0
 
     def _fit_apos(
         self,
@@ -400,7 +459,7 @@ class DoubleMLEstimator:
         model = dml.DoubleMLAPOS(
             self._data(design, rows, design.d),
             ml_g=self._outcome_learner(design, choice, seed),
-            ml_m=self._learner(choice.treatment_weights, "classification", seed),
+            ml_m=self._treatment_learner(choice, "classification", seed),
             treatment_levels=list(range(len(design.levels))),
             n_folds=self.n_folds,
             n_rep=plan.folds.shape[0],
@@ -427,6 +486,42 @@ class DoubleMLEstimator:
             contrasts=contrasts,
         )
         return FittedEffect(estimate, contrast, design, rows, plan=plan)
+
+
+def _components(
+    model: Any, x: pd.DataFrame, folds: np.ndarray, names: tuple[str, ...]
+) -> dict[Family, dict[str, np.ndarray]]:
+    """Each stacked family's own out-of-fold predictions of each nuisance in the first split.
+
+    The stack's fitted blends (``store_models``) hold every component model of every fold;
+    predicting with each component on its fold's held-out rows gives what that family alone
+    would have predicted, with no re-fit. Rows are ``x``'s (the fit's rows); a family missing
+    from a nuisance's stack is left out.
+    """
+    values = x.to_numpy(dtype=float) if x.shape[1] else np.ones((len(x), 1))
+    out: dict[Family, dict[str, np.ndarray]] = {}
+    per_name: dict[str, dict[Family, np.ndarray]] = {}
+    for name in names:
+        fitted = model.models[name]["_d"][0]
+        preds: dict[Family, np.ndarray] = {}
+        for k, blend in enumerate(fitted):
+            test = np.nonzero(folds[0] == k)[0]
+            members = (
+                [(f, m) for (f, _), (_, m) in zip(blend.weights, blend.models_, strict=True)]
+                if isinstance(blend, BlendRegressor | BlendClassifier)
+                else []
+            )
+            for family, member in members:
+                column = preds.setdefault(family, np.full((len(x), 1), np.nan))
+                if hasattr(member, "predict_proba"):
+                    column[test, 0] = member.predict_proba(values[test])[:, 1]
+                else:
+                    column[test, 0] = member.predict(values[test])
+        per_name[name] = preds
+    for family in FAMILIES:
+        if all(family in per_name[name] for name in names):
+            out[family] = {name: per_name[name][family] for name in names}
+    return out
 
 
 def _scatter(values: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -12,9 +12,10 @@ families.
 sklearn's StackingRegressor would re-learn the weights by an inner cross-validation inside
 every DML fold (five times the boosting fits); the weights are learned once here, on the
 same selection sample the earlier chooser used, and held fixed in every fold, refuter and
-repetition. A candidate with a weight below ``MIN_WEIGHT`` is left out (its share moved to the
-others): this saves its fits and moves predictions by at most that share of the difference
-between candidates.
+repetition; so is the number of boosting rounds of each nuisance, by early stopping on that
+sample (``boosting_iterations``). A candidate with a weight below ``MIN_WEIGHT`` is left out
+(its share moved to the others): this saves its fits and moves predictions by at most that
+share of the difference between candidates.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ Weights = tuple[tuple[Family, float], ...]
 SELECTION_ROWS = 20_000  # a sample this size pins the weights down; more only costs time
 SELECTION_FOLDS = 3
 MIN_WEIGHT = 0.02
+MIN_ITERATIONS = 20
 _EPS = 1e-6
 _NAMES = {"linear": "linear", "regularized": "ridge", "boosting": "gradient boosting"}
 
@@ -116,10 +118,24 @@ class LearnerChoice:
     outcome_weights: Weights
     treatment_weights: Weights
     reason: str
+    # Boosting rounds per nuisance (chosen once on the selection sample); None: the
+    # estimator's own ``max_iter``.
+    outcome_iter: int | None = None
+    treatment_iter: int | None = None
 
     @classmethod
     def fixed(cls, kind: Family) -> LearnerChoice:
         return cls(((kind, 1.0),), ((kind, 1.0),), "fixed by the caller")
+
+    def only(self, kind: Family) -> LearnerChoice:
+        """One family alone for both nuisances, with this choice's boosting rounds."""
+        return LearnerChoice(
+            ((kind, 1.0),),
+            ((kind, 1.0),),
+            f"{kind} alone",
+            self.outcome_iter,
+            self.treatment_iter,
+        )
 
     @property
     def outcome(self) -> Family:
@@ -171,14 +187,43 @@ def _out_of_fold(
     return out
 
 
+def boosting_iterations(
+    task: Task, x: np.ndarray, target: np.ndarray, seed: int, max_iter: int
+) -> int:
+    """Boosting rounds for one nuisance, chosen once by early stopping on the selection
+    sample (held-out loss, 20% validation, 10 rounds without gain) and then fixed in every
+    fold, refuter and repetition, so the folds stay deterministic and cheap."""
+    cls = (
+        HistGradientBoostingClassifier
+        if task == "classification"
+        else HistGradientBoostingRegressor
+    )
+    model = cls(
+        max_iter=max_iter,
+        max_leaf_nodes=15,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=10,
+        random_state=seed,
+    )
+    try:
+        model.fit(x, target)
+    except ValueError:  # e.g. a class too rare to appear in the validation part
+        return max_iter
+    return int(min(max(model.n_iter_, MIN_ITERATIONS), max_iter))
+
+
 def stack_weights(
     task: Task, x: np.ndarray, target: np.ndarray, seed: int, max_iter: int
-) -> tuple[Weights, str]:
-    """Non-negative weights (summing to one) of the candidates' out-of-fold predictions."""
-    if np.isnan(x).any():
-        return (("boosting", 1.0),), "boosting only (missing covariate values)"
+) -> tuple[Weights, str, int]:
+    """Non-negative weights (summing to one) of the candidates' out-of-fold predictions,
+    and the boosting rounds used for this nuisance."""
     if task == "classification" and min(np.unique(target, return_counts=True)[1]) < SELECTION_FOLDS:
-        return (("boosting", 1.0),), "boosting only (too few of a class to compare)"
+        return (("boosting", 1.0),), "boosting only (too few of a class to compare)", max_iter
+    max_iter = boosting_iterations(task, x, target, seed, max_iter)
+    rounds = f"{max_iter} boosting rounds by early stopping"
+    if np.isnan(x).any():
+        return (("boosting", 1.0),), f"boosting only (missing covariate values), {rounds}", max_iter
     predictions = {f: _out_of_fold(f, task, x, target, seed, max_iter) for f in FAMILIES}
     if task == "classification":
         truth = (target[:, None] == np.unique(target)[None, :]).astype(float).ravel()
@@ -197,7 +242,7 @@ def stack_weights(
         p = predictions[f].ravel()
         losses.append(f"{_NAMES[f]} {np.mean((truth - p) ** 2):.4g}")
     loss = "Brier" if task == "classification" else "squared error"
-    return weights, f"held-out {loss}: " + ", ".join(losses)
+    return weights, f"held-out {loss}: " + ", ".join(losses) + f"; {rounds}", max_iter
 
 
 def choose_learners(design: Design, *, seed: int, max_iter: int = 100) -> LearnerChoice:
@@ -219,13 +264,17 @@ def choose_learners(design: Design, *, seed: int, max_iter: int = 100) -> Learne
     treatment_task: Task = (
         "regression" if design.treatment_kind == "continuous" else "classification"
     )
-    outcome, outcome_reason = stack_weights(
+    outcome, outcome_reason, outcome_iter = stack_weights(
         outcome_task, np.hstack([x, treatment_as_feature]), design.y[rows], seed, max_iter
     )
-    treatment, treatment_reason = stack_weights(treatment_task, x, d, seed, max_iter)
+    treatment, treatment_reason, treatment_iter = stack_weights(
+        treatment_task, x, d, seed, max_iter
+    )
     return LearnerChoice(
         outcome,
         treatment,
         f"stack weights from held-out predictions (outcome: {outcome_reason}; "
         f"treatment: {treatment_reason})",
+        outcome_iter,
+        treatment_iter,
     )

@@ -2,7 +2,10 @@
 
 The estimate itself uses the stack (``effects.learners``); this table shows what each
 candidate family alone would have said, on the estimate's own trimmed sample and first
-split's folds, so a reader sees whether the answer rests on the choice of model. A
+split's folds, so a reader sees whether the answer rests on the choice of model. A family
+inside the stack is read from its own out-of-fold predictions in the stack's first split
+(the stack fits every member in every fold, so no re-fit is needed); a family the stack left
+out is fitted alone on the first split. A
 candidate whose fit cannot run is shown as such rather than left out silently.
 """
 
@@ -42,12 +45,18 @@ def specification_table(
         return tuple(rows)
     for family in FAMILIES:
         try:
+            own = fitted.specify(family) if fitted.specify is not None else None
+            if own is not None:
+                rows.append(Specification(LABELS[family], own, "first split"))
+                continue
             effect = estimator.fit(
                 fitted.design,
                 estimand=est.estimand,
                 scale=est.scale,
                 seed=seed,
-                learners=LearnerChoice.fixed(family),
+                learners=(
+                    fitted.learners.only(family) if fitted.learners else LearnerChoice.fixed(family)
+                ),
                 plan=plan.first(),
             ).estimate.effect
             rows.append(Specification(LABELS[family], effect, "first split"))
