@@ -36,3 +36,18 @@ def test_markup_in_the_question_does_not_crash_theory_check(
     result = runner.invoke(app, ["theory", "check", str(org)])
     assert result.exit_code == 0, result.output
     assert "[/bold] Does" in result.output
+
+
+def test_the_cli_styles_without_markup_tags() -> None:
+    """The consoles read no markup, so a tag such as "[dim]" in our own text would print as is."""
+    import re
+
+    cli_dir = Path(__file__).resolve().parents[2] / "src" / "decisionframe" / "cli"
+    tag = re.compile(r"\[/?(dim|bold|red|green|yellow|cyan|italic|b|i)\]")
+    found = [
+        f"{path.name}:{n}"
+        for path in sorted(cli_dir.glob("*.py"))
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if tag.search(line)
+    ]
+    assert not found, f"Rich markup tags in CLI text (use style=): {found}"

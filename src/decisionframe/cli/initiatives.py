@@ -34,6 +34,6 @@ def initiatives(
     for e in result.initiatives:
         console.print(f"- {e.sentence} {e.why}")
     for note in result.notes:
-        console.print(f"[dim]{note}[/dim]")
+        console.print(note, style="dim")
     console.print(result.summary())
     write_json(result, json_out)

@@ -55,7 +55,7 @@ def voice(
         asks.add_row(a.label, f"{a.comments or 0:,}", f"{a.clients or 0:,}")
     console.print(asks)
     for e in result.emerging:
-        console.print(f"[bold]emerging[/bold] {e.reading}")
+        console.print(f"emerging: {e.reading}")
     if not result.emerging:
         console.print("No emerging need: no theme broke its control limits after the baseline.")
     for s in result.staff:
@@ -74,7 +74,7 @@ def voice(
         private_out.write_text(
             json.dumps(result.to_private_dict(), indent=2, default=str) + "\n", "utf-8"
         )
-        console.print(f"[dim]wrote {private_out} (private: holds scrubbed excerpts)[/dim]")
+        console.print(f"wrote {private_out} (private: holds scrubbed excerpts)", style="dim")
 
 
 def profiles(
