@@ -96,6 +96,9 @@ PIPELINE: tuple[tuple[list[str], list[str], str], ...] = (
     (["analyze"], ["--seed", "3"], "analyze"),
     (["decide"], ["--seed", "3", "--draws", "4000"], "decide"),
     (["demand"], [], "demand"),
+    (["voice"], [], "voice"),
+    (["profiles"], [], "profiles"),
+    (["initiatives"], [], "initiatives"),
     (["report"], [], "report"),
 )
 

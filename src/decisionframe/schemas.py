@@ -19,11 +19,14 @@ def published_types() -> dict[str, type[Result]]:
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
     from decisionframe.ingest import ImportResult
+    from decisionframe.initiatives import InitiativesResult
     from decisionframe.project import StatusResult
     from decisionframe.report import ReportResult
     from decisionframe.runs import Provenance
     from decisionframe.simulate import SimulationResult
     from decisionframe.theory import MeasurementPlan, TheoryCheck
+    from decisionframe.voice import VoiceResult
+    from decisionframe.voice.profiles import ProfilesResult
 
     types: list[type[Result]] = [
         SimulationResult,
@@ -34,6 +37,9 @@ def published_types() -> dict[str, type[Result]]:
         EvidenceResult,
         DecisionResult,
         DemandResult,
+        VoiceResult,
+        ProfilesResult,
+        InitiativesResult,
         ReportResult,
         Provenance,
     ]

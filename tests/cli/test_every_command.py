@@ -79,6 +79,9 @@ def test_every_result_type_round_trips(pipeline: Pipeline) -> None:
         project.latest("analyze"),
         project.latest("decide"),
         project.latest("demand"),
+        project.latest("voice"),
+        project.latest("profiles"),
+        project.latest("initiatives"),
         run.provenance,
         *run.result.edges,  # type: ignore[attr-defined]
     ]

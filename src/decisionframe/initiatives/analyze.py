@@ -7,7 +7,7 @@ Steps stay separate: ``choose_design`` (identify), the design's estimator (estim
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,6 +23,7 @@ from decisionframe.initiatives.panel import (
     touchpoint_panels,
 )
 from decisionframe.initiatives.placebos import (
+    LeftOut,
     PlaceboDate,
     Placebos,
     placebo_starts,
@@ -48,6 +49,14 @@ class Design:
 
 
 @dataclass(frozen=True)
+class EventPoint:
+    """An event-study estimate: the effect so many months from the start."""
+
+    months: int
+    estimate: float
+
+
+@dataclass(frozen=True)
 class InitiativeEffect:
     initiative_id: str
     name: str
@@ -66,27 +75,11 @@ class InitiativeEffect:
     months_before: int
     months_after: int
     placebos: Placebos
-    event_study: tuple[tuple[int, float], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["placebos"] = self.placebos.to_dict()
-        data["event_study"] = [{"months": e, "estimate": v} for e, v in self.event_study]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InitiativeEffect:
-        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        values["placebos"] = Placebos.from_dict(data["placebos"])
-        values["event_study"] = tuple(
-            (int(e["months"]), float(e["estimate"])) for e in data.get("event_study", ())
-        )
-        return cls(**values)
+    event_study: tuple[EventPoint, ...] = ()
 
 
 @dataclass(frozen=True)
 class InitiativesResult(Result):
-    # Keeps its hand-written to_dict/from_dict for now; no published schema yet (#12).
     kind: ClassVar[str] = "initiatives"
     initiatives: tuple[InitiativeEffect, ...]
     notes: tuple[str, ...] = ()
@@ -100,20 +93,6 @@ class InitiativesResult(Result):
         ids = len({e.initiative_id for e in self.initiatives})
         words = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
         return f"{ids} initiatives, {len(self.initiatives)} effects: {words}."
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "initiatives": [e.to_dict() for e in self.initiatives],
-            "notes": list(self.notes),
-            "summary": self.summary(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InitiativesResult:
-        return cls(
-            tuple(InitiativeEffect.from_dict(e) for e in data["initiatives"]),
-            tuple(data.get("notes", ())),
-        )
 
     def to_frame(self) -> pd.DataFrame:
         columns = ["initiative_id", "measure", "design", "estimate", "ci_low", "ci_high"]
@@ -278,7 +257,7 @@ def run_placebos(
                 continue
             value = _point(sub, y[keep], sub_start)
             if np.isfinite(value):
-                loo.append((unit, float(value)))
+                loo.append(LeftOut(unit, float(value)))
     trend = None
     if design.name == "did" or (design.name == "staggered" and not design.not_yet):
         trend = pre_trend(y, t0, start < horizon, estimate.estimate, seed=seed)
@@ -387,7 +366,7 @@ def evaluate_initiative(
         verdict=verdict,
         sentence=sentence,
         placebos=placebos,
-        event_study=estimate.event_study,
+        event_study=tuple(EventPoint(m, v) for m, v in estimate.event_study),
     )
 
 

@@ -15,8 +15,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,32 +42,22 @@ class PreTrend:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """The estimate again with one unit left out."""
+
+    unit: str
+    estimate: float
+
+
+@dataclass(frozen=True)
 class Placebos:
     dates: tuple[PlaceboDate, ...] = ()
     dates_note: str = ""
     units_p_value: float | None = None  # share of placebo units at least as extreme
     units_count: int = 0
-    leave_one_out: tuple[tuple[str, float], ...] = ()
+    leave_one_out: tuple[LeftOut, ...] = ()
     pre_trend: PreTrend | None = None
     problems: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["leave_one_out"] = [{"unit": u, "estimate": e} for u, e in self.leave_one_out]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Placebos:
-        trend = data.get("pre_trend")
-        return cls(
-            tuple(PlaceboDate(**d) for d in data.get("dates", ())),
-            str(data.get("dates_note", "")),
-            data.get("units_p_value"),
-            int(data.get("units_count", 0)),
-            tuple((str(d["unit"]), float(d["estimate"])) for d in data.get("leave_one_out", ())),
-            PreTrend(**trend) if trend else None,
-            tuple(data.get("problems", ())),
-        )
 
 
 def placebo_starts(t0: int, *, most: int = 4) -> list[int]:
@@ -123,7 +112,9 @@ def problems_of(estimate_excludes_zero: bool, estimate: float, placebos: Placebo
             "also show an 'effect'"
         )
     if estimate_excludes_zero and placebos.leave_one_out:
-        flipped = [u for u, e in placebos.leave_one_out if np.sign(e) != np.sign(estimate)]
+        flipped = [
+            x.unit for x in placebos.leave_one_out if np.sign(x.estimate) != np.sign(estimate)
+        ]
         if flipped:
             found.append(f"leaving out one unit ({len(flipped)} such) reverses the direction")
     return found

@@ -128,8 +128,7 @@ class VoiceResult(Result):
 
     ``excerpts`` (scrubbed comments, only for themes with at least ``min_cell_size``
     distinct clients) are private: ``to_dict()`` leaves them out, ``to_private_dict()``
-    keeps them. Nothing verbatim is in the publishable output. (Hand-written to_dict and
-    from_dict for that reason; no published schema yet, #12.)
+    keeps them. Nothing verbatim is in the publishable output.
     """
 
     kind: ClassVar[str] = "voice"
@@ -155,31 +154,19 @@ class VoiceResult(Result):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        data = asdict(self)
-        data.pop("excerpts")
-        for theme in data["themes"]:
-            theme["terms"] = list(theme["terms"])
+        """The publishable form: everything but the private excerpts."""
+        data = super().to_dict()
+        data.pop("excerpts", None)
         return data
 
     def to_private_dict(self) -> dict[str, Any]:
-        return {**self.to_dict(), "excerpts": {k: list(v) for k, v in self.excerpts.items()}}
+        return super().to_dict()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> VoiceResult:
-        return cls(
-            comments=int(data["comments"]),
-            clients=int(data["clients"]),
-            months=tuple(data["months"]),
-            themes=tuple(Theme(**{**t, "terms": tuple(t["terms"])}) for t in data["themes"]),
-            asks=tuple(Ask(**{**a, "terms": tuple(a["terms"])}) for a in data["asks"]),
-            emerging=tuple(EmergingNeed(**e) for e in data["emerging"]),
-            staff=tuple(StaffAgreement(**s) for s in data["staff"]),
-            words_vs_scores=dict(data["words_vs_scores"]),
-            min_cell_size=int(data["min_cell_size"]),
-            excerpts={k: tuple(v) for k, v in data.get("excerpts", {}).items()},
-        )
+    def json_schema(cls) -> dict[str, Any]:
+        schema = super().json_schema()
+        schema["properties"].pop("excerpts", None)
+        return schema
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(

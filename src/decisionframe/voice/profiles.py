@@ -19,9 +19,8 @@ with failure, where a script cannot absorb what people bring.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -58,7 +57,6 @@ class Variety:
 
 @dataclass(frozen=True)
 class ProfilesResult(Result):
-    # Keeps its hand-written to_dict/from_dict for now; no published schema yet (#12).
     kind: ClassVar[str] = "profiles"
     profiles: tuple[Profile, ...]
     k_silhouette: dict[str, float]
@@ -74,20 +72,6 @@ class ProfilesResult(Result):
         return (
             f"{len(self.profiles)} profiles: {names}; variety of needs vs failure demand "
             f"across channel-unit cells: rank correlation {said}"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ProfilesResult:
-        return cls(
-            profiles=tuple(Profile(**p) for p in data["profiles"]),
-            k_silhouette=dict(data["k_silhouette"]),
-            variety=tuple(Variety(**v) for v in data["variety"]),
-            variety_failure_correlation=data["variety_failure_correlation"],
-            suppressed_clients=int(data["suppressed_clients"]),
-            min_cell_size=int(data["min_cell_size"]),
         )
 
     def to_frame(self) -> pd.DataFrame:
