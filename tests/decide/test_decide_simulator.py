@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from markupsafe import escape
 from typer.testing import CliRunner
 
 from decisionframe.cli import app
@@ -119,13 +118,20 @@ def test_no_output_can_state_two_different_plans(het: Project, tmp_path: Path) -
     assert sentence in _flat(cli.output)
     assert _flat(cli.output).count("Choose ") == 1
     page = build_report(het).read_text()
-    decision = page[page.index('<section id="decision">') :]
-    decision = decision[: decision.index("</section>")]
-    assert str(escape(sentence)) in decision
-    headline = page[page.index('id="headline"') :]
-    headline = headline[: headline.index("</section>")]
-    assert str(escape(sentence)) in headline
-    assert page.count("Choose ") == 2  # the headline and the decision section, same sentence
+
+    # The report words the plan with the theory's labels (#17): the first screen and the
+    # decision section carry that one sentence, and it names the recommended option.
+    def said(css_class: str) -> str:
+        start = page.index(f'<p class="{css_class}">') + len(f'<p class="{css_class}">')
+        return page[start : page.index("</p>", start)]
+
+    worded = said("plan-sentence")
+    assert said("decision-sentence") == worded
+    assert worded.startswith("Choose ")
+    for option in {a["option"] for a in rec["plan"]}:
+        assert f"&#39;{option}&#39;" in worded
+    # The first screen and the decision section, the same sentence, and nowhere another plan.
+    assert page.count("Choose ") == 2
 
 
 def test_a_changed_costs_file_changes_the_decision(het: Project) -> None:

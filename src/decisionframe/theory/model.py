@@ -58,9 +58,19 @@ class Unit(_Strict):
     served" (default: yes for the decision's objective).
     """
 
-    one: str = Field(min_length=1)
-    many: str = ""
-    per_100: bool | None = None
+    one: str = Field(
+        min_length=1, description="one unit in words, e.g. 'point on the 1-5 respect rating'"
+    )
+    many: str = Field(
+        default="",
+        description="several units, or for an outcome the people who reach it "
+        "(default: the plural of `one`)",
+    )
+    per_100: bool | None = Field(
+        default=None,
+        description="the outcome is a yes/no share, so effects read 'per 100 people served' "
+        "(default: yes for the decision's objective)",
+    )
 
     @property
     def plural(self) -> str:
