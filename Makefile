@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-org
 DEMO_CLIENTS ?= 40000
 
-.PHONY: demo test lint typecheck pytest bench clean venv browser-check chromium
+.PHONY: demo test lint typecheck pytest bench clean venv browser-check chromium postgres postgres-stop
 
 venv: $(STAMP)
 
@@ -35,6 +35,15 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium (for the report check)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# A throwaway PostgreSQL server for the PostgreSQL store and engine tests (the one CI starts;
+# installs Debian's postgresql if missing). Use: eval "$$(make -s postgres)"; then the tests
+# find it through DECISIONFRAME_TEST_POSTGRES. `make postgres-stop` stops and deletes it.
+postgres:
+	@tools/postgres.sh start --install
+
+postgres-stop:
+	@tools/postgres.sh stop
 
 browser-check: $(STAMP) chromium
 	$(BIN)/python tools/check_report.py

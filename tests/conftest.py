@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 from decisionframe.project import Project
 from decisionframe.simulate import simulate_project
 
+# pg_database / pg_role: a fresh PostgreSQL database per test module (tests/postgres.py).
+pytest_plugins = ["tests.postgres"]
+
 _CACHE: dict[tuple[str, int, int], Path] = {}
 
 
