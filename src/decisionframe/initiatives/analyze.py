@@ -155,7 +155,7 @@ def choose_design(start: np.ndarray, units: tuple[str, ...], horizon: int) -> De
                 "(Callaway-Sant'Anna)."
             )
         return Design("staggered", why, t_units, c_units, not_yet=not c_units)
-    if len(t_units) == 1 and len(c_units) >= 2:
+    if len(t_units) == 1 and 2 <= len(c_units) < d.MIN_UNITS_FOR_ONE_TREATED_DID - 1:
         return Design(
             "synthetic_control",
             f"One unit started and {len(c_units)} did not, so the comparison is a weighted "
@@ -163,12 +163,18 @@ def choose_design(start: np.ndarray, units: tuple[str, ...], horizon: int) -> De
             t_units,
             c_units,
         )
-    if len(t_units) >= 2 and len(c_units) >= 1:
+    if (len(t_units) >= 2 and len(c_units) >= 1) or (len(t_units) == 1 and len(c_units) >= 2):
+        few = (
+            ""
+            if len(t_units) > 1
+            else " Synthetic control is not needed: with this many comparison units "
+            "randomization over which unit was treated can reach 5% on its own."
+        )
         return Design(
             "did",
-            f"{len(t_units)} units started on one date and {len(c_units)} did not, so the "
-            "change in the first is compared with the change in the others "
-            "(difference-in-differences).",
+            f"{len(t_units)} unit{'s' if len(t_units) > 1 else ''} started on one date and "
+            f"{len(c_units)} did not, so the change in the first is compared with the change "
+            f"in the others (difference-in-differences).{few}",
             t_units,
             c_units,
         )
@@ -321,13 +327,14 @@ def evaluate_initiative(
         "months_before": t0,
         "months_after": horizon - t0,
     }
-    if t0 < d.MIN_PRE or horizon - last < d.MIN_POST or design.name == "none":
+    min_pre = d.MIN_PRE if design.name in ("its", "synthetic_control") else d.MIN_PRE_COMPARED
+    if t0 < min_pre or horizon - last < d.MIN_POST or design.name == "none":
         why = (
             design.why
             if design.name == "none"
             else (
-                f"Too few months to judge: {t0} before the start and {horizon - last} after the "
-                f"last wave (at least {d.MIN_PRE} before and {d.MIN_POST} after are needed)."
+                f"Too few periods to judge: {t0} before the start and {horizon - last} after the "
+                f"last wave (at least {min_pre} before and {d.MIN_POST} after are needed)."
             )
         )
         return InitiativeEffect(

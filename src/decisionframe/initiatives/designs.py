@@ -36,8 +36,13 @@ import numpy as np
 from scipy.optimize import nnls
 
 ALPHA = 0.05
-MIN_PRE = 4  # months before a start, at least
-MIN_POST = 2  # months after it
+MIN_PRE = 4  # periods before a start, at least (a trend and a level to extend)
+MIN_PRE_COMPARED = 3  # with comparison units: enough for each unit's own pre-period slope
+MIN_POST = 2  # periods after it
+# Randomization inference with one treated unit among n has n assignments, so its smallest
+# p-value is 1/n: below 20 units it cannot reach 5%, and synthetic control (conformal
+# inference in time) is the design that can still give an interval.
+MIN_UNITS_FOR_ONE_TREATED_DID = 20
 PERMUTATIONS = 1999
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from decisionframe.initiatives.designs import ALPHA, MIN_POST, MIN_PRE
+from decisionframe.initiatives.designs import ALPHA, MIN_POST, MIN_PRE, MIN_PRE_COMPARED
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def pre_trend(
     a linear trend large enough to explain the whole estimate.
     """
     n_t = int(treated.sum())
-    if t0 < MIN_PRE or n_t == 0 or n_t == len(treated):
+    if t0 < MIN_PRE_COMPARED or n_t == 0 or n_t == len(treated):
         return None
     t = np.arange(t0, dtype=float) - (t0 - 1) / 2
     slopes = (y[:, :t0] - y[:, :t0].mean(axis=1, keepdims=True)) @ t / float(t @ t)
