@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from decisionframe.effects import EvidenceResult
     from decisionframe.initiatives import InitiativesResult
     from decisionframe.report import ReportResult
+    from decisionframe.theory.implications import ImplicationsResult
     from decisionframe.voice import VoiceResult
     from decisionframe.voice.profiles import ProfilesResult
 
@@ -163,6 +164,16 @@ class Project:
             return check_theory(self.theory_path)
         with self.open_store(read_only=True) as store:
             return check_theory(self.theory_path, store)
+
+    def implications(self, *, alpha: float = 0.05) -> ImplicationsResult:
+        """The conditional independences theory.yaml implies, tested on the data held."""
+        from decisionframe.theory.implications import check_implications
+
+        with self.open_store(read_only=True) as store:
+            theory = load_theory(self.theory_path, store)
+            return check_implications(
+                store, theory, alpha=alpha, min_cell_size=self.config.privacy.min_cell_size
+            )
 
     def plan(self) -> MeasurementPlan:
         """The measurement plan on the data now held (see ``measurement_plan``)."""

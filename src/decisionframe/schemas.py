@@ -24,7 +24,9 @@ def published_types() -> dict[str, type[Result]]:
     from decisionframe.report import ReportResult
     from decisionframe.runs import Provenance
     from decisionframe.simulate import SimulationResult
-    from decisionframe.theory import MeasurementPlan, TheoryCheck
+    from decisionframe.theory import MeasurementPlan, TheoryCheck, TheoryDiagnosis
+    from decisionframe.theory.implications import ImplicationsResult
+    from decisionframe.theory.save import TheoryVersion
     from decisionframe.voice import VoiceResult
     from decisionframe.voice.profiles import ProfilesResult
 
@@ -33,6 +35,9 @@ def published_types() -> dict[str, type[Result]]:
         ImportResult,
         StatusResult,
         TheoryCheck,
+        TheoryDiagnosis,
+        ImplicationsResult,
+        TheoryVersion,
         MeasurementPlan,
         EvidenceResult,
         DecisionResult,

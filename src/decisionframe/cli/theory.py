@@ -40,8 +40,46 @@ def theory_check(
             ", ".join(item.to_measure),
         )
     console.print(table)
+    for diagnostic in result.diagnostics:
+        if diagnostic.severity != "info" or diagnostic.rule in _SHOWN_INFO:
+            style = "yellow" if diagnostic.severity == "warning" else None
+            console.print(Text(f"{diagnostic.severity}: {diagnostic.message}", style=style or ""))
     console.print(result.summary())
     write_json(result, json_out)
+
+
+# Info diagnostics worth a line in the terminal (the identification is in the table).
+_SHOWN_INFO = ("theory-mediator", "theory-collider", "theory-outcome-descendant")
+
+
+@theory_app.command("implications")
+def theory_implications(
+    directory: Path = typer.Argument(..., help="project folder"),
+    alpha: float = typer.Option(0.05, help="family error rate over all the tests (Holm)"),
+    json_out: Path | None = JsonOption,
+) -> None:
+    """Test the independences the theory implies on the data: is an arrow missing?"""
+    with user_errors():
+        result = Project(directory).implications(alpha=alpha)
+    for test in result.tests:
+        style = {"fails": "red", "holds": "green"}.get(test.verdict, "")
+        console.print(Text(f"{test.verdict}: ", style=style), Text(test.sentence))
+    for pair in result.untestable:
+        console.print(f"not testable: {pair}")
+    console.print(result.summary())
+    write_json(result, json_out)
+
+
+@theory_app.command("dagitty")
+def theory_dagitty(
+    directory: Path = typer.Argument(..., help="project folder"),
+) -> None:
+    """Print the theory's graph as DAGitty text (paste it into dagitty.net)."""
+    from decisionframe.theory.dagitty import to_dagitty
+
+    with user_errors():
+        result = Project(directory).theory_check()
+    console.print(to_dagitty(result.theory), end="")
 
 
 def plan(

@@ -53,4 +53,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "every saved version of theory.yaml (the editor's history)",
+        (
+            """CREATE TABLE df_theory_versions (
+                version_id VARCHAR NOT NULL,
+                saved_at TIMESTAMP NOT NULL,
+                author VARCHAR NOT NULL,
+                message VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                diff VARCHAR NOT NULL,
+                text VARCHAR NOT NULL
+            )""",
+        ),
+    ),
 )

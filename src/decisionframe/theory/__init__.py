@@ -12,6 +12,12 @@ from decisionframe.errors import TheoryError
 from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.bindings import check_bindings
+from decisionframe.theory.diagnose import (
+    Diagnostic,
+    TheoryDiagnosis,
+    check_draft,
+    graph_diagnostics,
+)
 from decisionframe.theory.diagram import theory_svg
 from decisionframe.theory.identify import Identification, identify_all, identify_effect
 from decisionframe.theory.load import parse_theory
@@ -21,12 +27,14 @@ from decisionframe.theory.plan import MeasurementPlan, measurement_plan
 
 @dataclass(frozen=True)
 class TheoryCheck(Result):
-    """A checked theory: its nodes and every assumption's identification."""
+    """A checked theory: its nodes, every assumption's identification, and the graph's
+    diagnostics (mediators, colliders, arrows that lead nowhere), each naming its nodes."""
 
     kind: ClassVar[str] = "theory-check"
 
     theory: Theory
     identifications: tuple[Identification, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     def summary(self) -> str:
         ok = sum(i.identified for i in self.identifications)
@@ -64,18 +72,25 @@ def load_theory(path: Path, store: Store | None = None) -> Theory:
 
 def check_theory(path: Path, store: Store | None = None) -> TheoryCheck:
     theory = load_theory(path, store)
-    return TheoryCheck(theory, tuple(identify_all(theory)))
+    identifications = identify_all(theory)
+    return TheoryCheck(
+        theory, tuple(identifications), tuple(graph_diagnostics(theory, identifications))
+    )
 
 
 __all__ = [
     "Assumption",
+    "Diagnostic",
     "Edge",
     "Identification",
     "MeasurementPlan",
     "Node",
     "Theory",
     "TheoryCheck",
+    "TheoryDiagnosis",
+    "check_draft",
     "check_theory",
+    "graph_diagnostics",
     "identify_all",
     "identify_effect",
     "load_theory",

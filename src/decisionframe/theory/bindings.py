@@ -59,12 +59,24 @@ def store_catalogue(store: Store) -> dict[str, list[str]]:
     return catalogue
 
 
+def store_outcomes(store: Store, catalogue: dict[str, list[str]]) -> list[str]:
+    """The outcome names the outcomes table holds (empty when it is not loaded)."""
+    if "outcomes" not in catalogue:
+        return []
+    return [str(r[0]) for r in store.rows("SELECT DISTINCT outcome FROM outcomes ORDER BY 1")]
+
+
 def check_bindings(theory: Theory, located: LocatedYaml, store: Store) -> list[Problem]:
     """Each measure must point at a table, column or outcome the store holds."""
     catalogue = store_catalogue(store)
-    outcomes: list[str] = []
-    if "outcomes" in catalogue:
-        outcomes = [str(r[0]) for r in store.rows("SELECT DISTINCT outcome FROM outcomes")]
+    return check_bindings_in(theory, located, catalogue, store_outcomes(store, catalogue))
+
+
+def check_bindings_in(
+    theory: Theory, located: LocatedYaml, catalogue: dict[str, list[str]], outcomes: list[str]
+) -> list[Problem]:
+    """``check_bindings`` against a catalogue read earlier (the editor checks every draft
+    against the catalogue it read once, without reopening the store)."""
     problems = []
     for index, node in enumerate(theory.nodes):
         binding = bind(node)

@@ -4,7 +4,10 @@ DAGitty (dagitty.net) is how many evaluators already draw their causal graphs. T
 the part of its language a causal graph needs: ``dag { ... }`` with statements such as
 ``a -> b``, chains ``a -> b <- c``, ``x <-> y`` (an unmeasured common cause of both) and
 node attributes ``u [latent]`` (also ``[unobserved]``), ``t [exposure]``, ``y [outcome]``;
-positions (``[pos="1,2"]``) are ignored. Written by hand because the only Python package
+positions (``[pos="1,2"]``) are ignored. ``to_dagitty`` writes a theory in the same
+language and ``theory_from_dagitty`` reads one back into a theory (kinds from the roles,
+everything DAGitty cannot say kept from a base theory), so a graph drawn in DAGitty can be
+brought in and a theory taken out to dagitty.net. Written by hand because the only Python package
 that reads DAGitty drags in R; this is the small subset we need, with located errors.
 """
 
@@ -67,6 +70,8 @@ def parse_dagitty(text: str) -> nx.DiGraph:
                 for name in _ATTRIBUTE.findall(token[1:-1]):
                     if name in ("latent", "unobserved"):
                         graph.nodes[previous]["measured"] = False
+                    elif name in ("exposure", "outcome"):
+                        graph.nodes[previous]["role"] = name
                 continue
             if token in ("->", "<-", "<->", "--"):
                 if previous is None or arrow is not None:
@@ -135,3 +140,82 @@ def as_digraph(graph: Graph) -> nx.DiGraph:
             )
         return out
     raise TypeError(f"a graph must be a Theory, a networkx DiGraph or DAGitty text, not {graph!r}")
+
+
+def _dagitty_id(node_id: str) -> str:
+    return node_id if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", node_id) else f'"{node_id}"'
+
+
+def to_dagitty(theory: Theory) -> str:
+    """The theory's graph as DAGitty text: interventions and service quality are
+    exposures, outcomes are outcomes, unmeasured nodes are latent; one arrow a line."""
+    lines = ["dag {"]
+    for node in theory.nodes:
+        attributes = []
+        if node.kind in ("intervention", "service_quality"):
+            attributes.append("exposure")
+        elif node.kind == "outcome":
+            attributes.append("outcome")
+        if not node.measured:
+            attributes.append("latent")
+        shown = f" [{','.join(attributes)}]" if attributes else ""
+        lines.append(f"{_dagitty_id(node.id)}{shown}")
+    for edge in theory.edges:
+        lines.append(f"{_dagitty_id(edge.source)} -> {_dagitty_id(edge.target)}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _theory_id(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return cleaned if re.match(r"[A-Za-z_]", cleaned) else f"n_{cleaned}"
+
+
+def theory_from_dagitty(text: str, *, base: Theory | None = None) -> Theory:
+    """A theory from DAGitty text. Nodes and arrows come from the text; a node or arrow
+    the ``base`` theory already has keeps its kind, label, measure and assumption there.
+    A new node's kind follows its role: exposure -> intervention, outcome -> outcome,
+    otherwise context when nothing points at it and mediator when something does. A new
+    observed node is measured by the client column of its own name (``theory check``
+    says so if there is none); a latent one is unmeasured."""
+    from decisionframe.theory.model import Edge, Measure, Node
+
+    graph = parse_dagitty(text)
+    ids = {str(n): _theory_id(str(n)) for n in graph.nodes}
+    known = {n.id: n for n in base.nodes} if base is not None else {}
+    nodes = []
+    for name in nx.topological_sort(graph):
+        node_id = ids[str(name)]
+        if node_id in known:
+            nodes.append(known[node_id])
+            continue
+        data = graph.nodes[name]
+        role = data.get("role")
+        kind = (
+            "intervention"
+            if role == "exposure"
+            else "outcome"
+            if role == "outcome"
+            else ("mediator" if graph.in_degree(name) else "context")
+        )
+        nodes.append(
+            Node(
+                id=node_id,
+                kind=kind,
+                label="" if node_id == str(name) else str(name),
+                measure=Measure() if data.get("measured", True) else None,
+            )
+        )
+    if base is not None:  # keep the base theory's order for the nodes it has
+        order = {n.id: i for i, n in enumerate(base.nodes)}
+        nodes.sort(key=lambda n: order.get(n.id, len(order)))
+    old_edges = {(e.source, e.target): e for e in base.edges} if base is not None else {}
+    edges = []
+    for a, b in graph.edges:
+        pair = (ids[str(a)], ids[str(b)])
+        edges.append(old_edges.get(pair) or Edge.model_validate({"from": pair[0], "to": pair[1]}))
+    if base is not None:
+        edge_order = {(e.source, e.target): i for i, e in enumerate(base.edges)}
+        edges.sort(key=lambda e: edge_order.get((e.source, e.target), len(edge_order)))
+    fields = {} if base is None else base.model_dump(exclude={"nodes", "edges"})
+    return Theory.model_validate({**fields, "nodes": nodes, "edges": edges})

@@ -118,6 +118,11 @@ class Node(_Strict):
     description: str = ""
     measure: Measure | None = None
     unit: Unit | None = None
+    counterfactual: str = Field(
+        default="",
+        description="for an intervention or service quality: what would be different for "
+        "clients without it (the comparison its effect is measured against)",
+    )
 
     @field_validator("unit", mode="before")
     @classmethod
