@@ -90,8 +90,7 @@ MEANINGS: dict[str, str] = {
     "nodes[].description": "what it means, for readers",
     "nodes[].measure": "how it is read from the store, one value per client",
     "nodes[].unit": "how readers count it: a string (one unit) or {one, many, per_100}",
-    "nodes[].counterfactual": "for an intervention: what would be different for clients "
-    "without it",
+    "nodes[].counterfactual": "for an intervention: what would be different for clients without it",
     "nodes[].measure.table": "clients, touchpoints, outcomes or feedback",
     "nodes[].measure.column": "the column (canonical or attribute) to read",
     "nodes[].measure.outcome": "for table: outcomes, which outcome",

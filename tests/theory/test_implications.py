@@ -21,7 +21,13 @@ from decisionframe.theory.implications import (
 from decisionframe.theory.model import Edge, Node, Theory
 from tests.conftest import make_project
 
-N_CLIENTS = 3000  # modest on purpose: the test must fail for a real missing arrow at this size
+# Modest on purpose: a real missing arrow must show at this size. The family of tests is a
+# 5% test, so on some seeds the true graph fails too: bench/bench_implications.py measured
+# 2 false alarms in 10 seeded organizations (seeds 2 and 3, each one statement at p = 0.004
+# and 0.005, a permutation test agreeing: the sample, not the test's calibration) and every
+# deleted arrow caught in 10 of 10. Seed 1 is the bench's first organization.
+N_CLIENTS = 3000
+SEED = 1
 
 
 def test_chain_and_fork_statements() -> None:
@@ -85,7 +91,7 @@ def test_gcm_finds_a_conditional_dependence() -> None:
 @pytest.fixture(scope="module")
 def sim_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     cache = tmp_path_factory.mktemp("impl-cache")
-    folder = make_project(cache, tmp_path_factory.mktemp("impl") / "org", n=N_CLIENTS, seed=11)
+    folder = make_project(cache, tmp_path_factory.mktemp("impl") / "org", n=N_CLIENTS, seed=SEED)
     project = Project(folder)
     project.import_data()
     return project

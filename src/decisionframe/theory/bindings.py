@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from decisionframe.errors import Problem
-from decisionframe.store import Store
+from decisionframe.store import Store, quote
 from decisionframe.theory.model import Measure, Node, Theory
 from decisionframe.yamlfile import LocatedYaml
 
@@ -133,3 +133,44 @@ def _check_one(
             else f"columns held: {', '.join(columns)}",
         )
     return None
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A column a node could be measured by: where it is, its type, how often it is empty.
+
+    Names and shares only, never a value: the editor's measure picker shows these.
+    """
+
+    table: str
+    column: str
+    logical_type: str
+    missing_share: float
+    rows: int
+
+
+_MEASURABLE_TABLES = ("clients", "touchpoints", "feedback")
+
+
+def column_catalogue(store: Store) -> list[ColumnInfo]:
+    """Every column of the measurable tables with its type and share of missing values;
+    identifiers and pseudonymized columns are left out (no node is measured by them)."""
+    if not store.table_exists("df_columns"):
+        return []
+    listed = store.rows(
+        "SELECT table_name, column_name, logical_type FROM df_columns "
+        "WHERE NOT pseudonymized AND logical_type <> 'id' ORDER BY table_name, column_name"
+    )
+    by_table: dict[str, list[tuple[str, str]]] = {}
+    for table, column, logical in listed:
+        if str(table) in _MEASURABLE_TABLES and store.table_exists(str(table)):
+            by_table.setdefault(str(table), []).append((str(column), str(logical)))
+    out = []
+    for table, columns in by_table.items():
+        counts = ", ".join(f"count({quote(c)})" for c, _ in columns)
+        row = store.rows(f"SELECT count(*), {counts} FROM {quote(table)}")[0]
+        total = int(row[0])
+        for (column, logical), present in zip(columns, row[1:], strict=True):
+            share = 1.0 - int(present) / total if total else 1.0
+            out.append(ColumnInfo(table, column, logical, round(share, 3), total))
+    return out
