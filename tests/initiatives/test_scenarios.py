@@ -109,3 +109,25 @@ def test_report_section_renders_each_verdict_and_escapes_names(tmp_path: Path) -
     assert "interrupted time series" in html
     assert "backfired" in html
     assert render_initiatives(None).strip() == ""
+
+
+def test_kpi_only_project_gets_a_report_with_the_initiatives_on_its_first_screen(
+    tmp_path: Path,
+) -> None:
+    from decisionframe.report.build import build_report
+
+    directory = tmp_path / "kpi"
+    simulate_project(directory, scenario="staggered-rollout", seed=2)
+    project = Project(directory)
+    project.import_data()
+    result = project.initiatives(seed=0)
+    html = build_report(project).read_text()
+    assert 'id="initiatives"' in html
+    assert "Did the initiatives work?" in html
+    worked = {e.name for e in result.initiatives if e.verdict == "worked"}
+    assert worked
+    answer = html.split('class="initiatives-answer">', 1)[1].split("</p>", 1)[0]
+    for name in worked:
+        assert name in answer
+    assert f"Of {len(result.initiatives)} effects judged" in answer
+    assert "No contacts loaded" in html

@@ -495,6 +495,12 @@ def _measure_next_items(
     return items
 
 
+def initiatives_context(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    from decisionframe.report.initiatives import initiatives_context as build
+
+    return build(run)
+
+
 def voice_section(run: dict[str, Any] | None) -> dict[str, Any] | None:
     from decisionframe.voice.report import voice_section as build
 
@@ -584,12 +590,12 @@ def render_report(
     """
     saved = {
         kind: project.latest_run(kind, allow_stale=allow_stale)
-        for kind in ("analyze", "decide", "demand", "voice")
+        for kind in ("analyze", "decide", "demand", "voice", "initiatives")
     }
-    if saved["analyze"] is None and saved["demand"] is None:
+    if saved["analyze"] is None and saved["demand"] is None and saved["initiatives"] is None:
         raise ProjectError(
             "nothing to report yet. Hint: run `decisionframe analyze` (and `decide`, "
-            f"`demand`) on {project.directory} first."
+            f"`demand`, `initiatives`) on {project.directory} first."
         )
     stale = [note for run in saved.values() if run for note in run.provenance.stale]
     runs = {kind: _plain_run(run) for kind, run in saved.items()}
@@ -618,6 +624,8 @@ def render_report(
             decision=decision,
             demand=demand,
             voice=voice_section(runs["voice"]),
+            initiatives=initiatives_context(runs["initiatives"]),
+            has_contacts=any(t.table == "touchpoints" for t in status.tables),
             stale=stale,
             measure_next=_measure_next_items(evidence, decision),
             measure_next_heading=MEASURE_NEXT_HEADING,

@@ -88,7 +88,35 @@ def initiatives_context(run: dict[str, Any] | InitiativesResult | None) -> dict[
                 "placebos": _placebo_lines(e),
             }
         )
-    return {"rows": rows, "summary": data.get("summary", ""), "notes": data.get("notes", [])}
+    return {
+        "rows": rows,
+        "answer": _answer(rows),
+        "summary": data.get("summary", ""),
+        "notes": data.get("notes", []),
+    }
+
+
+VERDICT_ORDER = ("worked", "backfired", "fragile", "no detectable effect", "inconclusive")
+
+
+def _answer(rows: list[dict[str, Any]]) -> str:
+    """The first screen's sentence: which initiatives worked, by name, then the rest counted."""
+    if not rows:
+        return ""
+    by_name: dict[str, list[str]] = {}
+    for r in rows:
+        if r["verdict"] == "worked":
+            by_name.setdefault(r["name"], []).append(r["measure"])
+    worked = [f"{name} ({', '.join(sorted(m))})" for name, m in sorted(by_name.items())]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    order = [v for v in VERDICT_ORDER if v in counts] + sorted(set(counts) - set(VERDICT_ORDER))
+    tally = ", ".join(f"{counts[v]} {v}" for v in order)
+    head = (
+        "Worked: " + "; ".join(worked) + "." if worked else "No initiative is shown to have worked."
+    )
+    return f"{head} Of {len(rows)} effects judged: {tally}."
 
 
 def render_initiatives(context: dict[str, Any] | None) -> str:
