@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -227,7 +228,12 @@ class ProjectConfig(_Strict):
     """The whole decisionframe.yaml."""
 
     name: str
-    store: str = ".decisionframe/store.duckdb"
+    store: str = Field(
+        default=".decisionframe/store.duckdb",
+        description="the store: a DuckDB file inside the project, or a PostgreSQL database "
+        "`postgresql://host[:port]/db` (user in the address; the password only from "
+        "PGPASSWORD or a pgpass file, never here)",
+    )
     sources: dict[TableName, SourceConfig] = Field(default_factory=dict)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     channels: list[str] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
@@ -239,6 +245,38 @@ class ProjectConfig(_Strict):
         description="let the store and sources live outside the project folder (off: "
         "paths are resolved, symlinks followed, and must stay inside it)",
     )
+
+    @field_validator("store")
+    @classmethod
+    def _no_password(cls, value: str) -> str:
+        if is_database_url(value) and url_has_password(value):
+            # The message must not repeat the address: it holds the secret.
+            raise ValueError(
+                "the store address holds a password; remove it and give the password "
+                "through the PGPASSWORD environment variable or a pgpass file (~/.pgpass), "
+                "so the project folder can be shared without it"
+            )
+        return value
+
+    @property
+    def uses_database(self) -> bool:
+        """Whether the store is a database server (PostgreSQL), not a file in the project."""
+        return is_database_url(self.store)
+
+
+def is_database_url(store: str) -> bool:
+    return store.strip().lower().startswith(("postgresql://", "postgres://"))
+
+
+def url_has_password(url: str) -> bool:
+    """A password in ``user:password@`` or in a ``password=`` query parameter."""
+    parts = urlsplit(url.strip())
+    try:
+        has_userinfo_password = parts.password is not None
+    except ValueError:
+        has_userinfo_password = True
+    query = {k.lower() for k in parse_qs(parts.query, keep_blank_values=True)}
+    return has_userinfo_password or "password" in query
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
@@ -321,6 +359,8 @@ def load_config(project_dir: Path) -> ProjectConfig:
     try:
         return ProjectConfig.model_validate(located.data)
     except ValidationError as exc:
+        # Not chained: pydantic's error repeats the input, which may be a secret (a
+        # password in the store address); the located problems say everything needed.
         raise ConfigError(
             f"invalid project config {CONFIG_FILE}", problems_from_validation(exc, located)
-        ) from exc
+        ) from None

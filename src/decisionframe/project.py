@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -13,7 +14,7 @@ import pandas as pd
 from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
 from decisionframe.errors import ConfigError, ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
-from decisionframe.ingest.load import Progress
+from decisionframe.ingest.load import Progress, import_into_database
 from decisionframe.paths import outside_problem, resolve_inside
 from decisionframe.results import Result
 from decisionframe.runs import (
@@ -30,7 +31,8 @@ from decisionframe.runs import (
     theory_hash,
     upstream,
 )
-from decisionframe.store import DuckDBStore
+from decisionframe.store import DuckDBStore, Store, quote
+from decisionframe.store.postgres_store import PostgresStore
 from decisionframe.theory import (
     MeasurementPlan,
     TheoryCheck,
@@ -100,6 +102,10 @@ class Project:
 
     @property
     def store_path(self) -> Path:
+        if self.config.uses_database:
+            raise ProjectError(
+                "this project's store is a PostgreSQL database, not a file in the folder"
+            )
         inside = resolve_inside(
             self.directory, self.config.store, allow_outside=self.config.allow_outside_project
         )
@@ -113,7 +119,14 @@ class Project:
     def theory_path(self) -> Path:
         return self.directory / self.config.theory
 
-    def open_store(self, *, read_only: bool = False) -> DuckDBStore:
+    def open_store(self, *, read_only: bool = False) -> DuckDBStore | PostgresStore:
+        """The project's store: the DuckDB file, or the PostgreSQL database of ``store:``.
+
+        Read-only PostgreSQL stores read one consistent snapshot for as long as they are
+        open (see ``PostgresStore``).
+        """
+        if self.config.uses_database:
+            return PostgresStore(self.config.store, read_only=read_only)
         if read_only and not self.store_path.exists():
             raise ProjectError(
                 f"{self.store_path}: no store yet. Hint: run `decisionframe import "
@@ -130,7 +143,7 @@ class Project:
 
     def _has_pseudonyms(self) -> bool:
         """Whether the store holds pseudonymized columns (made with the current key)."""
-        if not self.store_path.exists():
+        if not self.has_store():
             return False
         with self.open_store(read_only=True) as store:
             if not store.table_exists("df_columns"):
@@ -146,6 +159,15 @@ class Project:
         """Import every configured source into the store (see ``import_sources``)."""
         key = self.key()
         with self.open_store() as store:
+            if isinstance(store, PostgresStore):
+                return import_into_database(
+                    store,
+                    project_dir=self.directory,
+                    config=self.config,
+                    key=key,
+                    progress=progress,
+                    after_table=after_table,
+                )
             return import_sources(
                 store,
                 project_dir=self.directory,
@@ -156,6 +178,10 @@ class Project:
             )
 
     def has_store(self) -> bool:
+        """Whether a store exists yet (a database store: whether it has been set up)."""
+        if self.config.uses_database:
+            with self.open_store(read_only=True) as store:
+                return store.table_exists("df_imports")
         return self.store_path.exists()
 
     def theory_check(self) -> TheoryCheck:
@@ -335,7 +361,7 @@ class Project:
             save_run(store, result=result, prov=prov)
 
     def _stale_notes(
-        self, store: DuckDBStore, run: SavedRun, *, allow_stale: bool, using: str
+        self, store: Store, run: SavedRun, *, allow_stale: bool, using: str
     ) -> tuple[str, ...]:
         """What is out of date in ``run``; raises unless ``allow_stale`` (then it is noted)."""
         changes = self._changes(store, run)
@@ -348,7 +374,7 @@ class Project:
             raise stale_error(run.kind, changes, [*rerun, run.kind], using=using)
         return tuple(f"{run.kind}: {c}" for c in changes)
 
-    def _changes(self, store: DuckDBStore, run: SavedRun) -> list[str]:
+    def _changes(self, store: Store, run: SavedRun) -> list[str]:
         """What changed since ``run``: the theory, the data, or a run it read."""
         changes = staleness(
             run, theory_sha256=theory_hash(self.theory_path), imports=current_imports(store)
@@ -399,25 +425,34 @@ class Project:
         return None if run is None else run.result
 
     def status(self) -> StatusResult:
-        if not self.store_path.exists():
+        if not self.has_store():
             return StatusResult(self.config.name, ())
         with self.open_store(read_only=True) as store:
             if not store.table_exists("df_imports"):
                 return StatusResult(self.config.name, ())
-            # One row per table: a source of several files lists them and hashes their hashes.
-            rows = store.rows(
-                "SELECT table_name, sum(rows), string_agg(source_path, ', ' ORDER BY source_path), "
-                "CASE WHEN count(*) = 1 THEN min(sha256) ELSE sha256(string_agg("
-                "source_path || ':' || sha256 || ';', '' ORDER BY source_path)) END, "
-                "max(imported_at) FROM df_imports "
+            # One row per table: a source of several files lists them and hashes their hashes
+            # (in Python, the same on every store's SQL dialect).
+            files = store.rows(
+                "SELECT table_name, source_path, sha256, imported_at FROM df_imports "
                 "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
-                "LIMIT 1) GROUP BY table_name ORDER BY table_name"
+                "LIMIT 1) ORDER BY table_name, source_path"
             )
+            grouped: dict[str, list[tuple[str, str, datetime]]] = {}
+            for table, path, sha, at in files:
+                grouped.setdefault(str(table), []).append((str(path), str(sha), at))
             tables = []
-            for table, _, path, sha, at in rows:
-                actual = int(store.rows(f'SELECT count(*) FROM "{table}"')[0][0])
-                tables.append(LoadedTable(str(table), actual, str(path), str(sha), at))
+            for table, parts in grouped.items():
+                sha = parts[0][1] if len(parts) == 1 else _combined_sha(parts)
+                path = ", ".join(p for p, _, _ in parts)
+                actual = int(store.rows(f"SELECT count(*) FROM {quote(table)}")[0][0])
+                at = max(a for _, _, a in parts)
+                tables.append(LoadedTable(table, actual, path, sha, at))
         return StatusResult(self.config.name, tuple(tables))
+
+
+def _combined_sha(parts: list[tuple[str, str, datetime]]) -> str:
+    joined = "".join(f"{path}:{sha};" for path, sha, _ in parts)
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def init_project(directory: Path | str, *, name: str | None = None) -> list[str]:

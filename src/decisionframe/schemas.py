@@ -15,6 +15,7 @@ from decisionframe.results import Result
 
 def published_types() -> dict[str, type[Result]]:
     """Every result kind with a published schema (a new command's result adds a line)."""
+    from decisionframe.backup import BackupResult, RestoreResult
     from decisionframe.decide import DecisionResult
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
@@ -46,6 +47,8 @@ def published_types() -> dict[str, type[Result]]:
         ProfilesResult,
         InitiativesResult,
         ReportResult,
+        BackupResult,
+        RestoreResult,
         Provenance,
     ]
     return {t.kind: t for t in types}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from decisionframe.cli import data, pipeline
+from decisionframe.cli import care, data, pipeline
 
 app = typer.Typer(
     name="decisionframe",
@@ -18,6 +18,9 @@ app.command()(data.simulate)
 app.command("import")(data.import_)
 app.command()(data.status)
 app.command()(data.schema)
+app.command()(care.backup)
+app.command()(care.restore)
+app.command()(care.roles)
 pipeline.register(app)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
+from pyarrow import csv as pa_csv
 
 from decisionframe.config import ProjectConfig
 from decisionframe.errors import ImportValidationError, Problem
@@ -23,6 +24,7 @@ from decisionframe.ingest.stage import StagedSource, stage_source
 from decisionframe.ingest.validate import validate_staged
 from decisionframe.results import Result
 from decisionframe.store import LOAD_ORDER, DuckDBStore, quote
+from decisionframe.store.postgres_store import PostgresStore, pg_type
 from decisionframe.store.schema import SQL_TYPES
 
 Progress = Callable[[str, int, int], None]
@@ -410,4 +412,85 @@ def _drop_staging(store: DuckDBStore, staged: dict[str, StagedSource]) -> None:
         store.execute(f"DROP TABLE IF EXISTS {quote(source.temp_table)}")
 
 
-__all__ = ["ImportResult", "TableImport", "import_sources"]
+def import_into_database(
+    target: PostgresStore,
+    *,
+    project_dir: Path,
+    config: ProjectConfig,
+    key: PseudonymKey,
+    progress: Progress | None = None,
+    after_table: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import every configured source into a PostgreSQL store, all-or-nothing.
+
+    Reading, validation and pseudonymization are the DuckDB import's own code, run in a
+    scratch DuckDB file inside the project (so every check and message is the same, and
+    raw identifiers never reach the server). The finished tables are then copied in with
+    COPY inside one transaction, holding the database's import lock: a second import is
+    refused, and readers see the old tables or the new ones, never a mix. ``after_table``
+    is called inside that transaction after each table.
+    """
+    target.check_can_import()
+    scratch_dir = project_dir / ".decisionframe" / "import-scratch"
+    shutil.rmtree(scratch_dir, ignore_errors=True)
+    scratch_dir.mkdir(parents=True)
+    try:
+        with target.import_lock(), DuckDBStore(scratch_dir / "scratch.duckdb") as scratch:
+            _copy_history(target, scratch)
+            result = import_sources(
+                scratch, project_dir=project_dir, config=config, key=key, progress=progress
+            )
+            if result.unchanged:
+                return result
+            names = [t.table for t in result.tables]
+            files = {name: _export_csv(scratch, name, scratch_dir) for name in names}
+            with target.transaction():
+                for name in names:
+                    columns, csv_file = files[name]
+                    target.replace_table(name, columns, csv_file)
+                    if after_table is not None:
+                        after_table(name)
+                _copy_bookkeeping(scratch, target, names, result.batch_id)
+            return result
+    finally:
+        shutil.rmtree(scratch_dir, ignore_errors=True)
+
+
+def _copy_history(target: PostgresStore, scratch: DuckDBStore) -> None:
+    """The database's import log into the scratch store, so "unchanged since the last
+    import" and the per-file changes are judged against what the database holds."""
+    for row in target.rows("SELECT * FROM df_imports"):
+        scratch.execute("INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)", list(row))
+
+
+def _export_csv(
+    scratch: DuckDBStore, name: str, folder: Path
+) -> tuple[list[tuple[str, str]], Path]:
+    """A loaded table as CSV for COPY, streamed in batches (no whole table in memory).
+
+    Arrow's CSV writer quotes an empty string and leaves a null empty, which is exactly
+    how PostgreSQL's CSV COPY tells them apart.
+    """
+    columns = [(c, pg_type(t)) for c, t in scratch.table_columns(name)]
+    path = folder / f"{name}.csv"
+    reader = scratch.connection.sql(f"SELECT * FROM {quote(name)}").to_arrow_reader(100_000)
+    assert reader is not None  # a SELECT always has a result
+    options = pa_csv.WriteOptions(include_header=False)
+    with pa_csv.CSVWriter(str(path), reader.schema, write_options=options) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+    return columns, path
+
+
+def _copy_bookkeeping(
+    scratch: DuckDBStore, target: PostgresStore, names: Sequence[str], batch_id: str
+) -> None:
+    for name in names:
+        target.execute("DELETE FROM df_columns WHERE table_name = ?", [name])
+        for row in scratch.rows("SELECT * FROM df_columns WHERE table_name = ?", [name]):
+            target.execute("INSERT INTO df_columns VALUES (?, ?, ?, ?, ?, ?)", list(row))
+    for row in scratch.rows("SELECT * FROM df_imports WHERE batch_id = ?", [batch_id]):
+        target.execute("INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)", list(row))
+
+
+__all__ = ["ImportResult", "TableImport", "import_into_database", "import_sources"]

@@ -40,6 +40,8 @@ def _driver_errors() -> Iterator[None]:
 class DuckDBStore:
     """A DuckDB database file, migrated to the current schema on open."""
 
+    dialect = "duckdb"
+
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         if self.path is not None:
