@@ -3,7 +3,8 @@
 One row per client. Each client's clock starts at ``enrolled_on`` (or the first contact
 when enrolment is unknown): touchpoint measures aggregate contacts within ``within_days``
 of that anchor, outcome measures take the value measured closest to ``at_day`` days after
-it (within ``OUTCOME_TOLERANCE_DAYS``), or the only/latest value when no day is given.
+it (within ``OUTCOME_TOLERANCE_DAYS``), or the only/latest value when no day is given
+(two values on the same day: the larger, so that no engine's row order decides).
 Missing values are never filled: rows are dropped and the drops are counted by reason.
 """
 
@@ -28,9 +29,11 @@ _AGGREGATES = {
     "min": "min({c})",
     "max": "max({c})",
     "share_true": "avg(CASE WHEN {c} THEN 1.0 WHEN NOT {c} THEN 0.0 END)",
-    "first": "arg_min({c}, started_at)",
-    "last": "arg_max({c}, started_at)",
 }
+# first/last: the value of the earliest/latest contact in the window, ties in time broken by
+# touchpoint id (a window with a full order, not arg_min: that has no tie-break and is not
+# in every engine).
+_ORDERED = {"first": "ASC", "last": "DESC"}
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,23 @@ def _anchor_cte(has_touchpoints: bool) -> str:
 
 
 def _touchpoint_cte(name: str, b: Binding) -> str:
-    value = _AGGREGATES[b.aggregate].format(c=f"t.{quote(b.column or '')}")
+    column = f"t.{quote(b.column or '')}"
     window = ""
     if b.within_days is not None:
         window = f"AND t.started_at < a.anchor_day + INTERVAL {int(b.within_days)} DAY"
-    return (
-        f"{name} AS (SELECT t.client_id, {value} AS v FROM touchpoints t JOIN anchor a "
-        f"USING (client_id) WHERE t.started_at >= a.anchor_day {window} GROUP BY t.client_id)"
+    source = (
+        f"FROM touchpoints t JOIN anchor a USING (client_id) "
+        f"WHERE t.started_at >= a.anchor_day {window}"
     )
+    if b.aggregate in _ORDERED:
+        way = _ORDERED[b.aggregate]
+        return (
+            f"{name} AS (SELECT client_id, v FROM (SELECT t.client_id, {column} AS v, "
+            f"row_number() OVER (PARTITION BY t.client_id ORDER BY t.started_at {way}, "
+            f"t.touchpoint_id {way}) AS rn {source} AND {column} IS NOT NULL) o WHERE rn = 1)"
+        )
+    value = _AGGREGATES[b.aggregate].format(c=column)
+    return f"{name} AS (SELECT t.client_id, {value} AS v {source} GROUP BY t.client_id)"
 
 
 _THEME_AGGREGATES = {
@@ -101,7 +113,7 @@ def _theme_cte(name: str, b: Binding) -> tuple[str, list[object]]:
         "CASE WHEN h.feedback_id IS NULL THEN 0.0 ELSE 1.0 END AS hit FROM feedback f "
         "JOIN anchor a USING (client_id) LEFT JOIN (SELECT DISTINCT feedback_id FROM "
         f"{THEMES_TABLE} WHERE theme = ?) h ON h.feedback_id = CAST(f.feedback_id AS VARCHAR) "
-        f"WHERE CAST(f.given_on AS DATE) >= a.anchor_day {window}) GROUP BY client_id)"
+        f"WHERE CAST(f.given_on AS DATE) >= a.anchor_day {window}) hits GROUP BY client_id)"
     )
     return sql, [b.theme]
 
@@ -129,18 +141,18 @@ def check_themes(store: Store, theory: Theory) -> None:
 
 def _outcome_cte(name: str, b: Binding) -> tuple[str, list[object]]:
     if b.at_day is None:
-        order = "o.measured_on DESC NULLS LAST"
+        order = "o.measured_on DESC NULLS LAST, o.value DESC NULLS LAST"
         where = ""
     else:
         distance = (
             f"abs(date_diff('day', a.anchor_day + INTERVAL {int(b.at_day)} DAY, o.measured_on))"
         )
-        order = f"{distance}, o.measured_on DESC"
+        order = f"{distance}, o.measured_on DESC, o.value DESC NULLS LAST"
         where = f"AND {distance} <= {OUTCOME_TOLERANCE_DAYS}"
     sql = (
         f"{name} AS (SELECT client_id, v FROM (SELECT o.client_id, o.value AS v, row_number() "
         f"OVER (PARTITION BY o.client_id ORDER BY {order}) AS rn FROM outcomes o JOIN anchor a "
-        f"USING (client_id) WHERE o.outcome = ? {where}) WHERE rn = 1)"
+        f"USING (client_id) WHERE o.outcome = ? {where}) r WHERE rn = 1)"
     )
     return sql, [b.outcome]
 

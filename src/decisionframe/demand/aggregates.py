@@ -66,18 +66,23 @@ def build_people(store: Store) -> None:
     contacts are a cell of one; see ``decisionframe.disclosure``). Distinct counts do not
     add up, so they cannot come from the cube: this is one more pass over the touchpoints.
     """
-    sets = ["(demand)", "()", "(month)", "(t.unit, month)"]
+    sets = ["(demand)", "()", "(month)", "(unit, month)"]
     for name in ("channel", "unit", "waiting_on"):
-        sets += [f"(t.{name}, demand)", f"(t.{name})"]
+        sets += [f"({name}, demand)", f"({name})"]
+    # Month and class are computed in a subquery, not named by alias in GROUPING SETS:
+    # not every engine resolves output aliases there.
     store.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {PEOPLE_TABLE} AS
-        SELECT t.channel, t.unit, t.waiting_on,
-               CAST(date_trunc('month', t.started_at) AS DATE) AS month,
-               {demand_sql("r.code")} AS demand,
-               GROUPING(t.channel, t.unit, t.waiting_on, month, demand) AS grouping_id,
-               count(DISTINCT t.client_id) AS clients
-        FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid
+        SELECT channel, unit, waiting_on, month, demand,
+               GROUPING(channel, unit, waiting_on, month, demand) AS grouping_id,
+               count(DISTINCT client_id) AS clients
+        FROM (
+            SELECT t.client_id, t.channel, t.unit, t.waiting_on,
+                   CAST(date_trunc('month', t.started_at) AS DATE) AS month,
+                   {demand_sql("r.code")} AS demand
+            FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid
+        ) c
         GROUP BY GROUPING SETS ({", ".join(sets)})
         """
     )
@@ -156,12 +161,13 @@ def build_cube(store: Store) -> None:
             SELECT CAST(t.started_at AS DATE) AS day, t.channel, t.unit, t.reason,
                    t.waiting_on, r.handoff_from, r.code, count(*) AS contacts,
                    sum(t.handle_minutes) AS minutes, sum(t.cost) AS cost
-            FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid GROUP BY ALL
+            FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid
+            GROUP BY 1, 2, 3, 4, 5, 6, 7
         )
         SELECT day, channel, unit, lower(trim(reason)) AS reason_key, waiting_on,
                handoff_from, {rule_sql("code")} AS rule, {demand_sql("code")} AS demand,
                sum(contacts)::BIGINT AS contacts, sum(minutes) AS minutes, sum(cost) AS cost
-        FROM raw GROUP BY ALL
+        FROM raw GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         """
     )
 
@@ -185,7 +191,7 @@ def build_needs(store: Store) -> None:
 def rules_fired(store: Store) -> pd.DataFrame:
     return store.frame(
         f"SELECT rule, demand, sum(contacts)::BIGINT AS contacts FROM {CUBE_TABLE} "
-        "GROUP BY ALL ORDER BY contacts DESC, rule, demand"
+        "GROUP BY 1, 2 ORDER BY contacts DESC, rule, demand"
     )
 
 
@@ -294,7 +300,7 @@ def handoffs(store: Store) -> pd.DataFrame:
         SELECT handoff_from AS from_unit, unit AS to_unit,
                sum(contacts)::BIGINT AS failure_contacts
         FROM {CUBE_TABLE} WHERE handoff_from IS NOT NULL AND demand = 'failure'
-        GROUP BY ALL ORDER BY failure_contacts DESC, from_unit, to_unit LIMIT 20
+        GROUP BY 1, 2 ORDER BY failure_contacts DESC, from_unit, to_unit LIMIT 20
         """
     )
 
@@ -309,9 +315,9 @@ def share_series(store: Store, period: str) -> pd.DataFrame:
     """Failure share per ``period`` ('week' or 'month'), overall (unit NULL) and per unit."""
     key = _DIMENSIONS[period]
     return store.frame(
-        f"SELECT {key} AS period, unit, sum(contacts)::BIGINT AS n, "
-        f"coalesce(sum(contacts) FILTER (WHERE demand <> 'unknown'), 0)::BIGINT AS classified, "
-        f"coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
-        f"AS value FROM {CUBE_TABLE} GROUP BY GROUPING SETS ((period), (period, unit)) "
-        f"ORDER BY period"
+        "SELECT period, unit, sum(contacts)::BIGINT AS n, "
+        "coalesce(sum(contacts) FILTER (WHERE demand <> 'unknown'), 0)::BIGINT AS classified, "
+        "coalesce(sum(contacts) FILTER (WHERE demand = 'failure'), 0) / sum(contacts) "
+        f"AS value FROM (SELECT {key} AS period, unit, demand, contacts FROM {CUBE_TABLE}) c "
+        "GROUP BY GROUPING SETS ((period), (period, unit)) ORDER BY period, unit NULLS FIRST"
     )

@@ -205,10 +205,11 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
         )
     for column in ["handle_minutes", *quality_columns(store)]:
         means = store.frame(
-            f"SELECT {_PERIOD} AS period, unit, count({quote(column)}) AS n, "
-            f"count(DISTINCT client_id) FILTER (WHERE {quote(column)} IS NOT NULL) AS people, "
-            f"avg({quote(column)}) AS value FROM touchpoints "
-            f"GROUP BY GROUPING SETS ((period), (period, unit)) ORDER BY period"
+            f"SELECT period, unit, count(x) AS n, "
+            "count(DISTINCT client_id) FILTER (WHERE x IS NOT NULL) AS people, "
+            f"avg(x) AS value FROM (SELECT {_PERIOD} AS period, unit, client_id, "
+            f"{quote(column)} AS x FROM touchpoints) m "
+            "GROUP BY GROUPING SETS ((period), (period, unit)) ORDER BY period, unit NULLS FIRST"
         )
         charts.append(
             _chart(

@@ -94,13 +94,14 @@ def _reasons_sql(rules: DemandRules, *, with_predictions: bool) -> str:
     SELECT reason, reason_key,
         -- One code per reason key: " Claim " and "claim" are the same reason.
         (dense_rank() OVER (ORDER BY reason_key))::UINTEGER AS reason_code,
-        (CASE WHEN regexp_matches(reason_key, ?::VARCHAR) THEN 1
-              WHEN regexp_matches(reason_key, ?::VARCHAR) THEN 2
+        (CASE WHEN regexp_matches(reason_key, CAST(? AS VARCHAR)) THEN 1
+              WHEN regexp_matches(reason_key, CAST(? AS VARCHAR)) THEN 2
          END)::UTINYINT AS text_rule,
         (CASE {predicted} WHEN 'value' THEN 9 WHEN 'failure' THEN 10 END)::UTINYINT
             AS text_prediction
     FROM (SELECT reason, lower(trim(reason)) AS reason_key
-          FROM (SELECT DISTINCT reason FROM touchpoints WHERE reason IS NOT NULL)) {source}
+          FROM (SELECT DISTINCT reason FROM touchpoints WHERE reason IS NOT NULL) d) k
+    {source}
     """
 
 
@@ -131,7 +132,7 @@ WITH reasons AS ({_reasons_sql(rules, with_predictions=with_predictions)}
         FROM touchpoints p LEFT JOIN reasons r ON p.reason = r.reason
         WHERE p.need_id IS NOT NULL
         WINDOW need_order AS (PARTITION BY p.need_id ORDER BY p.started_at, p.touchpoint_id)
-    )
+    ) w
 ), t AS NOT MATERIALIZED (
     SELECT p.rowid AS rid, p.touchpoint_id, p.client_id, p.need_id, p.started_at,
            p.resolved, coalesce(r.reason_code, 0) AS reason_code, r.text_rule,
@@ -156,25 +157,28 @@ WITH reasons AS ({_reasons_sql(rules, with_predictions=with_predictions)}
             ON t.client_id = g.client_id AND t.reason_code = g.reason_code
         WINDOW reason_order AS (
             PARTITION BY t.client_id, t.reason_code ORDER BY t.started_at, t.touchpoint_id)
-    )
+    ) w
     WHERE need_id IS NULL
 )
 SELECT * FROM need_rows UNION ALL SELECT * FROM other_rows
 """
 
 
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+def _sql_case(code: str, names: dict[int, str]) -> str:
+    # A CASE, not a list indexed by the code: lists are 1-based in DuckDB and 0-based in
+    # Spark. The names are this module's constants, never data.
+    whens = " ".join(f"WHEN {c} THEN '{name}'" for c, name in sorted(names.items()))
+    return f"(CASE {code} {whens} END)"
 
 
 def rule_sql(code: str) -> str:
-    """SQL naming the rule of a code column (a constant list, indexed by the code)."""
-    return f"{_sql_list([RULES[c][0] for c in sorted(RULES)])}[{code}]"
+    """SQL naming the rule of a code column."""
+    return _sql_case(code, {c: rule for c, (rule, _) in RULES.items()})
 
 
 def demand_sql(code: str) -> str:
     """SQL giving the demand class ('value', 'failure', 'unknown') of a code column."""
-    return f"{_sql_list([RULES[c][1] for c in sorted(RULES)])}[{code}]"
+    return _sql_case(code, {c: demand for c, (_, demand) in RULES.items()})
 
 
 def _view_sql() -> str:
@@ -233,14 +237,15 @@ def _labelled(store: Store) -> tuple[pd.DataFrame, int]:
     can learn (on the simulator its cross-validated accuracy stayed between 75% and 77%
     from 1,000 to 6,000 examples), while cross-validating on 200,000 (a 2% audit of ten
     million contacts) would take longer than the whole rest of the classification. The
-    sample is the same on every run (ordered by a hash of the touchpoint id).
+    sample is the same on every run and on every engine (ordered by the MD5 of the touchpoint
+    id: engines' own ``hash`` functions differ).
     """
     label = f"lower(trim(CAST({LABEL_COLUMN} AS VARCHAR)))"
     where = f"WHERE reason IS NOT NULL AND {label} IN ('value', 'failure')"
     total = int(store.rows(f"SELECT count(*) FROM touchpoints {where}")[0][0])
     sample = store.frame(
         f"SELECT rowid AS rid, lower(trim(reason)) AS text, {label} AS label "
-        f"FROM touchpoints {where} ORDER BY hash(touchpoint_id), touchpoint_id "
+        f"FROM touchpoints {where} ORDER BY md5(CAST(touchpoint_id AS VARCHAR)), touchpoint_id "
         f"LIMIT {MAX_TRAINING_LABELS}"
     )
     return sample, total

@@ -182,21 +182,24 @@ def touchpoint_panels(store: Store, *, min_n: int) -> list[Panel]:
         frame = store.frame(
             f"SELECT unit, CAST(date_trunc('month', started_at) AS DATE) AS period, "
             f"avg({quote(column)}) AS value FROM touchpoints WHERE unit IS NOT NULL "
-            f"GROUP BY ALL HAVING count({quote(column)}) >= ?",
+            f"GROUP BY 1, 2 HAVING count({quote(column)}) >= ?",
             [min_n],
         )
         panels.append(_wide(frame, column, "touchpoints"))
     if {"need_id", "resolved"} <= columns:
+        # A need's unit is its first contact's (ties in time broken by touchpoint id).
         needs = (
-            "WITH needs AS (SELECT need_id, arg_min(unit, started_at) AS unit, "
-            "min(started_at) AS first_at, count(*) AS contacts, "
-            "min(started_at) FILTER (WHERE resolved) AS resolved_at FROM touchpoints "
-            "WHERE need_id IS NOT NULL GROUP BY need_id) "
+            "WITH ranked AS (SELECT need_id, unit, started_at, resolved, row_number() OVER "
+            "(PARTITION BY need_id ORDER BY started_at, touchpoint_id) AS rn FROM touchpoints "
+            "WHERE need_id IS NOT NULL), needs AS (SELECT need_id, "
+            "max(CASE WHEN rn = 1 THEN unit END) AS unit, min(started_at) AS first_at, "
+            "count(*) AS contacts, min(started_at) FILTER (WHERE resolved) AS resolved_at "
+            "FROM ranked GROUP BY need_id) "
         )
         one_touch = store.frame(
             needs + "SELECT unit, CAST(date_trunc('month', first_at) AS DATE) AS period, "
             "avg(CASE WHEN contacts = 1 AND resolved_at IS NOT NULL THEN 1 ELSE 0 END) "
-            "AS value FROM needs WHERE unit IS NOT NULL GROUP BY ALL HAVING count(*) >= ?",
+            "AS value FROM needs WHERE unit IS NOT NULL GROUP BY 1, 2 HAVING count(*) >= ?",
             [min_n],
         )
         panels.append(_wide(one_touch, "one_touch_rate", "touchpoints"))
@@ -204,7 +207,7 @@ def touchpoint_panels(store: Store, *, min_n: int) -> list[Panel]:
             needs + "SELECT unit, CAST(date_trunc('month', first_at) AS DATE) AS period, "
             "median(date_diff('second', first_at, resolved_at) / 86400.0) AS value "
             "FROM needs WHERE unit IS NOT NULL AND resolved_at IS NOT NULL "
-            "GROUP BY ALL HAVING count(*) >= ?",
+            "GROUP BY 1, 2 HAVING count(*) >= ?",
             [min_n],
         )
         panels.append(_wide(days, "end_to_end_days", "touchpoints"))
@@ -220,14 +223,19 @@ def outcome_panels(store: Store, *, min_n: int) -> list[Panel]:
     touch_columns = {c for c, _ in store.table_columns("touchpoints")}
     if "enrolled_on" not in client_columns or "unit" not in touch_columns:
         return []
+    # A client's unit is their first contact's, their outcome the latest measured; ties
+    # broken by touchpoint id and by the larger value, so no engine's row order decides.
     frame = store.frame(
-        "WITH first_unit AS (SELECT client_id, arg_min(unit, started_at) AS unit "
-        "FROM touchpoints GROUP BY client_id), last_value AS (SELECT client_id, outcome, "
-        "arg_max(value, measured_on) AS value FROM outcomes GROUP BY ALL) "
+        "WITH first_unit AS (SELECT client_id, unit FROM (SELECT client_id, unit, "
+        "row_number() OVER (PARTITION BY client_id ORDER BY started_at, touchpoint_id) AS rn "
+        "FROM touchpoints) f WHERE rn = 1), last_value AS (SELECT client_id, outcome, value "
+        "FROM (SELECT client_id, outcome, value, row_number() OVER (PARTITION BY client_id, "
+        "outcome ORDER BY measured_on DESC NULLS LAST, value DESC NULLS LAST) AS rn "
+        "FROM outcomes) v WHERE rn = 1) "
         "SELECT o.outcome, f.unit, CAST(date_trunc('month', c.enrolled_on) AS DATE) AS period, "
         "avg(o.value) AS value FROM last_value o JOIN clients c USING (client_id) "
         "JOIN first_unit f USING (client_id) WHERE f.unit IS NOT NULL "
-        "GROUP BY ALL HAVING count(DISTINCT o.client_id) >= ?",
+        "GROUP BY 1, 2, 3 HAVING count(DISTINCT o.client_id) >= ?",
         [min_n],
     )
     panels = [

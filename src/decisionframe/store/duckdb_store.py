@@ -40,7 +40,7 @@ def _driver_errors() -> Iterator[None]:
 class DuckDBStore:
     """A DuckDB database file, migrated to the current schema on open."""
 
-    dialect = "duckdb"
+    dialect = "duckdb"  # the dialect the analysis SQL is written in (see ``dialects``)
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
@@ -425,3 +425,22 @@ def _temp_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
 def staged_columns(store: DuckDBStore, table: str) -> list[str]:
     """Column names of a staged (temporary) table, in file order."""
     return [name for name, _ in _temp_columns(store.connection, table)]
+
+
+def export_parquet(store: DuckDBStore, directory: Path, tables: Sequence[str]) -> dict[str, Path]:
+    """Write each of ``tables`` (those that exist) to ``directory/<table>.parquet``.
+
+    What a Spark engine reads (see ``spark_store``): the validated, pseudonymized tables of
+    the store, not the organization's raw exports. The path is handed to DuckDB's writer
+    as an argument, never spliced into SQL; table names are the canonical names.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in tables:
+        if not store.table_exists(name):
+            continue
+        target = directory / f"{name}.parquet"
+        with _driver_errors():
+            store.connection.table(name).write_parquet(str(target))
+        written[name] = target
+    return written
