@@ -9,16 +9,19 @@
 2. `what_if` at 20,000 draws: cold (first call) and warm (median of repeated calls with
    new budgets and costs) wall time; target under 200 ms.
 
-Full size is 50 seeds per scenario at 4,000 clients (about 15 s per seed on one core);
-`--seeds 10` gives a quick look.
+Full size is 50 seeds per scenario at 3,000 clients (analyze about 10-20 s per seed and
+scenario on one core, cached in bench/.data/decide; decide under a second); `--seeds 10`
+gives a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -36,8 +39,28 @@ from decisionframe.simulate import simulate_project
 from decisionframe.theory import load_theory
 
 
+@contextlib.contextmanager
+def decision_evidence_only() -> Iterator[None]:
+    """`analyze` without the refuters, the specification table and the sensitivity
+    benchmarks: ``decide`` reads only the main fit (its posterior and segment estimates),
+    which these do not change, and they are most of analyze's time. Verdict names may
+    differ from a full run (no refuter can mark an estimate fragile); decisions do not.
+    """
+    import decisionframe.effects.analyze as analyze
+
+    saved = (analyze.refute_effect, analyze.specification_table, analyze.benchmark_covariates)
+    analyze.refute_effect = lambda *a, **k: ()  # type: ignore[assignment]
+    analyze.specification_table = lambda *a, **k: ()  # type: ignore[assignment]
+    analyze.benchmark_covariates = lambda *a, **k: ()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        analyze.refute_effect, analyze.specification_table, analyze.benchmark_covariates = saved
+
+
 def one_seed(scenario: str, seed: int, n_clients: int) -> Project:
-    """A simulated, imported and analyzed organization (cached in bench/.data/decide)."""
+    """A simulated, imported and analyzed organization (cached in bench/.data/decide);
+    analyzed for the decision only (see ``decision_evidence_only``)."""
     folder = DATA / "decide" / f"{scenario}-{n_clients}-{seed}"
     project = Project(folder) if (folder / "decisionframe.yaml").exists() else None
     if project is not None and project.store_path.exists():
@@ -51,7 +74,8 @@ def one_seed(scenario: str, seed: int, n_clients: int) -> Project:
     simulate_project(folder, n_clients=n_clients, seed=seed, scenario=scenario, overwrite=True)
     project = Project(folder)
     project.import_data()
-    project.analyze(seed=seed)
+    with decision_evidence_only():
+        project.analyze(seed=seed)
     return project
 
 
@@ -139,11 +163,21 @@ def targeting_rates(seeds: int, n_clients: int) -> None:
             )
         took = time.perf_counter() - start
         print(
-            f"  {scenario:<26} targeted {targeted}/{seeds} ({targeted / seeds:.0%}), by "
-            f"case_complexity {by_complexity}/{seeds}; the true best plan or within its "
-            f"expected loss {within}/{seeds}; true outcomes {np.mean(shares):.1%} of the best "
-            f"on average (lowest {min(shares):.1%}); {took / seeds:.1f} s per seed"
+            f"  {scenario:<26} targeted {_rate(targeted, seeds)}, by case_complexity "
+            f"{_rate(by_complexity, seeds)}; the true best plan or within its expected loss "
+            f"{_rate(within, seeds)}; true outcomes {np.mean(shares):.1%} of the best on "
+            f"average (lowest {min(shares):.1%}); {took / seeds:.1f} s per seed"
         )
+
+
+def _rate(k: int, n: int) -> str:
+    """k/n with the binomial standard error and a 95% Wilson interval."""
+    p = k / n
+    se = (p * (1 - p) / n) ** 0.5
+    z = 1.96
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * ((p * (1 - p) / n + z**2 / (4 * n**2)) ** 0.5) / (1 + z**2 / n)
+    return f"{k}/{n} ({p:.0%}, SE {se:.1%}, 95% CI {centre - half:.0%}-{centre + half:.0%})"
 
 
 def what_if_speed(n_clients: int, repeat: int = 20) -> None:
@@ -183,7 +217,7 @@ def run(seeds: int, n_clients: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=50)
-    parser.add_argument("--clients", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=3000)
     args = parser.parse_args()
     run(args.seeds, args.clients)
 

@@ -76,6 +76,8 @@ def show_decision(result: DecisionResult) -> None:
         )
     console.print(plans)
     console.print(rec.targeting_note)
+    for lever in rec.left_out:
+        console.print(lever.sentence(), style="yellow")
     if rec.rests_on:
         console.print(
             "The targeted plan rests on these segment estimates (raw -> pooled): "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -212,7 +212,7 @@ def candidate_plans(
         if model is not None:
             segmented.append(model)
     models: dict[str | None, GainModel] = {None: base}
-    for model in establish(segmented):
+    for model in establish(segmented, inputs):
         models[model.variable] = model
         target = targeted_plan(inputs, model) if model.established else None
         if target is not None:
@@ -259,7 +259,10 @@ def decide_from_inputs(
     options = evaluate_options(inputs, theta)
     candidates, models = candidate_plans(inputs, theta, seed=seed, min_cell_size=min_cell_size)
     ids = [o.id for o in inputs.options]
-    rec = recommend(candidates, models, ids, objective_label=objective_label)
+    left_out = tuple(
+        replace(o, measure=(collect or {}).get(o.lever) or o.measure) for o in inputs.left_out
+    )
+    rec = recommend(candidates, models, ids, objective_label=objective_label, left_out=left_out)
     costs = [o.cost_per_client for o in inputs.options]
     cheap, better = int(np.argmin(costs)), int(np.argmax(costs))
     evpi, ranked = measure_next(inputs, theta, collect or {})

@@ -34,7 +34,8 @@ def outcome_under(
     """Expected outcome rate for a client served under ``option``, per draw."""
     rate = np.full(len(next(iter(theta.values()))), inputs.outcome_now)
     for node, value in option.set.items():
-        rate = rate + theta[node] * (value - inputs.levels_now[node])
+        if node in theta:  # a lever left out (no estimated effect) adds nothing
+            rate = rate + theta[node] * (value - inputs.levels_now[node])
     return np.asarray(np.clip(rate, 0.0, 1.0) if inputs.outcome_now <= 1 else rate)
 
 

@@ -28,6 +28,27 @@ class Effect:
     edge: str
     # variable -> segment -> (estimate, se), per unit of the lever
     segments: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    # variable -> segment -> clients the segment estimate used (unknown: not in the dict)
+    segment_n: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A lever the decision could not count: its effect on the objective is not estimated."""
+
+    lever: str
+    edge: str
+    reason: str  # "not identifiable", "not estimable" or "no assumption"
+    explanation: str
+    measure: str = ""  # what to measure or do so it can be counted
+
+    def sentence(self) -> str:
+        what = f" To count it: {self.measure}." if self.measure else ""
+        return (
+            f"'{self.lever}' is left out: its effect on the objective is {self.reason} "
+            f"({self.explanation.rstrip('.')}), so the plans are valued as if changing it "
+            f"adds nothing.{what}"
+        )
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,7 @@ class DecisionInputs:
     segments: dict[str, dict[str, dict[str, float]]]  # variable -> segment -> stats
     options: tuple[PlanOption, ...] = ()  # resolved costs; from the theory when empty
     cost_warnings: tuple[str, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()  # levers whose effect is not estimated
 
     def __post_init__(self) -> None:
         if not self.options:
@@ -48,18 +70,35 @@ class DecisionInputs:
             object.__setattr__(self, "cost_warnings", warnings)
 
 
-def _effects(decision: Decision, theory: Theory, evidence: EvidenceResult) -> dict[str, Effect]:
+def _effects(
+    decision: Decision, theory: Theory, evidence: EvidenceResult
+) -> tuple[dict[str, Effect], tuple[LeftOut, ...]]:
+    """Each lever's effect; levers with no estimated effect are left out (and said so):
+    the decision rests on what is identified. With none identified there is no decision."""
     by_edge = {e.edge: e for e in evidence.edges}
     levers = sorted({node for option in decision.options for node in option.set})
     effects = {}
+    left_out = []
     for node in levers:
         key = f"{node} -> {decision.objective}"
         edge = by_edge.get(key)
-        if edge is None or edge.verdict.posterior is None:
-            raise NotEstimableError(
-                f"no estimated effect for {key}. Hint: add an assumption on that edge in "
-                "theory.yaml and run `decisionframe analyze` first."
+        if edge is None:
+            left_out.append(
+                LeftOut(
+                    node,
+                    key,
+                    "not estimated",
+                    "theory.yaml has no assumption on this edge",
+                    f"add an assumption on {key} in theory.yaml and run `decisionframe "
+                    "analyze` again",
+                )
             )
+            continue
+        if edge.verdict.posterior is None:
+            reason = edge.verdict.verdict
+            explanation = edge.verdict.sentence.split(". ", 1)[-1] or edge.verdict.advice
+            left_out.append(LeftOut(node, key, reason, explanation, edge.verdict.advice))
+            continue
         assumption = edge.assumption  # as analyzed (staleness checks it is still current)
         scale = 1.0
         if assumption.per:
@@ -67,14 +106,26 @@ def _effects(decision: Decision, theory: Theory, evidence: EvidenceResult) -> di
         elif assumption.contrast:
             scale = assumption.contrast[1] - assumption.contrast[0]
         segments: dict[str, dict[str, tuple[float, float]]] = {}
+        sizes: dict[str, dict[str, int]] = {}
         for segment in edge.segments:
             segments.setdefault(segment.variable, {})[segment.segment] = (
                 segment.effect.estimate / scale,
                 segment.effect.se / scale,
             )
+            sizes.setdefault(segment.variable, {})[segment.segment] = segment.n
         post = edge.verdict.posterior
-        effects[node] = Effect(node, post.mean / scale, post.sd / scale, edge.n_used, key, segments)
-    return effects
+        effects[node] = Effect(
+            node, post.mean / scale, post.sd / scale, edge.n_used, key, segments, sizes
+        )
+    if not effects:
+        raise NotEstimableError(
+            "no lever of the decision has an estimated effect on "
+            f"{decision.objective}: "
+            + "; ".join(f"{o.edge} is {o.reason}" for o in left_out)
+            + ". Hint: see `decisionframe plan` for what to measure, then run "
+            "`decisionframe analyze`."
+        )
+    return effects, tuple(left_out)
 
 
 def gather_inputs(
@@ -91,7 +142,7 @@ def gather_inputs(
     if budget is not None:
         decision = decision.model_copy(update={"budget": budget})
     options, cost_warnings = resolve_costs(decision, store)
-    effects = _effects(decision, theory, evidence)
+    effects, left_out = _effects(decision, theory, evidence)
     segment_vars = sorted({v for e in effects.values() for v in e.segments})
     frame = client_frame(store, theory, [decision.objective, *effects, *segment_vars])
     served = frame.dropna(subset=[decision.objective, *effects])
@@ -110,4 +161,5 @@ def gather_inputs(
         segments=segments,
         options=options,
         cost_warnings=cost_warnings,
+        left_out=left_out,
     )

@@ -17,12 +17,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from decisionframe.decide.inputs import LeftOut
 from decisionframe.decide.plans import (
     ALL_CLIENTS,
     HETEROGENEITY_ALPHA,
     Candidate,
     GainModel,
-    heterogeneity_tests,
 )
 from decisionframe.decide.pooling import PooledSegment
 
@@ -93,6 +93,7 @@ class Recommendation:
     rests_on: tuple[PooledSegment, ...]  # segment estimates a targeted plan rests on
     candidates: tuple[PlanSummary, ...]
     objective_label: str
+    left_out: tuple[LeftOut, ...] = ()  # levers not counted: no estimated effect
 
     def sentence(self) -> str:
         """The one sentence every output uses to state the decision."""
@@ -101,17 +102,27 @@ class Recommendation:
             f"{self.objective_label} than without us (90% interval {self.outcomes.low:,.0f} to "
             f"{self.outcomes.high:,.0f})"
         )
+        tail = ""
+        if self.left_out:
+            tail = (
+                " Not counted, for want of an estimated effect: "
+                + ", ".join(f"'{o.lever}'" for o in self.left_out)
+                + "."
+            )
         if self.runner_up is None or self.margin is None or self.p_beats_runner_up is None:
-            return head + "."
+            return head + "." + tail
         rel = "more" if self.margin.mean >= 0 else "fewer"
         return (
             f"{head}; {abs(self.margin.mean):,.0f} {rel} than the runner-up "
             f"({self.runner_up.label}), better with probability {self.p_beats_runner_up:.0%}."
+            + tail
         )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["sentence"] = self.sentence()
+        for entry, lever in zip(data["left_out"], self.left_out, strict=True):
+            entry["sentence"] = lever.sentence()
         return data
 
     @classmethod
@@ -132,6 +143,10 @@ class Recommendation:
             rests_on=tuple(PooledSegment(**s) for s in data["rests_on"]),
             candidates=tuple(PlanSummary.from_dict(c) for c in data["candidates"]),
             objective_label=data["objective_label"],
+            left_out=tuple(
+                LeftOut(**{k: v for k, v in o.items() if k != "sentence"})
+                for o in data.get("left_out", ())
+            ),
         )
 
 
@@ -184,6 +199,7 @@ def recommend(
     *,
     objective_label: str,
     threshold: float = TARGETING_THRESHOLD,
+    left_out: tuple[LeftOut, ...] = (),
 ) -> Recommendation:
     """Pick the plan (see the module docstring) and say how sure the choice is."""
     draws = np.column_stack([c.draws for c in candidates])
@@ -251,6 +267,7 @@ def recommend(
         rests_on=_rests_on(c, models.get(c.variable)),
         candidates=tuple(summaries),
         objective_label=objective_label,
+        left_out=left_out,
     )
 
 
@@ -261,13 +278,14 @@ def _no_targeting_note(models: dict[str | None, GainModel]) -> str:
             "Differences between segments are not established: the evidence has no segment "
             "estimates for the decision's levers."
         )
-    n = max(1, heterogeneity_tests(segmented))
-    smallest = min((p.heterogeneity_p for m in segmented for p in m.pooled), default=1.0)
+    n = max(1, max(m.tests for m in segmented))
+    smallest = min(m.heterogeneity_p for m in segmented)
     return (
-        "Differences between segments are not established: no lever's effect differs "
-        "between segments (by " + ", ".join(str(m.variable) for m in segmented) + ") more "
-        f"than chance explains (Cochran's Q; smallest p = {smallest:.3f}, needs under "
-        f"{HETEROGENEITY_ALPHA / n:.4f}: 5% over {n} tests)."
+        "Differences between segments are not established: what the better option adds "
+        "per client does not differ between segments (by "
+        + ", ".join(str(m.variable) for m in segmented)
+        + f") more than chance explains (Cochran's Q; smallest p = {smallest:.3f}, needs "
+        f"under {HETEROGENEITY_ALPHA / n:.4f}: 5% over {n} tests)."
     )
 
 

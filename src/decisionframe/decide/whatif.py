@@ -90,5 +90,9 @@ def what_if(
     theta = effect_draws(changed, draws=draws, seed=seed)
     candidates, models = candidate_plans(changed, theta, seed=seed, min_cell_size=min_cell_size)
     return recommend(
-        candidates, models, [o.id for o in changed.options], objective_label=objective_label
+        candidates,
+        models,
+        [o.id for o in changed.options],
+        objective_label=objective_label,
+        left_out=changed.left_out,
     )
