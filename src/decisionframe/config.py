@@ -98,10 +98,12 @@ class SourceConfig(ReadOptions):
         description="recoding per target column: {outcome_value: {'Yes': 1}}, "
         "{channel: {Walk-in: in_person}}; matched ignoring case and surrounding spaces",
     )
-    on_error: Literal["refuse"] = Field(
+    on_error: Literal["refuse", "quarantine"] = Field(
         default="refuse",
-        description="refuse: nothing loads if any row is bad (the only choice so far; "
-        "loading the valid rows and quarantining the rest is not built yet)",
+        description="refuse: nothing loads if any row is bad. quarantine: the valid rows "
+        "load; rows with a bad cell, a repeated key, a missing parent or an unreadable line "
+        "are set aside by file and line in .decisionframe/quarantine/latest.csv (problems "
+        "with the file itself still refuse)",
     )
 
     @field_validator("path")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -46,12 +47,14 @@ if TYPE_CHECKING:
     from decisionframe.demand import DemandResult
     from decisionframe.effects import EvidenceResult
     from decisionframe.initiatives import InitiativesResult
+    from decisionframe.recovery import RepairResult
     from decisionframe.report import ReportResult
     from decisionframe.theory.implications import ImplicationsResult
     from decisionframe.voice import VoiceResult
     from decisionframe.voice.profiles import ProfilesResult
 
 STATE_DIR = ".decisionframe"
+SAVE_WAIT_SECONDS = 10.0  # how long a finished run waits for a store another process holds
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class LoadedTable:
     source_path: str
     sha256: str
     imported_at: datetime
+    quarantined: int = 0  # rows of the latest import set aside (on_error: quarantine)
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,16 @@ class Project:
                 f"{self.store_path}: no store yet. Hint: run `decisionframe import "
                 f"{self.directory}` first."
             )
-        return DuckDBStore(self.store_path, read_only=read_only)
+        store = DuckDBStore(self.store_path, read_only=read_only)
+        if not read_only:
+            from decisionframe.recovery import flush_pending
+
+            try:
+                flush_pending(store, self.state_dir)
+            except BaseException:
+                store.close()
+                raise
+        return store
 
     def key(self) -> PseudonymKey:
         return load_or_create_key(
@@ -357,8 +370,39 @@ class Project:
         return render_report(self, out=out, allow_stale=allow_stale)
 
     def _save(self, result: Result, prov: Provenance) -> None:
-        with self.open_store() as store:
+        """Save a finished run; if another process holds the store, keep it pending.
+
+        Waits up to ``SAVE_WAIT_SECONDS`` for the lock (an import or another analysis may
+        be finishing), then writes the run to ``.decisionframe/pending/`` rather than
+        losing it: the next command that writes to the store saves it.
+        """
+        from decisionframe.recovery import keep_pending
+        from decisionframe.store.duckdb_store import StoreLockedError
+
+        deadline = time.monotonic() + SAVE_WAIT_SECONDS
+        while True:
+            try:
+                store = self.open_store()
+                break
+            except StoreLockedError as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.25)
+                    continue
+                kept = keep_pending(self.state_dir, result=result, prov=prov)
+                where = kept.relative_to(self.directory)
+                raise StoreLockedError(
+                    f"{str(exc).split('. Hint:')[0]}. The finished `{result.kind}` result was "
+                    f"not lost: it was kept in {where} and is saved into the store the next "
+                    "time a command writes to it (for example `decisionframe repair`)"
+                ) from None
+        with store:
             save_run(store, result=result, prov=prov)
+
+    def repair(self) -> RepairResult:
+        """Check the store; rebuild a damaged one from the sources (see ``recovery``)."""
+        from decisionframe.recovery import repair_store
+
+        return repair_store(self)
 
     def _stale_notes(
         self, store: Store, run: SavedRun, *, allow_stale: bool, using: str
@@ -437,6 +481,15 @@ class Project:
                 "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
                 "LIMIT 1) ORDER BY table_name, source_path"
             )
+            set_aside: dict[str, int] = {}
+            if store.table_exists("df_quarantine"):
+                set_aside = {
+                    str(t): int(n)
+                    for t, n in store.rows(
+                        "SELECT table_name, count(DISTINCT file || ':' || CAST(line AS VARCHAR)) "
+                        "FROM df_quarantine GROUP BY 1"
+                    )
+                }
             grouped: dict[str, list[tuple[str, str, datetime]]] = {}
             for table, path, sha, at in files:
                 grouped.setdefault(str(table), []).append((str(path), str(sha), at))
@@ -446,7 +499,7 @@ class Project:
                 path = ", ".join(p for p, _, _ in parts)
                 actual = int(store.rows(f"SELECT count(*) FROM {quote(table)}")[0][0])
                 at = max(a for _, _, a in parts)
-                tables.append(LoadedTable(table, actual, path, sha, at))
+                tables.append(LoadedTable(table, actual, path, sha, at, set_aside.get(table, 0)))
         return StatusResult(self.config.name, tuple(tables))
 
 

@@ -22,6 +22,7 @@ def published_types() -> dict[str, type[Result]]:
     from decisionframe.ingest import ImportResult
     from decisionframe.initiatives import InitiativesResult
     from decisionframe.project import StatusResult
+    from decisionframe.recovery import RepairResult
     from decisionframe.report import ReportResult
     from decisionframe.runs import Provenance
     from decisionframe.simulate import SimulationResult
@@ -35,6 +36,7 @@ def published_types() -> dict[str, type[Result]]:
         SimulationResult,
         ImportResult,
         StatusResult,
+        RepairResult,
         TheoryCheck,
         TheoryDiagnosis,
         ImplicationsResult,

@@ -211,3 +211,77 @@ def test_a_missing_sheet_and_unknown_targets_are_explained(tmp_path: Path) -> No
     problem = next(p for p in info.value.problems if p.rule == "unknown-target-column")
     assert "did you mean 'client_id'" in problem.hint
     assert "enrolled_on" in problem.hint  # the canonical list
+
+
+def test_attribute_columns_follow_the_sources_date_format(tmp_path: Path) -> None:
+    """An attribute column (not canonical) written day-first is a date, not text."""
+    clients = (
+        "client_id,enrolled_on,referred_on,last_review,age\n"
+        "A,02/01/2025,31/12/2024,31/01/2025 14:05,40\n"
+        "B,03/01/2025,,01/02/2025 09:30,35\n"
+    )
+    project = _project(
+        tmp_path,
+        "  clients:\n"
+        "    path: data/clients.csv\n"
+        "    date_format: ['%d/%m/%Y %H:%M', '%d/%m/%Y']\n"
+        "    columns: {last_review: {column: last_review, date_format: '%d/%m/%Y %H:%M'}}\n",
+        {"clients.csv": clients},
+    )
+    project.import_data()
+    with project.open_store(read_only=True) as store:
+        types = dict(store.table_columns("clients"))
+        rows = store.rows("SELECT referred_on, last_review, age FROM clients ORDER BY enrolled_on")
+    assert types["referred_on"] == "TIMESTAMP"  # the source's list has a time layout first
+    assert types["last_review"] == "TIMESTAMP"
+    assert types["age"] == "BIGINT"  # a number column is not read as a date
+    assert rows[0] == (datetime(2024, 12, 31), datetime(2025, 1, 31, 14, 5), 40)
+    assert rows[1][0] is None
+    assert rows[1][1] == datetime(2025, 2, 1, 9, 30)
+
+
+def test_an_attribute_date_format_applies_to_dates_only(tmp_path: Path) -> None:
+    clients = "client_id,enrolled_on,referred_on,note\nA,2025-01-02,31/12/2024,x\n"
+    project = _project(
+        tmp_path,
+        "  clients:\n"
+        "    path: data/clients.csv\n"
+        "    columns: {referred_on: {column: referred_on, date_format: '%d/%m/%Y'}}\n",
+        {"clients.csv": clients},
+    )
+    project.import_data()
+    with project.open_store(read_only=True) as store:
+        types = dict(store.table_columns("clients"))
+        assert store.rows("SELECT referred_on FROM clients")[0][0] == date(2024, 12, 31)
+    assert types["referred_on"] == "DATE"
+    assert types["note"] == "VARCHAR"
+
+
+def test_line_numbers_count_the_lines_of_multi_line_quoted_fields(tmp_path: Path) -> None:
+    """Issue #13: a problem after quoted fields with line breaks was reported at the
+    record's number (13), not its line in the file (16)."""
+    lines = ["touchpoint_id,client_id,started_at,channel,reason"]
+    lines += ['T1,A,2025-01-01 10:00:00,phone,"first line\nsecond line\nthird line"']
+    lines += [f"T{i},A,2025-01-0{i} 10:00:00,phone,plain" for i in range(2, 5)]
+    lines += ['T5,A,2025-01-05 10:00:00,phone,"one\r\ntwo"']
+    lines += ["T6,A,yesterday,phone,plain"]  # physical line 10 (record 7)
+    lines += ["T7,A,2025-01-07 10:00:00,phone,plain"]
+    lines += ["T8,A,tomorrow,phone,plain"]  # line 12
+    text = "\n".join(lines) + "\n"
+    assert text.splitlines()[9].startswith("T6")
+    assert text.splitlines()[11].startswith("T8")
+    project = _project(
+        tmp_path,
+        "  clients: {path: data/clients.csv}\n  touchpoints: {path: data/contacts.csv}\n",
+        {"clients.csv": CLIENTS, "contacts.csv": text},
+    )
+    with pytest.raises(ImportValidationError) as info:
+        project.import_data()
+    assert [(p.rule, p.lines) for p in info.value.problems] == [("not-a-timestamp", (10, 12))]
+    # A line the reader rejects (too many fields) after them: located by file line too.
+    (tmp_path / "data" / "contacts.csv").write_text(
+        text.replace("T7,A,2025-01-07 10:00:00,phone,plain", "T7,A,2025-01-07 10:00:00,p,x,y")
+    )
+    with pytest.raises(ImportValidationError) as info:
+        project.import_data()
+    assert [(p.rule, p.line) for p in info.value.problems] == [("too-many-fields", 11)]

@@ -21,6 +21,7 @@ app.command()(data.schema)
 app.command()(care.backup)
 app.command()(care.restore)
 app.command()(care.roles)
+app.command()(data.repair)
 pipeline.register(app)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,28 @@ def user_errors() -> Iterator[None]:
     except DecisionframeError as exc:
         err_console.print(Text.assemble(("error:", "red"), f" {exc}"))
         raise typer.Exit(2) from exc
+    except OSError as exc:
+        # A read-only folder, a full disk, a file another program removed: say which file
+        # and why, never a traceback (paths only; no value from the data is in an OSError).
+        err_console.print(Text.assemble(("error:", "red"), f" {os_error_message(exc)}"))
+        raise typer.Exit(2) from exc
+
+
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error as one sentence with a hint."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return (
+            f"cannot write{where}: the disk is full. Hint: free space and run the command "
+            "again; the store was not changed"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (
+            f"cannot write{where}: permission denied (a read-only folder or file). Hint: run "
+            "decisionframe as a user who may write the project folder, or copy the project "
+            "somewhere writable"
+        )
+    return f"cannot use{where}: {exc.strerror or type(exc).__name__}"
 
 
 @contextmanager

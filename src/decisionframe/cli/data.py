@@ -116,3 +116,19 @@ def schema() -> None:
     from decisionframe.reference import schema_markdown
 
     print(schema_markdown(), end="")
+
+
+def repair(
+    directory: Path = typer.Argument(..., help="project folder"),
+    json_out: Path | None = JsonOption,
+) -> None:
+    """Check the store; if it is corrupt or truncated, set it aside and rebuild it.
+
+    The damaged file is moved to .decisionframe/damaged/ (never deleted), the store is
+    rebuilt from the source files, and every saved run still readable is carried over;
+    runs kept pending while the store was locked are saved too.
+    """
+    with user_errors():
+        result = Project(directory).repair()
+    console.print(result.summary())
+    write_json(result, json_out)

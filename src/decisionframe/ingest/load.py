@@ -7,8 +7,9 @@ import json
 import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -20,6 +21,14 @@ from decisionframe.config import ProjectConfig
 from decisionframe.errors import ImportValidationError, Problem
 from decisionframe.ingest.files import SourceFile, resolve_files
 from decisionframe.ingest.pseudonymize import PseudonymKey
+from decisionframe.ingest.quarantine import (
+    QUARANTINE_DIR,
+    SetAside,
+    quarantinable,
+    quarantine_rows,
+    record_quarantine,
+    write_quarantine,
+)
 from decisionframe.ingest.stage import StagedSource, stage_source
 from decisionframe.ingest.validate import validate_staged
 from decisionframe.results import Result
@@ -49,6 +58,7 @@ class TableImport:
     columns: dict[str, str] = field(default_factory=dict)  # column -> logical type
     files: tuple[FileImport, ...] = ()
     removed: tuple[FileImport, ...] = ()  # files of the previous import no longer there
+    quarantined: int = 0  # rows set aside (on_error: quarantine); ``rows`` are those loaded
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,21 @@ class ImportResult(Result):
     unchanged: bool
     tables: tuple[TableImport, ...]
     notes: tuple[str, ...] = ()
+    quarantined: int = 0  # rows set aside in all tables
+    quarantine_file: str = ""  # where they are listed (file, line, rule; never values)
 
     def summary(self) -> str:
         if self.unchanged:
             return "Sources unchanged since the last import; the store was not touched."
         rows = ", ".join(f"{t.table} {t.rows:,}" for t in self.tables)
-        return f"Imported batch {self.batch_id[:8]}: {rows}."
+        text = f"Imported batch {self.batch_id[:8]}: {rows}."
+        if self.quarantined:
+            text += (
+                f" {self.quarantined:,} rows were set aside (on_error: quarantine), listed by "
+                f"file and line in {self.quarantine_file}: fix them in the source files and "
+                "import again."
+            )
+        return text
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -213,13 +232,14 @@ def _load_table(
     }
     files = []
     for part in staged.parts:
+        rows = part.loaded_rows
         store.execute(
             "INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [batch_id, staged.table, part.display, part.sha256, part.rows, fingerprint, now],
+            [batch_id, staged.table, part.display, part.sha256, rows, fingerprint, now],
         )
         before = previous.get(part.display)
         change = "new" if before is None else "unchanged" if before[0] == part.sha256 else "changed"
-        files.append(FileImport(part.display, part.sha256, part.rows, change))
+        files.append(FileImport(part.display, part.sha256, rows, change))
     current = {p.display for p in staged.parts}
     removed = tuple(
         FileImport(path, sha, rows, "removed")
@@ -264,6 +284,9 @@ def import_sources(
         raise ImportValidationError("import refused; nothing was loaded", missing)
     fingerprint = _fingerprint(config, files, key)
     if fingerprint == _last_fingerprint(store):
+        # Same files and settings: but a damaged store must not pass as "unchanged", so
+        # every loaded table is read back first (StoreDamagedError names the way out).
+        store.verify(tables)
         report("unchanged", total, total)
         return ImportResult(batch_id="", unchanged=True, tables=())
     scratch = project_dir / ".decisionframe" / "tmp"
@@ -295,10 +318,15 @@ def _import(
         staged, problems = _stage_and_validate(
             store, config, tables, files, scratch, report, exact=True
         )
+    set_aside: list[SetAside] = []
+    if problems and quarantinable(config, staged, problems):
+        set_aside = quarantine_rows(store, staged, channels=config.channels)
+        problems = validate_staged(store, staged, channels=config.channels)
     if problems:
         _drop_staging(store, staged)
         raise ImportValidationError("import refused; nothing was loaded", problems)
     notes = [note for table in tables for note in staged[table].notes]
+    notes += _quarantine_notes(set_aside)
     batch_id, now = uuid.uuid4().hex, datetime.now(UTC)
     last = store.rows("SELECT batch_id FROM df_imports ORDER BY imported_at DESC, batch_id LIMIT 1")
     previous = str(last[0][0]) if last else ""
@@ -317,15 +345,42 @@ def _import(
                     )
                     if after_table is not None:
                         after_table(table)
+                record_quarantine(store, batch_id, set_aside)
     finally:
         _drop_staging(store, staged)
         for name in config.privacy.pseudonymize:
             store.execute(f"DROP TABLE IF EXISTS {quote(_pseudonym_table(name))}")
     report("done", total, total)
     notes += _file_notes(loaded)
+    where = ""
+    if set_aside:
+        where = str(
+            write_quarantine(scratch.parent, batch_id, set_aside).relative_to(scratch.parent.parent)
+        )
+    else:
+        (scratch.parent / QUARANTINE_DIR / "latest.csv").unlink(missing_ok=True)
+    counts = Counter(r.table for r in set_aside)
+    loaded = [replace(t, quarantined=counts.get(t.table, 0)) for t in loaded]
     return ImportResult(
-        batch_id=batch_id, unchanged=False, tables=tuple(loaded), notes=tuple(notes)
+        batch_id=batch_id,
+        unchanged=False,
+        tables=tuple(loaded),
+        notes=tuple(notes),
+        quarantined=len(set_aside),
+        quarantine_file=where,
     )
+
+
+def _quarantine_notes(set_aside: Sequence[SetAside]) -> list[str]:
+    """Per table: how many rows were set aside, and for which rules (no values)."""
+    notes = []
+    for table in dict.fromkeys(r.table for r in set_aside):
+        rows = [r for r in set_aside if r.table == table]
+        lines = {(r.file, r.line) for r in rows}
+        rules = Counter(f"{r.rule} ({r.column})" if r.column else r.rule for r in rows)
+        detail = ", ".join(f"{rule} {n:,}" for rule, n in rules.most_common())
+        notes.append(f"{table}: {len(lines):,} rows set aside: {detail}")
+    return notes
 
 
 def _source_files(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -45,6 +46,32 @@ class FilePart:
     start: int = 0  # first rowid (exact staging keeps files in order, one after another)
     rows: int = 0
     rejected_lines: list[int] = field(default_factory=list)
+    # Records whose quoted fields hold line breaks: their rowids, and the running total of
+    # the extra lines they add (a record over 4 lines adds 3), for ``line_of``.
+    multiline_rowids: list[int] = field(default_factory=list)
+    multiline_extra: list[int] = field(default_factory=list)
+    loaded: int | None = None  # rows loaded when quarantine set some aside (else ``rows``)
+
+    def extra_lines_before(self, rowid: int) -> int:
+        """Line breaks inside quoted fields of the staged records before ``rowid``."""
+        earlier = bisect.bisect_left(self.multiline_rowids, rowid)
+        return self.multiline_extra[earlier - 1] if earlier else 0
+
+    def physical_line(self, record: int) -> int:
+        """The file line where record number ``record`` starts (DuckDB numbers records,
+        header first, as if every record were one line)."""
+        rejected_before = bisect.bisect_left(self.rejected_lines, record)
+        staged_before = record - self.header_lines - 1 - rejected_before
+        return record + self.extra_lines_before(self.start + max(staged_before, 0))
+
+    @property
+    def rejected_at(self) -> list[int]:
+        """File lines of the records the reader rejected."""
+        return [self.physical_line(r) for r in self.rejected_lines]
+
+    @property
+    def loaded_rows(self) -> int:
+        return self.rows if self.loaded is None else self.loaded
 
 
 @dataclass
@@ -125,19 +152,17 @@ class StagedSource:
         return f"(CASE {cases} ELSE {len(self.parts) - 1} END)"
 
     def line_of(self, rowid: int) -> int:
-        """The file line of staged row ``rowid``, counting the header and rejected lines.
-
-        A quoted field spanning several lines shifts later lines; we count records, as
-        DuckDB's reader does for its own errors.
+        """The file line where staged row ``rowid`` starts, counting the header, the line
+        breaks inside quoted fields of earlier records, and rejected lines.
         """
         part = self.part_of(rowid)
-        line = rowid - part.start + part.header_lines + 1
-        for rejected in part.rejected_lines:
-            if rejected <= line:
-                line += 1
+        record = rowid - part.start + part.header_lines + 1
+        for rejected in part.rejected_lines:  # record numbers, as the reader gives them
+            if rejected <= record:
+                record += 1
             else:
                 break
-        return line
+        return record + part.extra_lines_before(rowid)
 
     def type_of(self, name: str) -> LogicalType:
         column = self.spec.column(name)
@@ -279,6 +304,14 @@ def stage_source(
     return staged, problems
 
 
+def finish_staging(store: DuckDBStore, staged: StagedSource) -> None:
+    """Infer attribute types and padded columns of a source staged with problems (their
+    rows are about to be quarantined; the clean path does this in ``stage_source``)."""
+    if any(staged.spec.column(n) is None for n in staged.columns) and not staged.extra_types:
+        staged.extra_types = _infer_extra_types(store, staged)
+    staged.padded = _padded_columns(store, staged)
+
+
 def _stage_files(
     store: DuckDBStore,
     staged: StagedSource,
@@ -332,14 +365,41 @@ def _stage_files(
         total = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
         part.start, part.rows = start, total - start
         start = total
-        for line, column, error_type in rejects:
+        part.rejected_lines = sorted(line for line, _, _ in rejects)
+        if staged.exact and file_format == "csv":
+            _count_line_breaks(store, staged.temp_table, part)
+        for record, column, error_type in rejects:
             rule, message = _REJECT_RULES.get(
                 error_type, ("unreadable-line", "the line is unreadable")
             )
             hint = _REJECT_HINTS.get(rule, "fix the line's quoting or field count")
+            line = part.physical_line(record)
             problems.append(Problem(part.display, rule, message, hint, line, column))
-        part.rejected_lines = sorted(line for line, _, _ in rejects)
     return problems
+
+
+def _count_line_breaks(store: DuckDBStore, temp_table: str, part: FilePart) -> None:
+    """Find the records of ``part`` whose quoted fields hold line breaks (exact staging).
+
+    Without this, every line number after a multi-line field was off by its extra lines
+    (a problem reported at line 13 was at line 16).
+    """
+    columns = [quote(c) for c in staged_columns(store, temp_table)]
+    if not columns:
+        return
+    breaks = " + ".join(
+        f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in columns
+    )
+    rows = store.rows(
+        f"SELECT rowid, n FROM (SELECT rowid, {breaks} AS n FROM {quote(temp_table)} "
+        "WHERE rowid >= ? AND rowid < ?) WHERE n > 0 ORDER BY rowid",
+        [part.start, part.start + part.rows],
+    )
+    total = 0
+    for rowid, extra in rows:
+        total += int(extra)
+        part.multiline_rowids.append(int(rowid))
+        part.multiline_extra.append(total)
 
 
 def _unreadable(display: str, exc: SourceReadError) -> Problem:
@@ -369,10 +429,13 @@ def _plan_readings(store: DuckDBStore, staged: StagedSource, source: SourceConfi
             str(k).strip().lower(): (None if v is None else _text_of(v))
             for k, v in source.value_map(name).items()
         }
+        # An attribute column has no declared type: its configured date formats are kept
+        # so type inference can try them (a '%d/%m/%Y' attribute is a date, not text).
+        datelike = type_ in ("date", "timestamp") or spec is None
         reading = Reading(
             var=f"df_{staged.table}_{index}",
-            formats=formats if type_ in ("date", "timestamp") else [],
-            timezone=pick("timezone") if type_ == "timestamp" else None,
+            formats=formats if datelike else [],
+            timezone=pick("timezone") if type_ == "timestamp" or spec is None else None,
             decimal=pick("decimal"),
             true_words=pick("true_values"),
             false_words=pick("false_values"),
@@ -626,7 +689,54 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
         wrong = {name: extras[name] for (name, _), bad in zip(typed, failed, strict=True) if bad}
         if wrong:
             guessed.update(_first_fitting_types(store, table, wrong))
+    guessed.update(_configured_date_types(store, staged, extras, guessed))
     return guessed
 
 
-__all__ = ["StagedSource", "attribute_name", "file_sha256", "stage_source"]
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%T", "%R")
+
+
+def _configured_date_types(
+    store: DuckDBStore,
+    staged: StagedSource,
+    extras: dict[str, str],
+    guessed: dict[str, LogicalType],
+) -> dict[str, LogicalType]:
+    """Attribute columns inferred as text whose every value reads with the configured
+    ``date_format``: a date (or a timestamp, when a format has a time part).
+
+    Without this an attribute written '31/03/2025' stayed text although the source says
+    how its dates are written.
+    """
+    candidates: dict[str, tuple[LogicalType, str]] = {}
+    for name, type_ in guessed.items():
+        reading = staged.readings.get(name)
+        if type_ != "text" or reading is None or not reading.formats:
+            continue
+        kind: LogicalType = (
+            "timestamp"
+            if any(d in f for f in reading.formats for d in _TIME_DIRECTIVES)
+            else "date"
+        )
+        bad = reading.bad_sql(quote(extras[name]), kind)
+        if bad is not None:
+            candidates[name] = (kind, bad)
+    if not candidates:
+        return {}
+    counts = store.rows(
+        "SELECT "
+        + ", ".join(
+            f"count({quote(extras[name])}), count(*) FILTER (WHERE {bad})"
+            for name, (_, bad) in candidates.items()
+        )
+        + f" FROM {quote(staged.temp_table)}"
+    )[0]
+    found: dict[str, LogicalType] = {}
+    for index, (name, (kind, _)) in enumerate(candidates.items()):
+        non_null, failed = counts[2 * index], counts[2 * index + 1]
+        if non_null and not failed:
+            found[name] = kind
+    return found
+
+
+__all__ = ["StagedSource", "attribute_name", "file_sha256", "finish_staging", "stage_source"]

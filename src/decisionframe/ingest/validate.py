@@ -241,10 +241,9 @@ def _check_cells(store: DuckDBStore, staged: StagedSource) -> list[Problem]:
     return problems
 
 
-def bad_rows_sql(staged: StagedSource) -> str:
-    """Predicate true for a staged row with any bad cell (for quarantine)."""
-    predicates = [f"({c.predicate})" for c in _cell_checks(staged)]
-    return " OR ".join(predicates) or "false"
+def cell_checks(staged: StagedSource) -> list[_Check]:
+    """The per-cell checks of a staged source (quarantine removes the rows they select)."""
+    return _cell_checks(staged)
 
 
 def _unlocated(staged: StagedSource, rule: str, column: str, count: int) -> Problem:
@@ -370,13 +369,18 @@ def _check_references(
     ]
 
 
+def set_channels(store: DuckDBStore, channels: list[str]) -> None:
+    """The configured channels, as a bound variable the channel check reads."""
+    store.execute(
+        "SET VARIABLE df_channels = ?::VARCHAR[]", [[c.strip().lower() for c in channels]]
+    )
+
+
 def validate_staged(
     store: DuckDBStore, staged: Mapping[str, StagedSource], *, channels: list[str]
 ) -> list[Problem]:
     """Every problem in every staged source, in file then line order."""
-    store.execute(
-        "SET VARIABLE df_channels = ?::VARCHAR[]", [[c.strip().lower() for c in channels]]
-    )
+    set_channels(store, channels)
     problems: list[Problem] = []
     for source in staged.values():
         problems += _check_cells(store, source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from decisionframe.errors import SourceReadError, StoreError
+from decisionframe.store.base import quote
 from decisionframe.store.migrations import MIGRATIONS, Migration
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\d{5,}")
@@ -29,11 +30,88 @@ def scrubbed(exc: BaseException) -> str:
     return _QUOTED.sub("…", first)[:300]
 
 
+_LOCK_WORDS = ("could not set lock", "conflicting lock", "database is locked")
+_FULL_WORDS = ("no space left", "file too large", "disk quota", "out of disk")
+_DAMAGE_WORDS = (
+    "not a valid duckdb",
+    "checksum",
+    "corrupt",
+    "could not read enough bytes",
+    "invalid block",
+    "is not a duckdb",
+    "serialization",
+    "replaying wal",
+)
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store's write lock."""
+
+
+class StoreDamagedError(StoreError):
+    """The store file is corrupt or truncated; ``decisionframe repair`` rebuilds it."""
+
+
+class DiskFullError(StoreError):
+    """A write failed because the disk (or the file size limit) is full."""
+
+
+def disk_full(exc: BaseException) -> bool:
+    lowered = str(exc).lower()
+    errno = getattr(exc, "errno", None)
+    return errno in (28, 27, 122) or any(w in lowered for w in _FULL_WORDS)
+
+
+def open_error(path: Path | str, exc: duckdb.Error) -> StoreError:
+    """Why the store at ``path`` cannot be opened, said so a user knows what to do."""
+    lowered = str(exc).lower()
+    if any(w in lowered for w in _LOCK_WORDS):
+        pid = re.search(r"PID (\d+)", str(exc))
+        who = f" (process {pid.group(1)})" if pid else ""
+        return StoreLockedError(
+            f"the store {path} is in use by another decisionframe process{who}. Hint: wait "
+            "for it to finish, or close it, and run the command again; nothing was changed"
+        )
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        return StoreError(
+            f"the store {path} cannot be opened for writing: permission denied (a read-only "
+            "folder or file). Hint: run decisionframe as a user who may write the project "
+            "folder, or copy the project somewhere writable"
+        )
+    if disk_full(exc):
+        return DiskFullError(
+            f"the store {path} cannot be opened: the disk is full. Hint: free space and "
+            "run the command again; the store was not changed"
+        )
+    if any(w in lowered for w in _DAMAGE_WORDS) or isinstance(exc, duckdb.IOException):
+        return damaged_error(path, exc)
+    return StoreError(f"cannot open the store at {path}: {scrubbed(exc)}")
+
+
+def damaged_error(path: Path | str, exc: BaseException) -> StoreDamagedError:
+    return StoreDamagedError(
+        f"the store {path} is damaged (corrupt or truncated: {scrubbed(exc)}). Hint: run "
+        "`decisionframe repair <project>`: it sets the damaged file aside, rebuilds the "
+        "store from your source files and keeps every saved run it can still read"
+    )
+
+
 @contextmanager
 def _driver_errors() -> Iterator[None]:
     try:
         yield
     except duckdb.Error as exc:
+        if disk_full(exc):
+            raise DiskFullError(
+                "the disk is full: a write to the store failed, and the change was rolled "
+                "back. Hint: free space and run the command again"
+            ) from None
+        lowered = str(exc).lower()
+        if any(w in lowered for w in _DAMAGE_WORDS):
+            raise StoreDamagedError(
+                f"the store is damaged ({scrubbed(exc)}). Hint: run `decisionframe repair "
+                "<project>` to rebuild it from the source files"
+            ) from None
         raise StoreError(f"the store refused a statement: {scrubbed(exc)}") from None
 
 
@@ -49,13 +127,14 @@ class DuckDBStore:
         try:
             self._con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(
-                f"cannot open the store at {path}: {exc}. Hint: is another decisionframe "
-                "process using it? Close it and retry."
-            ) from exc
+            raise open_error(path, exc) from None
         self._in_transaction = False
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+            except StoreError as exc:
+                self._con.close()
+                raise damaged_error(path, exc) from None
 
     # -- protocol ---------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -83,15 +162,23 @@ class DuckDBStore:
         if self._in_transaction:
             yield
             return
-        self._con.execute("BEGIN TRANSACTION")
+        with _driver_errors():
+            self._con.execute("BEGIN TRANSACTION")
         self._in_transaction = True
         try:
             yield
         except BaseException:
-            self._con.execute("ROLLBACK")
+            with suppress(duckdb.Error):  # a failed write may have aborted it already
+                self._con.execute("ROLLBACK")
             raise
         else:
-            self._con.execute("COMMIT")
+            try:
+                with _driver_errors():  # a full disk shows at commit: a clear error
+                    self._con.execute("COMMIT")
+            except StoreError:
+                with suppress(duckdb.Error):
+                    self._con.execute("ROLLBACK")
+                raise
         finally:
             self._in_transaction = False
 
@@ -112,6 +199,29 @@ class DuckDBStore:
                 [name],
             )
         ]
+
+    def verify(self, tables: Sequence[str]) -> None:
+        """Read every row of ``tables``; raise ``StoreDamagedError`` if any block is bad.
+
+        DuckDB checks each block's checksum as it reads it, so reading every column of
+        every row finds flipped bytes and a truncated file, which a row count (kept in the
+        table's metadata) would not.
+        """
+        for name in tables:
+            if not self.table_exists(name):
+                raise StoreDamagedError(
+                    f"the store is missing table {name} that its import log lists. Hint: run "
+                    "`decisionframe repair <project>` to rebuild it from the source files"
+                )
+            try:
+                self.rows(f"SELECT count(*), min(hash(t)) FROM {quote(name)} t")
+            except StoreDamagedError:
+                raise
+            except StoreError as exc:
+                raise StoreDamagedError(
+                    f"the store's table {name} cannot be read ({exc}). Hint: run "
+                    "`decisionframe repair <project>` to rebuild it from the source files"
+                ) from None
 
     def register_frame(self, name: str, frame: pd.DataFrame) -> None:
         self._con.register(name, frame)

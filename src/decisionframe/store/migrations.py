@@ -68,4 +68,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "rows set aside by an import with on_error: quarantine (by file and line, no values)",
+        (
+            """CREATE TABLE df_quarantine (
+                batch_id VARCHAR NOT NULL,
+                table_name VARCHAR NOT NULL,
+                file VARCHAR NOT NULL,
+                line BIGINT NOT NULL,
+                rule VARCHAR NOT NULL,
+                column_name VARCHAR NOT NULL
+            )""",
+        ),
+    ),
 )
