@@ -90,6 +90,9 @@ def _answers(store: Store) -> dict[str, Any]:
         "cube": cube.sort_values(keys, na_position="first").reset_index(drop=True),
         "weekly": weekly.astype({"n": "int64", "classified": "int64"}),
         "people": aggregates.people_by(store, "unit"),
+        "end_to_end": aggregates.end_to_end(store).astype(
+            {"resolved": "int64", "still_open": "int64"}
+        ),
     }
 
 
@@ -125,5 +128,5 @@ def test_classification_and_summaries_are_the_same_on_every_engine(
         store.close()
     assert {tid: rule for tid, rule, _ in got["codes"]} == EXPECTED
     assert got["codes"] == reference["codes"]
-    for name in ("rules", "cube", "weekly", "people"):
+    for name in ("rules", "cube", "weekly", "people", "end_to_end"):
         _same(got[name], reference[name])

@@ -78,6 +78,11 @@ def _portable(tree: exp.Expression, dialect: Dialect) -> exp.Expression:
                 node.set("materialized", None)
             if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
                 return _grouping_bits(node)
+            if isinstance(node, exp.PercentileCont) and node.args.get("expression") is not None:
+                # Spark's percentile(x, q) interpolates as DuckDB's quantile_cont does.
+                return exp.Anonymous(
+                    this="percentile", expressions=[node.this.copy(), node.expression.copy()]
+                )
         if isinstance(node, exp.Group) and node.args.get("all"):
             raise UnportableSQL("GROUP BY ALL: list the grouping keys")
         return node
