@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from decisionframe.cli import care, data, pipeline
+from decisionframe.cli import care, data, pipeline, serve
 
 app = typer.Typer(
     name="decisionframe",
@@ -23,6 +23,8 @@ app.command()(care.restore)
 app.command()(care.roles)
 app.command()(data.repair)
 pipeline.register(app)
+app.command()(serve.serve)
+app.add_typer(serve.users_app, name="users")
 
 
 def main() -> None:

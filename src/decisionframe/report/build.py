@@ -648,3 +648,30 @@ def render_report(
         runs={kind: run.run_id for kind, run in saved.items() if run is not None},
         stale=tuple(stale),
     )
+
+
+def report_context(project: Project, *, allow_stale: bool = False) -> dict[str, Any]:
+    """What the report's first screen and sections show, through the disclosure layer,
+    without rendering: the web app (`decisionframe serve`) builds its pages from it.
+    (Mirrors ``render_report``'s gathering; folding the two together is open.)"""
+    saved = {
+        kind: project.latest_run(kind, allow_stale=allow_stale)
+        for kind in ("analyze", "decide", "demand", "voice", "initiatives")
+    }
+    runs = {kind: _plain_run(run) for kind, run in saved.items()}
+    k = project.config.privacy.min_cell_size
+    has_theory = runs["analyze"] is not None or project.theory_path.exists()
+    theory = load_theory(project.theory_path) if has_theory else None
+    decision = _decision(runs["decide"], theory)
+    evidence = _evidence(runs["analyze"], theory, decision, k)
+    return {
+        "name": project.config.name,
+        "theory": theory,
+        "evidence": evidence,
+        "decision": decision,
+        "demand": _demand(runs["demand"], k),
+        "stale": [note for run in saved.values() if run for note in run.provenance.stale],
+        "measure_next": _measure_next_items(evidence, decision),
+        "measure_next_heading": MEASURE_NEXT_HEADING,
+        "min_cell_size": k,
+    }

@@ -115,12 +115,30 @@ def _driver_errors() -> Iterator[None]:
         raise StoreError(f"the store refused a statement: {scrubbed(exc)}") from None
 
 
+_ONE_CONFIGURATION = False
+
+
+def open_read_write_only() -> None:
+    """Open every store of this process read-write, even where read-only is asked for.
+
+    DuckDB refuses a second connection to a file with another configuration than the open
+    ones, so a process that reads in some threads while it writes in others (the web app:
+    pages read while logins, labels and a background analysis write) must use one. The
+    read-only request is then a promise of the caller, not enforced, and skips migration.
+    """
+    global _ONE_CONFIGURATION
+    _ONE_CONFIGURATION = True
+
+
 class DuckDBStore:
     """A DuckDB database file, migrated to the current schema on open."""
 
     dialect = "duckdb"  # the dialect the analysis SQL is written in (see ``dialects``)
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        migrate = not read_only
+        if _ONE_CONFIGURATION:
+            read_only = False
         self.path = Path(path) if str(path) != ":memory:" else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +147,7 @@ class DuckDBStore:
         except duckdb.Error as exc:
             raise open_error(path, exc) from None
         self._in_transaction = False
-        if not read_only:
+        if migrate:
             try:
                 self.migrate()
             except StoreError as exc:

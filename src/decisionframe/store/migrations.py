@@ -82,4 +82,36 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        5,
+        "web app: accounts, audit log of every write, staff labels",
+        (
+            # Passwords are argon2id hashes (argon2-cffi); the plain password is never stored.
+            """CREATE TABLE df_users (
+                username VARCHAR PRIMARY KEY,
+                role VARCHAR NOT NULL,
+                password_hash VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                disabled BOOLEAN NOT NULL DEFAULT false
+            )""",
+            """CREATE TABLE df_audit (
+                happened_at TIMESTAMP NOT NULL,
+                username VARCHAR NOT NULL,
+                action VARCHAR NOT NULL,
+                detail JSON NOT NULL
+            )""",
+            # One row per label given: who said what about which item, when. An item is a
+            # touchpoint (kind 'contact': value/failure + reason) or a feedback comment
+            # (kind 'comment': themes separated by ';'). Ids are the store's own
+            # (pseudonymized where configured); nothing here is shown without them.
+            """CREATE TABLE df_labels (
+                item_kind VARCHAR NOT NULL,
+                item_id VARCHAR NOT NULL,
+                label VARCHAR NOT NULL,
+                reason VARCHAR,
+                username VARCHAR NOT NULL,
+                labelled_at TIMESTAMP NOT NULL
+            )""",
+        ),
+    ),
 )

@@ -1,0 +1,81 @@
+"""The app's routers, one module per page group, and ``page``: one page, two answers.
+
+A page is a function ``build(request, principal) -> SomeModel`` (a Pydantic model: the
+page's data, already through the disclosure layer). ``page`` registers it twice:
+``GET /path`` renders a template with it (or answers JSON to ``Accept: application/json``)
+and ``GET /path.json`` answers the model, documented in the OpenAPI schema. Pages with
+path parameters declare both routes themselves (see ``evidence.py``).
+
+To add a router: write ``web/pages/mine.py`` with ``router = APIRouter()``, then add it to
+``ROUTERS`` below. Every route declares its role (``Depends(auth.viewer)``, ...);
+tests/web/test_roles.py fails for a route that does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from decisionframe.accounts import Role
+from decisionframe.web.auth import Principal, require
+from decisionframe.web.render import NAV, answer
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def page(
+    router: APIRouter,
+    path: str,
+    *,
+    role: Role,
+    template: str,
+    model: type[M],
+    nav: str | None = None,
+    summary: str = "",
+) -> Callable[[Callable[[Request, Principal], M]], Callable[[Request, Principal], M]]:
+    """Register ``build`` as the page at ``path`` (HTML) and ``path.json`` (JSON)."""
+    needs = require(role)
+
+    def decorator(
+        build: Callable[[Request, Principal], M],
+    ) -> Callable[[Request, Principal], M]:
+        def as_json(request: Request, principal: Principal = Depends(needs)) -> M:
+            return build(request, principal)
+
+        def as_html(request: Request, principal: Principal = Depends(needs)) -> Response:
+            return answer(request, build(request, principal), template)
+
+        as_json.__name__ = f"{build.__name__}_json"
+        as_html.__name__ = f"{build.__name__}_page"
+        router.add_api_route(
+            f"{path}.json",
+            as_json,
+            methods=["GET"],
+            response_model=model,
+            summary=summary or (build.__doc__ or "").split("\n")[0],
+            tags=["pages"],
+        )
+        router.add_api_route(
+            path, as_html, methods=["GET"], response_class=HTMLResponse, include_in_schema=False
+        )
+        if nav:
+            NAV.append((path, nav, role))
+        return build
+
+    return decorator
+
+
+def include_all(app: FastAPI) -> None:
+    """Add every router, in the order of the navigation."""
+    from decisionframe.web.pages import admin, login, overview
+
+    NAV.clear()
+    app.state.page_routes = []  # every page route, flat (tests walk it: role per route)
+    for module in (login, overview, admin):
+        router = module.build_router()
+        app.state.page_routes.extend(router.routes)
+        app.include_router(router)

@@ -1,0 +1,90 @@
+"""Web fixtures: one small simulated project per session, an in-process client per role.
+
+``client_as(role)`` gives a TestClient signed in as a user of that role (accounts
+``viewer1``, ``labeller1``, ``analyst1``, ``admin1``, all with PASSWORD); ``local_client``
+is the no-accounts app on 127.0.0.1 (the machine owner, admin).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from decisionframe.accounts import Role, add_user
+from decisionframe.project import Project
+from decisionframe.web import create_app
+from tests.conftest import make_project
+
+PASSWORD = "correct horse battery"
+BASE = "https://127.0.0.1"
+
+
+@pytest.fixture(scope="session")
+def web_source(sim_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = make_project(sim_cache, tmp_path_factory.mktemp("web") / "org", n=400, seed=3)
+    Project(folder).import_data()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def web_project(web_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with one account per role."""
+    folder = tmp_path_factory.mktemp("web-accounts") / "org"
+    shutil.copytree(web_source, folder)
+    with Project(folder).open_store() as store:
+        for role in Role:
+            add_user(store, f"{role.name}1", PASSWORD, role, by="test")
+    return folder
+
+
+def csrf_of(client: TestClient, path: str = "/overview") -> str:
+    html = client.get(path).text
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> object:
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def web_app(web_project: Path):  # type: ignore[no-untyped-def]
+    return create_app(web_project)
+
+
+@pytest.fixture
+def client_as(web_app) -> Iterator[Callable[[Role | None], TestClient]]:  # type: ignore[no-untyped-def]
+    made: list[TestClient] = []
+
+    def make(role: Role | None) -> TestClient:
+        client = TestClient(web_app, base_url=BASE)
+        made.append(client)
+        if role is not None:
+            answer = sign_in(client, f"{role.name}1")
+            assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def local_client(web_source: Path, tmp_path: Path) -> Iterator[TestClient]:
+    folder = tmp_path / "org"
+    shutil.copytree(web_source, folder)
+    with TestClient(create_app(folder), base_url=BASE) as client:
+        yield client
