@@ -21,7 +21,7 @@ from typing import Any
 
 from decisionframe.accounts import Role, list_users
 from decisionframe.project import Project
-from decisionframe.store import DuckDBStore
+from decisionframe.store.base import Store
 from decisionframe.web.auth import LoginLimiter, Sessions
 
 
@@ -41,12 +41,12 @@ class WebState:
         return Project(self.directory)
 
     @contextmanager
-    def read(self) -> Iterator[DuckDBStore]:
+    def read(self) -> Iterator[Store]:
         with self.project().open_store(read_only=True) as store:
             yield store
 
     @contextmanager
-    def write(self) -> Iterator[DuckDBStore]:
+    def write(self) -> Iterator[Store]:
         with self.write_lock, self.project().open_store() as store:
             yield store
 
