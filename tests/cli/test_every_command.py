@@ -67,7 +67,10 @@ def test_saved_runs_load_back_typed(pipeline: Pipeline) -> None:
 
 def test_every_result_type_round_trips(pipeline: Pipeline) -> None:
     """Each result, saved to JSON text and loaded back, is an equal object."""
+    import yaml
+
     from decisionframe.project import Project
+    from decisionframe.theory.editing import diagnose
 
     project = Project(pipeline.folder)
     run = project.latest_run("analyze")
@@ -82,6 +85,8 @@ def test_every_result_type_round_trips(pipeline: Pipeline) -> None:
         project.latest("voice"),
         project.latest("profiles"),
         project.latest("initiatives"),
+        project.implications(),
+        diagnose(project, yaml.safe_load(project.theory_path.read_text())),
         run.provenance,
         *run.result.edges,  # type: ignore[attr-defined]
     ]
@@ -91,8 +96,17 @@ def test_every_result_type_round_trips(pipeline: Pipeline) -> None:
         assert back == result, result.kind
     seen = {r.kind for r in results if r is not None}
     # simulate, import and report round-trip from the CLI's --json (the test above);
-    # backup and restore in tests/test_backup.py; repair in tests/store/test_robustness.py.
-    done_elsewhere = {"simulate", "import", "report", "backup", "restore", "repair"}
+    # backup and restore in tests/test_backup.py; repair in tests/store/test_robustness.py;
+    # a saved theory version in tests/theory/test_save.py.
+    done_elsewhere = {
+        "simulate",
+        "import",
+        "report",
+        "backup",
+        "restore",
+        "repair",
+        "theory-version",
+    }
     assert seen | done_elsewhere >= set(published_types())
 
 

@@ -3,6 +3,7 @@ DAGitty text goes out and comes back."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ def test_saved_theory_equals_the_edited_one_and_keeps_comments(
         assert version is not None
         history = versions(store)
         assert [v.author for v in history] == ["ana", "(written by hand)"]
+        assert type(version).from_dict(json.loads(json.dumps(version.to_dict()))) == version
         assert version_text(store, history[1].version_id) == before
         assert version_text(store, history[0].version_id) == theory_file.read_text()
     after = theory_file.read_text()
