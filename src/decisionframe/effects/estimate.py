@@ -13,7 +13,7 @@ estimate is the median over splits with the split-to-split variation in its inte
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -22,11 +22,9 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import KFold
 
+from decisionframe.effects.crossfit import Predictions, blend, cross_predict, matrix
 from decisionframe.effects.design import Design
 from decisionframe.effects.learners import (
-    FAMILIES,
-    BlendClassifier,
-    BlendRegressor,
     Family,
     LearnerChoice,
     Task,
@@ -165,11 +163,6 @@ def naive_difference(design: Design, scale: float) -> Interval:
     return Interval.normal(float(diff), float(se), scale)
 
 
-def _predictions(model: Any, name: str) -> np.ndarray:
-    """A DoubleML model's out-of-fold predictions of nuisance ``name``: (rows, repetitions)."""
-    return np.asarray(model.predictions[name])[:, :, 0]
-
-
 def _per_split(
     model: Any, scale: float, sign: float = 1.0
 ) -> tuple[Interval, tuple[Interval, ...]]:
@@ -225,36 +218,74 @@ class DoubleMLEstimator:
         rows: np.ndarray,
         d: np.ndarray,
         score: str,
-        seed: int,
         choice: LearnerChoice,
-        folds: np.ndarray,
-        reuse: dict[str, np.ndarray] | None = None,
-        store_models: bool = False,
+        nuisances: dict[str, np.ndarray],
     ) -> Any:
-        """Fit an IRM on ``rows``; ``reuse`` gives out-of-fold nuisance predictions
-        (rows x repetitions) for all design rows.
+        """The IRM's scores on ``rows`` from out-of-fold nuisance predictions (rows x
+        repetitions, over all design rows): DoubleML fits no learner here.
 
         ATT, ATC and a trimmed sample need the same nuisance functions as the ATE fit, so
         its out-of-fold predictions are reused instead of fitting the learners again.
         """
         import doubleml as dml
 
+        external = {name: values[rows] for name, values in nuisances.items()}
         model = dml.DoubleMLIRM(
             self._data(design, rows, d),
-            ml_g=self._outcome_learner(design, choice, seed),
-            ml_m=self._treatment_learner(choice, "classification", seed),
+            ml_g=self._outcome_learner(design, choice, 0),
+            ml_m=self._treatment_learner(choice, "classification", 0),
             n_folds=self.n_folds,
-            n_rep=folds.shape[0],
+            n_rep=external["ml_m"].shape[1],
             score=score,
             normalize_ipw=True,
             ps_processor_config=dml.utils.PSProcessorConfig(clipping_threshold=PROPENSITY_CLIP),
-            draw_sample_splitting=False,
         )
-        model.set_sample_splitting(to_splits(folds[:, rows]))
-        if reuse is None:
-            return model.fit(store_models=store_models)
-        external = {name: values[rows] for name, values in reuse.items()}
+        # Every nuisance is external, so DoubleML's own (unchecked, cheap) draw of splits is
+        # never used for a prediction; the folds that matter are the ones they were made on.
         return model.fit(external_predictions={"_d": external})
+
+    def _nuisances(
+        self,
+        design: Design,
+        rows: np.ndarray,
+        d: np.ndarray,
+        choice: LearnerChoice,
+        folds: np.ndarray,
+        seed: int,
+        families: Mapping[str, Weights] | None = None,
+    ) -> dict[str, Predictions]:
+        """Out-of-fold predictions of each nuisance, per family, on ``rows`` (scattered over
+        all design rows). ``families`` overrides which families to fit per nuisance."""
+        x = matrix(design.x.iloc[np.nonzero(rows)[0]])
+        y, dd, fold = design.y[rows], d[rows], folds[:, rows]
+        outcome_task: Task = "classification" if design.outcome_kind == "binary" else "regression"
+        rounds_y = choice.outcome_iter or self.max_iter
+        rounds_d = choice.treatment_iter or self.max_iter
+        want = families or {}
+
+        def fams(name: str, weights: Weights) -> list[Family]:
+            return [f for f, _ in want.get(name, weights)]
+
+        out: dict[str, Predictions] = {}
+        specs: dict[str, tuple[np.ndarray, Task, int, np.ndarray | None, Weights]]
+        if design.treatment_kind == "continuous":
+            specs = {
+                "ml_l": (y, "regression", rounds_y, None, choice.outcome_weights),
+                "ml_m": (dd, "regression", rounds_d, None, choice.treatment_weights),
+            }
+        else:
+            specs = {
+                "ml_g0": (y, outcome_task, rounds_y, dd == 0.0, choice.outcome_weights),
+                "ml_g1": (y, outcome_task, rounds_y, dd == 1.0, choice.outcome_weights),
+                "ml_m": (dd, "classification", rounds_d, None, choice.treatment_weights),
+            }
+        for name, (target, task, rounds, fit_rows, weights) in specs.items():
+            own = cross_predict(
+                x, target, fold, fams(name, weights), task, seed=seed, rounds=rounds,
+                fit_rows=fit_rows,
+            )  # fmt: skip
+            out[name] = {f: _scatter(v, rows) for f, v in own.items()}
+        return out
 
     def fit(
         self,
@@ -295,6 +326,47 @@ class DoubleMLEstimator:
         median = f", median of {reps} repeated splits" if reps > 1 else ""
         return f"cross-fitted, {self.n_folds} folds{median}"
 
+    def _plr(
+        self, design: Design, rows: np.ndarray, choice: LearnerChoice, nuisances: dict[str, Any]
+    ) -> Any:
+        """The partially linear model's scores on ``rows`` from out-of-fold predictions."""
+        import doubleml as dml
+
+        external = {name: values[rows] for name, values in nuisances.items()}
+        model = dml.DoubleMLPLR(
+            self._data(design, rows, design.d),
+            ml_l=self._learner(choice.outcome_weights, "regression", 0, choice.outcome_iter),
+            ml_m=self._treatment_learner(choice, "regression", 0),
+            n_folds=self.n_folds,
+            n_rep=external["ml_m"].shape[1],
+        )
+        return model.fit(external_predictions={"_d": external})
+
+    def _family_predictions(
+        self,
+        design: Design,
+        rows: np.ndarray,
+        choice: LearnerChoice,
+        folds: np.ndarray,
+        seed: int,
+        per_family: dict[str, Predictions],
+        family: Family,
+    ) -> dict[str, np.ndarray]:
+        """One family's own out-of-fold predictions of every nuisance in the first split:
+        read from the stack's fits where the family is a member, fitted alone otherwise."""
+        missing = {
+            name: ((family, 1.0),) for name, preds in per_family.items() if family not in preds
+        }
+        extra = (
+            self._nuisances(design, rows, design.d, choice, folds[:1], seed, missing)
+            if missing
+            else {}
+        )
+        return {
+            name: (preds[family][:, :1] if name not in missing else extra[name][family])
+            for name, preds in per_family.items()
+        }
+
     def _fit_plr(
         self,
         design: Design,
@@ -304,36 +376,20 @@ class DoubleMLEstimator:
         choice: LearnerChoice,
         plan: FitPlan,
     ) -> FittedEffect:
-        import doubleml as dml
-
         rows = plan.keep
-
-        def plr(
-            choice: LearnerChoice, folds: np.ndarray, reuse: dict[str, np.ndarray] | None
-        ) -> Any:
-            model = dml.DoubleMLPLR(
-                self._data(design, rows, design.d),
-                ml_l=self._learner(choice.outcome_weights, "regression", seed, choice.outcome_iter),
-                ml_m=self._treatment_learner(choice, "regression", seed),
-                n_folds=self.n_folds,
-                n_rep=folds.shape[0],
-                draw_sample_splitting=False,
-            )
-            model.set_sample_splitting(to_splits(folds[:, rows]))
-            if reuse is None:
-                return model.fit(store_models=True)
-            return model.fit(external_predictions={"_d": reuse})
-
-        model = plr(choice, plan.folds, None)
+        per_family = self._nuisances(design, rows, design.d, choice, plan.folds, seed)
+        nuisances = {
+            "ml_l": blend(per_family["ml_l"], choice.outcome_weights),
+            "ml_m": blend(per_family["ml_m"], choice.treatment_weights),
+        }
+        model = self._plr(design, rows, choice, nuisances)
         effect, each = _per_split(model, scale)
-        x = design.x.iloc[np.nonzero(rows)[0]]
-        components = _components(model, x, plan.folds[:, rows], ("ml_l", "ml_m"))
 
         def specify(family: Family) -> Interval | None:
-            if family not in components:
-                return None
-            fixed = choice.only(family)
-            return _per_split(plr(fixed, plan.folds[:1], components[family]), scale)[0]
+            own = self._family_predictions(
+                design, rows, choice, plan.folds, seed, per_family, family
+            )
+            return _per_split(self._plr(design, rows, choice.only(family), own), scale)[0]
 
         estimate = EffectEstimate(
             "ATE",
@@ -344,7 +400,7 @@ class DoubleMLEstimator:
             scale,
             repetitions=each,
         )
-        prediction = _predictions(model, "ml_m").mean(axis=1)
+        prediction = nuisances["ml_m"][rows].mean(axis=1)
         return FittedEffect(estimate, model, design, rows, prediction, plan=plan, specify=specify)
 
     def _fit_irm(
@@ -360,39 +416,36 @@ class DoubleMLEstimator:
         folds = plan.folds
         given = not plan.keep.all()
         treated = design.d == 1.0
-        if given:
-            # A refit on a given plan: the estimate's own rows; its nuisances re-learned there.
-            rows = plan.keep
-            ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds)
-            nuisances = {
-                name: _scatter(_predictions(ate, name), rows) for name in ("ml_g0", "ml_g1", "ml_m")
-            }
-            overlap = None
-            components: dict[Family, dict[str, np.ndarray]] = {}
-        else:
-            rows = np.ones(design.n, dtype=bool)
-            ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds, store_models=True)
-            nuisances = {name: _predictions(ate, name) for name in ("ml_g0", "ml_g1", "ml_m")}
-            components = _components(ate, design.x, folds, ("ml_g0", "ml_g1", "ml_m"))
+        # A refit on a given plan uses the estimate's own rows, its nuisances re-learned
+        # there; a first fit learns them on every client, then trims by estimand.
+        rows = plan.keep if given else np.ones(design.n, dtype=bool)
+        per_family = self._nuisances(design, rows, design.d, choice, folds, seed)
+        weights = {
+            "ml_g0": choice.outcome_weights,
+            "ml_g1": choice.outcome_weights,
+            "ml_m": choice.treatment_weights,
+        }
+        nuisances = {name: blend(per_family[name], weights[name]) for name in weights}
+        overlap = None
+        if not given:
             rows, overlap = overlap_rule(nuisances["ml_m"].mean(axis=1), treated, estimand)
-            if overlap.dropped:
-                ate = self._irm(design, rows, design.d, "ATE", seed, choice, folds, nuisances)
+        ate = self._irm(design, rows, design.d, "ATE", choice, nuisances)
         model, sign = ate, 1.0
         if estimand in ("ATT", "ATC"):
-            model, sign = self._irm_estimand(design, rows, estimand, seed, choice, folds, nuisances)
+            model, sign = self._irm_estimand(design, rows, estimand, choice, nuisances)
         effect, each = _per_split(model, scale, sign)
         kept_rows = rows
+        fitted_rows = plan.keep if given else np.ones(design.n, dtype=bool)
 
         def specify_irm(family: Family) -> Interval | None:
-            if family not in components:
-                return None
             fixed = choice.only(family)
-            own = components[family]
+            own = self._family_predictions(
+                design, fitted_rows, choice, folds, seed, per_family, family
+            )
             if estimand in ("ATT", "ATC"):
-                m, s = self._irm_estimand(design, kept_rows, estimand, seed, fixed, folds[:1], own)
+                m, s = self._irm_estimand(design, kept_rows, estimand, fixed, own)
             else:
-                m = self._irm(design, kept_rows, design.d, "ATE", seed, fixed, folds[:1], own)
-                s = 1.0
+                m, s = self._irm(design, kept_rows, design.d, "ATE", fixed, own), 1.0
             return _per_split(m, scale, s)[0]
 
         specify = None if given else specify_irm
@@ -427,21 +480,19 @@ class DoubleMLEstimator:
         design: Design,
         rows: np.ndarray,
         estimand: str,
-        seed: int,
         choice: LearnerChoice,
-        folds: np.ndarray,
         nuisances: dict[str, np.ndarray],
     ) -> tuple[Any, float]:
         """ATT or ATC from given out-of-fold nuisances (no learner is fitted again)."""
         if estimand == "ATT":
-            return self._irm(design, rows, design.d, "ATTE", seed, choice, folds, nuisances), 1.0
+            return self._irm(design, rows, design.d, "ATTE", choice, nuisances), 1.0
         # The ATC is minus the ATT of "not treated": swap the arms, flip the propensity.
         flipped = {
             "ml_g0": nuisances["ml_g1"],
             "ml_g1": nuisances["ml_g0"],
             "ml_m": 1.0 - nuisances["ml_m"],
         }
-        model = self._irm(design, rows, 1.0 - design.d, "ATTE", seed, choice, folds, flipped)
+        model = self._irm(design, rows, 1.0 - design.d, "ATTE", choice, flipped)
         return model, -1.0
 
     def _fit_apos(
@@ -486,42 +537,6 @@ class DoubleMLEstimator:
             contrasts=contrasts,
         )
         return FittedEffect(estimate, contrast, design, rows, plan=plan)
-
-
-def _components(
-    model: Any, x: pd.DataFrame, folds: np.ndarray, names: tuple[str, ...]
-) -> dict[Family, dict[str, np.ndarray]]:
-    """Each stacked family's own out-of-fold predictions of each nuisance in the first split.
-
-    The stack's fitted blends (``store_models``) hold every component model of every fold;
-    predicting with each component on its fold's held-out rows gives what that family alone
-    would have predicted, with no re-fit. Rows are ``x``'s (the fit's rows); a family missing
-    from a nuisance's stack is left out.
-    """
-    values = x.to_numpy(dtype=float) if x.shape[1] else np.ones((len(x), 1))
-    out: dict[Family, dict[str, np.ndarray]] = {}
-    per_name: dict[str, dict[Family, np.ndarray]] = {}
-    for name in names:
-        fitted = model.models[name]["_d"][0]
-        preds: dict[Family, np.ndarray] = {}
-        for k, blend in enumerate(fitted):
-            test = np.nonzero(folds[0] == k)[0]
-            members = (
-                [(f, m) for (f, _), (_, m) in zip(blend.weights, blend.models_, strict=True)]
-                if isinstance(blend, BlendRegressor | BlendClassifier)
-                else []
-            )
-            for family, member in members:
-                column = preds.setdefault(family, np.full((len(x), 1), np.nan))
-                if hasattr(member, "predict_proba"):
-                    column[test, 0] = member.predict_proba(values[test])[:, 1]
-                else:
-                    column[test, 0] = member.predict(values[test])
-        per_name[name] = preds
-    for family in FAMILIES:
-        if all(family in per_name[name] for name in names):
-            out[family] = {name: per_name[name][family] for name in names}
-    return out
 
 
 def _scatter(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
