@@ -265,6 +265,7 @@ def import_sources(
     key: PseudonymKey,
     progress: Progress | None = None,
     after_table: Callable[[str], None] | None = None,
+    verify: Callable[[Sequence[str]], None] | None = None,
 ) -> ImportResult:
     """Import every configured source, all-or-nothing.
 
@@ -286,7 +287,8 @@ def import_sources(
     if fingerprint == _last_fingerprint(store):
         # Same files and settings: but a damaged store must not pass as "unchanged", so
         # every loaded table is read back first (StoreDamagedError names the way out).
-        store.verify(tables)
+        # ``verify`` checks the store that holds the tables when ``store`` is only scratch.
+        (verify or store.verify)(tables)
         report("unchanged", total, total)
         return ImportResult(batch_id="", unchanged=True, tables=())
     scratch = project_dir / ".decisionframe" / "tmp"
@@ -493,7 +495,12 @@ def import_into_database(
         with target.import_lock(), DuckDBStore(scratch_dir / "scratch.duckdb") as scratch:
             _copy_history(target, scratch)
             result = import_sources(
-                scratch, project_dir=project_dir, config=config, key=key, progress=progress
+                scratch,
+                project_dir=project_dir,
+                config=config,
+                key=key,
+                progress=progress,
+                verify=target.verify,
             )
             if result.unchanged:
                 return result

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from decisionframe.config import url_has_password
 from decisionframe.errors import StoreError
-from decisionframe.store.duckdb_store import scrubbed
+from decisionframe.store.duckdb_store import StoreDamagedError, scrubbed
 from decisionframe.store.migrations import MIGRATIONS, Migration
 
 try:  # the driver is imported here only (DESIGN: the store is the one place drivers live)
@@ -248,6 +248,20 @@ class PostgresStore:
                 yield
         finally:
             self._in_transaction = False
+
+    def verify(self, tables: Sequence[str]) -> None:
+        """Raise ``StoreDamagedError`` if a table the import log lists is gone.
+
+        Unlike a DuckDB file, the server keeps its own pages' integrity (data checksums,
+        WAL); what a user can still break is a dropped table, which would otherwise pass
+        as "unchanged since the last import".
+        """
+        for name in tables:
+            if not self.table_exists(name):
+                raise StoreDamagedError(
+                    f"the database is missing table {name} that its import log lists. Hint: "
+                    "restore it from a backup with `decisionframe restore` (docs/storage.md)"
+                )
 
     def table_exists(self, name: str) -> bool:
         found = self.rows(
