@@ -27,10 +27,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) chromium
 	$(BIN)/pytest
 
-# Debian's chromium, for looking at the report the way a reader's browser does.
+# Debian's chromium, for the browser tests (pytest drives it through Playwright) and the
+# report check: the way a reader's browser sees the pages.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium (for the report check)"; \
