@@ -1,7 +1,8 @@
 """The same answers on every engine: demand classification, rule counts, cube, weekly shares.
 
-The DuckDB SQL is the one definition; Spark runs it through ``dialects.to_dialect`` over the
-same rows exported to Parquet. Each engine is checked against the rules read by hand (not
+The DuckDB SQL is the one definition; PostgreSQL and Spark run it through
+``dialects.to_dialect``, over the same rows copied into a PostgreSQL database (COPY, as an
+import does) and exported to Parquet. Each engine is checked against the rules read by hand (not
 only against DuckDB), then the summaries are compared across engines.
 """
 
@@ -16,8 +17,8 @@ import pytest
 from decisionframe.config import DemandRules
 from decisionframe.demand import aggregates, classify_demand
 from decisionframe.store import DuckDBStore, Store
-from decisionframe.store.duckdb_store import export_parquet
 from tests.demand.test_demand import _store_with
+from tests.engines.conftest import copy_to
 
 ROWS = [
     ("t1", "c1", "2025-01-01 09:00", "phone", "u", "benefit claim", "n1", False, "bp", 10, 5),
@@ -60,18 +61,17 @@ EXPECTED = {
     "t11": "first contact for need",
     "t12": "repeat: unresolved need",
 }
-ENGINES = ("duckdb", "spark")
+ENGINES = ("duckdb", "postgres", "spark")
 
 
 def _open(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Store:
     duck = _store_with(ROWS)
     if engine == "duckdb":
         return duck
-    from decisionframe.store.spark_store import SparkStore
-
-    parquet = export_parquet(duck, tmp_path / "parquet", ["touchpoints"])
-    duck.close()
-    return SparkStore.over_parquet(request.getfixturevalue("spark"), parquet)
+    try:
+        return copy_to(engine, duck, ["touchpoints"], tmp_path, request)
+    finally:
+        duck.close()
 
 
 def _answers(store: Store) -> dict[str, Any]:
@@ -130,3 +130,48 @@ def test_classification_and_summaries_are_the_same_on_every_engine(
     assert got["codes"] == reference["codes"]
     for name in ("rules", "cube", "weekly", "people", "end_to_end"):
         _same(got[name], reference[name])
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small simulated organization, imported into DuckDB once for the module."""
+    from decisionframe.project import Project
+    from tests.conftest import make_project
+
+    root = tmp_path_factory.mktemp("engines-project")
+    folder = make_project(root / "cache", root / "org", n=200)
+    Project(folder).import_data()
+    return folder
+
+
+FRAME_TABLES = ["clients", "touchpoints", "outcomes"]
+
+
+def _frame(store: Store, folder: Path) -> pd.DataFrame:
+    """Every measured node of the theory (means, shares, first/last, outcomes at a day)."""
+    from decisionframe.frames import client_frame
+    from decisionframe.theory import load_theory
+    from decisionframe.theory.bindings import bindings
+
+    theory = load_theory(folder / "theory.yaml")
+    nodes = sorted(n for n, b in bindings(theory).items() if b.theme is None)
+    assert len(nodes) >= 5
+    return client_frame(store, theory, nodes)
+
+
+@pytest.mark.parametrize("engine", [e for e in ENGINES if e != "duckdb"])
+def test_analysis_frames_are_the_same_on_every_engine(
+    engine: str, project: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from decisionframe.project import Project
+
+    with Project(project).open_store(read_only=True) as duck:
+        expected = _frame(duck, project)
+        store = copy_to(engine, duck, FRAME_TABLES, tmp_path, request)
+    try:
+        got = _frame(store, project)
+    finally:
+        store.close()
+    assert len(expected) == 200
+    assert expected.drop(columns="client_id").notna().any().all()
+    _same(got, expected)

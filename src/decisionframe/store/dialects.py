@@ -37,6 +37,7 @@ quoted before they reach this module, and nothing here splices values into the t
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal, cast
 
@@ -106,10 +107,26 @@ def _grouping_bits(node: exp.Grouping) -> exp.Expression:
     return exp.Paren(this=total)
 
 
-def _double_percent(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Literal) and node.is_string and "%" in node.this:
-        return exp.Literal.string(node.this.replace("%", "%%"))
-    return node
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?|%s|%")
+
+
+def pyformat(statement: str) -> str:
+    """Placeholders as psycopg's ``%s``: DuckDB's ``?`` (and SQLGlot's ``%s``) outside
+    quotes; every other ``%`` doubled, quoted or not (a LIKE pattern, the modulo operator),
+    since psycopg reads ``%`` anywhere in a statement with parameters. A ``?`` in a quoted
+    string or comment stays as it is.
+
+    Done once, on the final text, and only here: doubling in the tree as well (or twice on
+    the text) would turn a literal ``%`` into ``%%`` in the data psycopg sends.
+    """
+
+    def swap(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text in ("?", "%s"):
+            return "%s"
+        return text.replace("%", "%%")
+
+    return _PLACEHOLDER.sub(swap, statement)
 
 
 def _is_replaced_temp_table(tree: exp.Expression) -> bool:
@@ -120,28 +137,29 @@ def _is_replaced_temp_table(tree: exp.Expression) -> bool:
     )
 
 
-@lru_cache(maxsize=512)
-def to_dialect(sql: str, dialect: Dialect) -> tuple[str, ...]:
+@lru_cache(maxsize=2048)
+def to_dialect(sql: str, dialect: Dialect, *, with_params: bool = False) -> tuple[str, ...]:
     """The statement(s) that run ``sql`` (DuckDB's dialect) on ``dialect``.
 
-    For PostgreSQL they are ready for psycopg: placeholders are ``%s`` and a literal ``%``
-    in a statement with placeholders is doubled. Two statements come back where PostgreSQL
-    needs two (a replaced temporary table: drop, then create); the parameters belong to
-    the last.
+    For PostgreSQL with ``with_params`` (the statement will be sent with a parameter list)
+    they are ready for psycopg: placeholders are ``%s`` and every literal ``%`` is doubled
+    (``pyformat``); without parameters psycopg sends the text as it is. Two statements come
+    back where PostgreSQL needs two (a replaced temporary table: drop, then create); the
+    parameters belong to the last.
     """
     if dialect == SOURCE:
         return (sql,)
     tree = _portable(parse(sql), dialect)
-    if dialect == "postgres" and tree.find(exp.Placeholder) is not None:
-        # psycopg reads every % of a statement with parameters: a literal one is doubled
-        # (the placeholders themselves come out of SQLGlot as %s).
-        tree = tree.transform(_double_percent)
+    statements = [tree]
     if dialect == "postgres" and _is_replaced_temp_table(tree):
         assert isinstance(tree, exp.Create)
         drop = exp.Drop(tables=[tree.this.copy()], kind="TABLE", exists=True)
         tree.set("replace", False)
-        return (drop.sql(dialect=dialect), tree.sql(dialect=dialect))
-    return (tree.sql(dialect=dialect),)
+        statements = [drop, tree]
+    texts = [s.sql(dialect=dialect) for s in statements]
+    if dialect == "postgres" and with_params:
+        texts[-1] = pyformat(texts[-1])
+    return tuple(texts)
 
 
 def portable_tree(sql: str, dialect: Dialect) -> exp.Expression:

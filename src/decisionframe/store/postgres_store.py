@@ -15,11 +15,9 @@ refused with who holds it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ import pyarrow as pa
 
 from decisionframe.config import url_has_password
 from decisionframe.errors import StoreError
+from decisionframe.store.dialects import pyformat, to_dialect
 from decisionframe.store.duckdb_store import StoreDamagedError, scrubbed
 from decisionframe.store.migrations import MIGRATIONS, Migration
 
@@ -105,43 +104,6 @@ def _driver_errors(address: str) -> Iterator[None]:
         raise StoreError(f"the store refused a statement: {scrubbed(exc)}") from None
 
 
-_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?|%s|%")
-
-
-def pyformat(statement: str) -> str:
-    """Placeholders as psycopg's ``%s``: DuckDB's ``?`` (and SQLGlot's ``%s``) outside
-    quotes; every other ``%`` doubled, quoted or not, since psycopg reads ``%`` anywhere
-    in a statement with parameters. A ``?`` in a quoted string or comment stays as it is.
-    """
-
-    def swap(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if text in ("?", "%s"):
-            return "%s"
-        return text.replace("%", "%%")
-
-    return _PLACEHOLDER.sub(swap, statement)
-
-
-@lru_cache(maxsize=2048)
-def translate(statement: str) -> str:
-    """A statement written in DuckDB's dialect, in PostgreSQL's (SQLGlot; cached).
-
-    Statements SQLGlot cannot read are passed on unchanged: most bookkeeping SQL is
-    already standard, and PostgreSQL's own error then says what it could not run.
-    """
-    try:
-        import sqlglot
-        from sqlglot.errors import SqlglotError
-    except ImportError:  # pragma: no cover
-        return statement
-    try:
-        out = sqlglot.transpile(statement, read="duckdb", write="postgres")
-    except SqlglotError:
-        return statement
-    return out[0] if len(out) == 1 else statement
-
-
 _OID_TYPES: dict[str, pa.DataType] = {
     "bool": pa.bool_(),
     "int2": pa.int16(),
@@ -202,7 +164,15 @@ class PostgresStore:
 
     # -- protocol ---------------------------------------------------------------------------
     def execute(self, sql_text: str, params: Sequence[Any] | None = None) -> None:
-        self._run(self._prepare(sql_text, params), params)
+        self._run_all(sql_text, params)
+
+    def _run_all(self, sql_text: str, params: Sequence[Any] | None) -> psycopg.Cursor[Any]:
+        """Run a statement in DuckDB's dialect: the statement(s) ``dialects.to_dialect``
+        makes of it, the parameters going to the last (the one that reads or writes rows)."""
+        *before, last = self._prepare(sql_text, params)
+        for statement in before:
+            self._run(statement)
+        return self._run(last, params)
 
     def _run(self, statement: Any, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
         """Run one statement. Inside a reader's snapshot (or an open transaction) it runs
@@ -226,7 +196,7 @@ class PostgresStore:
 
     def arrow(self, sql_text: str, params: Sequence[Any] | None = None) -> pa.Table:
         """A query's rows as an Arrow table typed from PostgreSQL's column types."""
-        cursor = self._run(self._prepare(sql_text, params), params)
+        cursor = self._run_all(sql_text, params)
         if cursor.description is None:
             return pa.table({})
         names = [d.name for d in cursor.description]
@@ -329,9 +299,9 @@ class PostgresStore:
     def rows_raw(self, sql_text: str, params: Sequence[Any] | None = None) -> list[Any]:
         return self.rows(sql_text, params, raw=True)
 
-    def _prepare(self, sql_text: str, params: Sequence[Any] | None) -> str:
-        statement = translate(sql_text)
-        return pyformat(statement) if params is not None else statement
+    def _prepare(self, sql_text: str, params: Sequence[Any] | None) -> tuple[str, ...]:
+        """The one translation path (``dialects.to_dialect``), shared with Spark."""
+        return to_dialect(sql_text, "postgres", with_params=params is not None)
 
     def _arrow_type(self, oid: int) -> pa.DataType:
         info = self._con.adapters.types.get(oid)
@@ -496,8 +466,7 @@ class PostgresStore:
     ) -> list[tuple[Any, ...]]:
         """Rows of a statement in DuckDB's dialect (``?`` params), or, ``raw``, in
         PostgreSQL's own (``%s`` params, not translated)."""
-        statement = sql_text if raw else self._prepare(sql_text, params)
-        cursor = self._run(statement, params)
+        cursor = self._run(sql_text, params) if raw else self._run_all(sql_text, params)
         with _driver_errors(self.address):
             return cursor.fetchall() if cursor.description else []
 
@@ -577,5 +546,6 @@ __all__ = [
     "is_postgres_url",
     "password_in_url",
     "pg_type",
+    "pyformat",
     "safe_address",
 ]
