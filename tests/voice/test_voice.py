@@ -177,3 +177,36 @@ def test_profiles_named_and_disclosed(voiced: dict[str, Any]) -> None:
     channels = {v["name"] for v in data["variety"] if v["kind"] == "channel"}
     assert channels <= set(voiced["truth"]["channels"])
     assert all(v["clients"] >= 11 for v in data["variety"])
+
+
+def test_staff_labels_reported_and_win_on_their_comments(voiced: dict[str, Any]) -> None:
+    staff = {s["theme"]: s for s in voiced["public"]["staff"]}
+    print(
+        {
+            t: (s["tagged"], s["themes_f1"], s["classifier_f1"], s["assigned_by"])
+            for t, s in staff.items()
+        }
+    )
+    assert {"felt_rushed", "chasing"} <= set(staff)  # themes with 10+ tags on 4% of comments
+    for row in staff.values():
+        assert row["classifier_f1"] is not None
+        assert row["themes_f1"] is not None  # every planted theme has guided seeds
+    planted = voiced["truth"]["comments"]
+    found_by = voiced["assignments"].groupby("theme")["feedback_id"].agg(set).to_dict()
+    for theme, row in staff.items():
+        # where the classifier took over, it agrees with the planted truth at least about
+        # as well as the rules agreed with staff
+        if row["assigned_by"] == "classifier":
+            truth = {i for i, ts in planted.items() if theme in ts}
+            found = found_by.get(theme, set())
+            f1 = 2 * len(truth & found) / (len(truth) + len(found))
+            print(theme, "F1 with planted truth", round(f1, 3))
+            assert f1 >= row["themes_f1"] - 0.05
+    with Project(voiced["folder"]).open_store(read_only=True) as store:
+        tags = store.frame(
+            "SELECT feedback_id, theme_label FROM feedback WHERE theme_label IS NOT NULL"
+        )
+    found = voiced["assignments"].groupby("feedback_id")["theme"].agg(set).to_dict()
+    for feedback_id, label in tags.itertuples(index=False):
+        said = {t for t in label.split(";") if t in staff}
+        assert said == found.get(feedback_id, set()) & set(staff)

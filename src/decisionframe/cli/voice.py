@@ -59,14 +59,15 @@ def voice(
     if not result.emerging:
         console.print("No emerging need: no theme broke its control limits after the baseline.")
     for s in result.staff:
-        found = "not a theme found" if s.themes_f1 is None else f"themes agree F1 {s.themes_f1:.2f}"
+        found = "no rule finds it" if s.themes_f1 is None else f"rules agree F1 {s.themes_f1:.2f}"
         clf = (
             ""
             if s.classifier_f1 is None
-            else f", staff-trained classifier F1 {s.classifier_f1:.2f}"
+            else f", staff-trained classifier F1 {s.classifier_f1:.2f} (cross-validated)"
         )
         console.print(
-            f"Staff tagged '{s.theme}' on {s.tagged} of {s.labelled} comments: {found}{clf}."
+            f"Staff tagged '{s.theme}' on {s.tagged} of {s.labelled} comments: {found}{clf}; "
+            f"untagged comments get it from the {s.assigned_by}, tagged ones as staff said."
         )
     console.print(result.summary())
     write_json(result, json_out)

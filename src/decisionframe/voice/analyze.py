@@ -17,7 +17,12 @@ from decisionframe.store import Store, quote
 from decisionframe.voice.asks import group_asks
 from decisionframe.voice.emerging import emerging_term_clusters, find_emerging
 from decisionframe.voice.scrub import scrub_all
-from decisionframe.voice.staff import StaffAgreement, staff_agreement
+from decisionframe.voice.staff import (
+    StaffAgreement,
+    labels_from_column,
+    labels_from_store,
+    learn_staff_themes,
+)
 from decisionframe.voice.themes import ThemeModel, expand, find_themes, match_previous
 
 THEMES_TABLE = "df_voice_themes"
@@ -319,14 +324,18 @@ def analyze_voice(
         seed=seed,
     )
     model = _add_term_clusters(frame, model, config.baseline_months, k, _previous_terms(previous))
+    labels = pd.concat([labels_from_column(frame), labels_from_store(store)], ignore_index=True)
+    model, staff = learn_staff_themes(
+        model, frame["feedback_id"].astype(str).tolist(), labels, seed=seed
+    )
     compound = _sentiment(frame["text"].tolist())
     wvs, disagree = _words_vs_scores(frame, compound, k)
     themes = _themes(frame, model, compound, disagree, k)
     order = sorted(range(len(themes)), key=lambda j: -(model.membership[:, j].sum()))
     asks = _asks(frame, k, seed)
-    labels = dict(zip(model.ids, model.labels, strict=True))
+    names = dict(zip(model.ids, model.labels, strict=True))
     emerging = tuple(
-        _emerging_need(e, labels[e.theme])
+        _emerging_need(e, names[e.theme])
         for e in find_emerging(
             frame,
             model.membership,
@@ -342,7 +351,7 @@ def analyze_voice(
         themes=tuple(themes[j] for j in order),
         asks=asks,
         emerging=emerging,
-        staff=tuple(staff_agreement(frame, model, seed=seed)),
+        staff=tuple(staff),
         words_vs_scores=wvs,
         min_cell_size=k,
         excerpts=_excerpts(frame, model, k),

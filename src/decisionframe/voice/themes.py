@@ -61,6 +61,22 @@ class ThemeModel:
             strength=np.column_stack([self.strength, member.astype(float)]),
         )
 
+    def with_column(
+        self, theme_id: str, member: np.ndarray, strength: np.ndarray | None = None
+    ) -> ThemeModel:
+        """The same themes with one theme's membership replaced (staff labels, say);
+        its strength becomes ``strength``, or 1/0 where membership changed."""
+        j = self.ids.index(theme_id)
+        membership = self.membership.copy()
+        strengths = self.strength.copy()
+        if strength is None:
+            changed = membership[:, j] != member
+            strengths[changed, j] = member[changed].astype(float)
+        else:
+            strengths[:, j] = strength
+        membership[:, j] = member
+        return replace(self, membership=membership, strength=strengths)
+
     def primary(self) -> np.ndarray:
         """Index of each comment's strongest theme, -1 when it carries none."""
         if not self.ids:
