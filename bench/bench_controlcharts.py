@@ -110,7 +110,13 @@ def run(seeds: int, baseline: int) -> dict[str, dict[str, float]]:
                     built = within_budget(
                         [
                             control_chart(
-                                t, periods, v, kind=k, n=list(n), baseline_points=baseline
+                                t,
+                                periods,
+                                v,
+                                kind=k,
+                                n=list(n),
+                                baseline_points=baseline,
+                                measure=t.split()[0],
                             )
                             for t, k, v, n in charts
                         ]  # type: ignore[arg-type]

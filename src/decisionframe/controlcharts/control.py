@@ -20,9 +20,18 @@ rules:
   which catches a lasting shift of one sigma or more faster than the run-of-8 rule at
   the same false-alarm rate.
 
-The two rules' thresholds are the chance quantiles of a stable chart of the same length
-and baseline, limits estimated from its own baseline as here, by seeded simulation (the
-estimation of the limits is part of what makes real charts cry wolf). We chose a budget
+Months carry over (the same clients come back, a backlog drains slowly), so a stable
+chart's points are autocorrelated, and limits set for independent months cried wolf on
+13% of stable reports. The stable process a chart is judged against is therefore an AR(1)
+(the usual model for autocorrelated data in SPC; Montgomery, ch. 10): the CUSUM runs on
+values scaled by the long-run factor sqrt((1 + phi) / (1 - phi)), and both rules'
+thresholds are the chance quantiles of stable AR(1) charts of the same length, baseline
+and phi, by seeded simulation of the whole procedure (estimating the limits and phi from
+the baseline is part of what makes real charts cry wolf). Twelve months estimate phi very
+poorly (standard error ~0.28), and limits set at an underestimate cry wolf, so phi is
+pooled over the charts of one measure (its units and their total; the carry-over is a
+property of the measure's process), bias-corrected (the lag-1 autocorrelation of n points
+is low by about (1 + 3 phi) / n) and taken one standard error high. We chose a budget
 over printing the expected number of chance signals beside the signals because readers act
 on a signal, not on a footnote. A signal is dated at the first point of its run (the point
 after the CUSUM last stood at zero) and every point of the run is marked.
@@ -63,6 +72,7 @@ class Phase:
     width: float = 3.0  # limits at centre +- width * sigma (set by the false-alarm budget)
     memory: float = 1.0  # CUSUM sigma factor for month-to-month carry-over (see _memory)
     baseline: tuple[int, int] = (0, 0)  # the points its centre and sigma come from
+    lag1: float = 0.0  # lag-1 autocorrelation of the baseline's standardized points
 
     @property
     def lower(self) -> list[float]:
@@ -91,6 +101,8 @@ class Budget:
     chart_false_alarm: float
     limit_sigmas: float  # points beyond this many sigma signal
     cusum_threshold: float  # CUSUM (in sigmas) above this signals
+    carryover: float = 0.0  # the AR(1) phi the thresholds are calibrated for
+    pooled_charts: int = 1  # charts of the measure whose baselines estimated phi
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class ControlChart:
     budget: Budget | None = None
     unit: str = ""
     note: str = ""
+    measure: str = ""  # charts of one measure pool their month-to-month carry-over
 
     @property
     def has_signal(self) -> bool:
@@ -151,20 +164,46 @@ def laney_factor(values: Numbers, center: float, n: Numbers) -> float:
     return max(1.0, robust_sigma(z))
 
 
-MAX_LAG1 = 0.5
+MAX_CARRYOVER = 0.8  # beyond this a chart of months is a random walk, not a stable process
+CARRYOVER_SE = 1.0  # standard errors added to the estimated phi
 
 
-def _memory(z: np.ndarray) -> float:
-    """How much wider a sum of months varies than independent months would: the long-run
-    factor sqrt((1 + r) / (1 - r)) for the baseline's lag-1 autocorrelation r, clipped to
-    [0, 0.5] (twelve months estimate r poorly). Months carry over (the same clients come
-    back), which makes a CUSUM drift without any change; this keeps it from crying wolf.
+def lag1_autocorrelation(z: Numbers) -> float:
+    """Lag-1 autocorrelation of ``z`` about its mean (0 for fewer than 4 points or no spread)."""
+    x = np.asarray(z, dtype=float)
+    d = x - x.mean() if len(x) else x
+    total = float(d @ d) if len(x) else 0.0
+    if len(x) < 4 or total == 0.0:
+        return 0.0
+    return float((d[1:] @ d[:-1]) / total)
+
+
+def carryover(mean_lag1: float, *, baseline: int, charts: int = 1) -> float:
+    """The AR(1) phi a measure's charts are judged with, from their mean baseline lag-1.
+
+    The sample lag-1 autocorrelation of ``baseline`` points is biased low by about
+    (1 + 3 phi) / baseline (Marriott and Pope 1954), so phi = (n r + 1) / (n - 3); then one
+    standard error sqrt((1 - phi^2) / (n charts)) is added, because thresholds rise
+    steeply with phi and a chart judged with an underestimate cries wolf. Clipped to
+    [0, 0.8].
     """
-    if len(z) < 4 or float(np.std(z)) == 0.0:
-        return 1.0
-    d = z - z.mean()
-    r = float(np.clip((d[1:] @ d[:-1]) / (d @ d), 0.0, MAX_LAG1))
-    return float(np.sqrt((1 + r) / (1 - r)))
+    return float(_carryover(np.asarray([mean_lag1]), baseline, charts)[0])
+
+
+def _carryover(mean_lag1: np.ndarray, baseline: int, charts: int) -> np.ndarray:
+    if baseline < 4:
+        return np.zeros_like(mean_lag1)
+    phi = np.clip((baseline * mean_lag1 + 1) / (baseline - 3), 0.0, MAX_CARRYOVER)
+    phi = phi + CARRYOVER_SE * np.sqrt((1 - phi**2) / (baseline * max(1, charts)))
+    return np.clip(phi, 0.0, MAX_CARRYOVER)
+
+
+def _memory(phi: float) -> float:
+    """How much wider a sum of AR(1) months varies than independent months would: the
+    long-run factor sqrt((1 + phi) / (1 - phi)). Carry-over makes a CUSUM drift without
+    any change; dividing by this keeps it from crying wolf.
+    """
+    return float(np.sqrt((1 + phi) / (1 - phi)))
 
 
 def p_center(counts: Numbers, n: Numbers) -> float:
@@ -195,15 +234,33 @@ def _cusum_max(z: np.ndarray) -> np.ndarray:
     return top
 
 
+CARRYOVER_STEP = 0.05  # phi is calibrated on this grid (the simulations are cached)
+
+
+def _ar1(rng: np.random.Generator, sims: int, points: int, phi: float) -> np.ndarray:
+    """Stable AR(1) charts with unit innovations, started in their stationary law."""
+    shocks = rng.normal(0.0, 1.0, (sims, points))
+    x = np.empty_like(shocks)
+    x[:, 0] = shocks[:, 0] / np.sqrt(1 - phi**2)
+    for t in range(1, points):
+        x[:, t] = phi * x[:, t - 1] + shocks[:, t]
+    return x
+
+
 @lru_cache(maxsize=256)
-def _null_maxima(points: int, baseline: int) -> tuple[np.ndarray, np.ndarray]:
-    """Max |z| and max CUSUM of stable charts of ``points`` with limits from ``baseline``.
+def _null_maxima(
+    points: int, baseline: int, phi: float = 0.0, charts: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max |z| and max CUSUM of stable AR(``phi``) charts of ``points`` with limits from
+    ``baseline``, phi re-estimated as the report does: pooled over groups of ``charts``
+    charts, bias-corrected, one standard error high.
 
     Seeded, so the same chart always gets the same thresholds.
     """
     rng = np.random.default_rng(20240519)
-    sims = 40_000
-    x = rng.normal(0.0, 1.0, (sims, points))
+    charts = max(1, min(charts, 50))
+    sims = 40_000 // charts * charts
+    x = _ar1(rng, sims, points, phi)
     base = x[:, :baseline]
     center = base.mean(axis=1, keepdims=True)
     if baseline >= 2:
@@ -212,11 +269,12 @@ def _null_maxima(points: int, baseline: int) -> tuple[np.ndarray, np.ndarray]:
     else:
         sigma = np.ones((sims, 1))
     z = (x - center) / np.where(sigma > 0, sigma, 1.0)
-    zb = z[:, :baseline] - z[:, :baseline].mean(axis=1, keepdims=True)
     if baseline >= 4:
+        zb = z[:, :baseline] - z[:, :baseline].mean(axis=1, keepdims=True)
         lag1 = (zb[:, 1:] * zb[:, :-1]).sum(axis=1) / np.maximum((zb * zb).sum(axis=1), 1e-12)
-        r = np.clip(lag1, 0.0, MAX_LAG1)
-        memory = np.sqrt((1 + r) / (1 - r))[:, None]
+        pooled = lag1.reshape(-1, charts).mean(axis=1)
+        used = _carryover(pooled, baseline, charts)
+        memory = np.repeat(np.sqrt((1 + used) / (1 - used)), charts)[:, None]
     else:
         memory = np.ones((sims, 1))
     return np.abs(z).max(axis=1), _cusum_max(z / memory)
@@ -228,18 +286,27 @@ def budget_for(
     baseline: int,
     charts: int = 1,
     report_false_alarm: float = REPORT_FALSE_ALARM,
+    phi: float = 0.0,
+    pooled_charts: int = 1,
 ) -> Budget:
-    """Thresholds giving a stable chart its share of the report's false-alarm budget."""
+    """Thresholds giving a stable chart its share of the report's false-alarm budget.
+
+    ``phi`` is the measure's carry-over (see ``carryover``), estimated from the baselines
+    of ``pooled_charts`` charts; the thresholds are calibrated for a stable AR(1) with it.
+    """
     alpha = chart_false_alarm(charts, report_false_alarm)
     points = max(points, 2)
     baseline = min(max(baseline, 2), points)
-    top_z, top_cusum = _null_maxima(points, baseline)
+    grid = round(round(min(max(phi, 0.0), MAX_CARRYOVER) / CARRYOVER_STEP) * CARRYOVER_STEP, 2)
+    top_z, top_cusum = _null_maxima(points, baseline, grid, max(1, pooled_charts))
     return Budget(
         charts,
         report_false_alarm,
         alpha,
         float(np.quantile(top_z, 1 - alpha / 2)),
         float(np.quantile(top_cusum, 1 - alpha / 2)),
+        grid,
+        max(1, pooled_charts),
     )
 
 
@@ -331,7 +398,14 @@ def _phase(
         ok = np.isfinite(spread) & (spread > 0)
         z = np.where(ok, (values[base] - center) / np.where(ok, spread, 1.0), 0.0)
         return Phase(
-            start, end, label, center, sigma, factor, baseline=(start, stop), memory=_memory(z)
+            start,
+            end,
+            label,
+            center,
+            sigma,
+            factor,
+            baseline=(start, stop),
+            lag1=lag1_autocorrelation(z),
         )
     center = float(values[base].mean())
     sigma_x = robust_sigma(values[base])
@@ -342,7 +416,7 @@ def _phase(
         center,
         tuple([sigma_x] * (end - start)),
         baseline=(start, stop),
-        memory=_memory(values[base]),
+        lag1=lag1_autocorrelation(values[base]),
     )
 
 
@@ -350,7 +424,8 @@ def _judge(chart: ControlChart, budget: Budget) -> ControlChart:
     """Signals and reading of ``chart`` under ``budget``."""
     x = np.asarray(chart.values, dtype=float)
     counts = np.asarray(chart.n, dtype=float)
-    phases = tuple(replace(p, width=budget.limit_sigmas) for p in chart.phases)
+    memory = _memory(budget.carryover)
+    phases = tuple(replace(p, width=budget.limit_sigmas, memory=memory) for p in chart.phases)
     signals: list[Signal] = []
     for k, phase in enumerate(phases):
         judge = phases[k - 1] if k else phase
@@ -392,11 +467,13 @@ def control_chart(
     unit: str = "",
     charts_in_report: int = 1,
     report_false_alarm: float = REPORT_FALSE_ALARM,
+    measure: str = "",
 ) -> ControlChart:
     """A chart with phases split at ``changes`` (point index, label) and its signals.
 
     ``charts_in_report`` charts share ``report_false_alarm``; ``within_budget`` re-judges
-    a finished set of charts once their number is known.
+    a finished set of charts once their number is known, pooling the carry-over of the
+    charts that share a ``measure`` (alone, a chart's phi comes from its own baseline).
     """
     x = np.asarray(values, dtype=float)
     counts = np.asarray(n if n is not None else np.ones(len(x)), dtype=float)
@@ -415,12 +492,15 @@ def control_chart(
         tuple(int(c) for c in counts),
         tuple(phases),
         unit=unit,
+        measure=measure,
     )
+    base = phases[0].baseline[1] - phases[0].baseline[0]
     budget = budget_for(
         len(x),
-        baseline=phases[0].baseline[1] - phases[0].baseline[0],
+        baseline=base,
         charts=charts_in_report,
         report_false_alarm=report_false_alarm,
+        phi=carryover(phases[0].lag1, baseline=base),
     )
     return _judge(chart, budget)
 
@@ -433,19 +513,36 @@ def with_note(chart: ControlChart, note: str) -> ControlChart:
 def within_budget(
     charts: Sequence[ControlChart], *, report_false_alarm: float = REPORT_FALSE_ALARM
 ) -> list[ControlChart]:
-    """Re-judge every chart of a report so that together they share one false-alarm budget."""
+    """Re-judge every chart of a report so that together they share one false-alarm budget.
+
+    Charts of one ``measure`` (its units and their total) share one carry-over estimate:
+    the mean lag-1 autocorrelation of their baselines (charts without a measure stand alone).
+    """
     total = len(charts)
-    out = []
-    for chart in charts:
-        first = chart.phases[0]
-        budget = budget_for(
-            len(chart.values),
-            baseline=first.baseline[1] - first.baseline[0],
-            charts=total,
-            report_false_alarm=report_false_alarm,
-        )
-        out.append(_judge(chart, budget))
-    return out
+    families: dict[str, list[int]] = {}
+    for i, chart in enumerate(charts):
+        families.setdefault(chart.measure or f"\0{i}", []).append(i)
+    out: list[ControlChart | None] = [None] * total
+    for members in families.values():
+        bases = [_baseline_length(charts[i]) for i in members]
+        mean_lag1 = float(np.mean([charts[i].phases[0].lag1 for i in members]))
+        phi = carryover(mean_lag1, baseline=round(sum(bases) / len(bases)), charts=len(members))
+        for i, base in zip(members, bases, strict=True):
+            budget = budget_for(
+                len(charts[i].values),
+                baseline=base,
+                charts=total,
+                report_false_alarm=report_false_alarm,
+                phi=phi,
+                pooled_charts=len(members),
+            )
+            out[i] = _judge(charts[i], budget)
+    return [c for c in out if c is not None]
+
+
+def _baseline_length(chart: ControlChart) -> int:
+    first = chart.phases[0]
+    return first.baseline[1] - first.baseline[0]
 
 
 def _budget_words(chart: ControlChart) -> str:
@@ -463,7 +560,13 @@ def _budget_words(chart: ControlChart) -> str:
     return (
         f" {base}; with {b.charts} chart{'s' if b.charts > 1 else ''} sharing a "
         f"{b.report_false_alarm:.0%} false-alarm budget, a stable chart signals by chance "
-        f"{b.chart_false_alarm:.2%} of the time."
+        f"{b.chart_false_alarm:.2%} of the time"
+        + (
+            f", months carrying over {b.carryover:.2f} (AR(1), from "
+            f"{b.pooled_charts} chart{'s baselines' if b.pooled_charts > 1 else ' baseline'})."
+            if b.carryover > 0
+            else "."
+        )
     )
 
 

@@ -115,6 +115,7 @@ def _chart(
     min_n: int,
     suffix: str = "",
     note: str = "",
+    measure: str = "",
 ) -> ControlChart | None:
     kept, dropped = _steady(frame, min_n)
     if len(kept) < 8:
@@ -128,6 +129,7 @@ def _chart(
         n=list(kept["n"]),
         changes=_changes(months, unit, found),
         unit=suffix,
+        measure=measure,
     )
     if dropped:
         note += f" ({dropped} ramp-up or run-off months left out.)"
@@ -189,6 +191,7 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
             found=found,
             min_n=min_n,
             note=censored,
+            measure="failure-demand share",
         )
     )
     for unit in sorted(share["unit"].dropna().unique()):
@@ -201,6 +204,7 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
                 found=found,
                 min_n=min_n,
                 note=censored,
+                measure="failure-demand share",
             )
         )
     for column in ["handle_minutes", *quality_columns(store)]:
@@ -219,6 +223,7 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
                 unit=None,
                 found=found,
                 min_n=min_n,
+                measure=column,
             )
         )
         for unit in sorted(means["unit"].dropna().unique()):
@@ -230,6 +235,7 @@ def demand_charts(store: Store, *, min_n: int, warm_up_days: int = 30) -> list[C
                     unit=str(unit),
                     found=found,
                     min_n=min_n,
+                    measure=column,
                 )
             )
     # One false-alarm budget over every chart of the report (see controlcharts).
