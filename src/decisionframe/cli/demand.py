@@ -49,6 +49,11 @@ def demand(
             f"classifier (cross-validated accuracy {learned.cv_accuracy:.0%}) decided "
             f"{learned.decided:,} contacts."
         )
+    if result.web_labels:
+        console.print(
+            f"{result.web_labels:,} of the staff labels came from the web app's labelling "
+            "queue (decisionframe serve, /labels)."
+        )
     internal = Table(
         "back-end unit",
         "failure contacts",

@@ -11,7 +11,7 @@ from decisionframe.config import DemandRules
 from decisionframe.controlcharts import ControlChart
 from decisionframe.demand import aggregates
 from decisionframe.demand.charts import demand_charts
-from decisionframe.demand.classify import TextClassifier, classify_demand
+from decisionframe.demand.classify import TextClassifier, classify_demand, web_label_count
 from decisionframe.errors import NotEstimableError
 from decisionframe.ingest.load import Progress
 from decisionframe.results import Frame, Result
@@ -40,6 +40,9 @@ class DemandResult(Result):
     handoffs: Frame
     text_classifier: TextClassifier | None
     charts: tuple[ControlChart, ...] = field(default_factory=tuple)
+    # Contacts labelled in the web app's queue that this run learnt from (df_labels; the
+    # imported demand_label column is counted in text_classifier.labelled only).
+    web_labels: int = 0
 
     def summary(self) -> str:
         contacts, unknown = int(self.overall["contacts"]), int(self.overall["unknown"])
@@ -113,6 +116,7 @@ def analyze_demand(
         internal_customers=internal,
         handoffs=aggregates.handoffs(store),
         text_classifier=classifier,
+        web_labels=classifier.web_labels if classifier is not None else web_label_count(store),
         charts=tuple(
             demand_charts(store, min_n=min_cell_size, warm_up_days=rules.repeat_window_days)
         ),

@@ -15,10 +15,10 @@ progress, correcting errors. Rules, in order (the first that fires wins):
 8. unknown: no reason and no need id, the data cannot tell.
 
 Where staff-labelled examples exist (a ``demand_label`` column of 'value'/'failure' on some
-touchpoints), a TF-IDF + logistic regression classifier of the reason text is trained on
-them and decides the rows the rules could only call "new request": they become rule 9 or
-10, "text classifier". Rows with no reason text stay unknown: no classifier can read
-text that is not there.
+touchpoints, or labels given in the web app's labelling queue, ``df_labels``), a TF-IDF +
+logistic regression classifier of the reason text is trained on them and decides the rows
+the rules could only call "new request": they become rule 9 or 10, "text classifier".
+Rows with no reason text stay unknown: no classifier can read text that is not there.
 
 How it is stored, and why: the look-back windows are the whole cost, and a window drags
 every column it is given through its sort (carrying the measure columns through made it
@@ -214,6 +214,7 @@ class TextClassifier:
     """The reason-text classifier trained on staff labels, and how far to trust it.
 
     ``labelled`` touchpoints carry a staff label, ``trained_on`` of them were used;
+    ``web_labels`` of the labelled were labelled in the web app's queue (``df_labels``);
     ``cv_accuracy`` is the classifier's cross-validated accuracy on those;
     ``rules_agreement`` is how often the rules (before the classifier) agree with staff
     on the same touchpoints, so the two can be compared; ``decided`` counts touchpoints
@@ -225,44 +226,105 @@ class TextClassifier:
     cv_accuracy: float
     rules_agreement: float
     decided: int
+    web_labels: int = 0  # saved runs from before the web app have none
 
 
 MAX_TRAINING_LABELS = 5_000
+MIN_TRAINING_LABELS = 30
 
 
-def _labelled(store: Store) -> tuple[pd.DataFrame, int]:
-    """Staff-labelled touchpoints with reason text (at most 5,000), and how many there are.
+def web_labels(store: Store) -> pd.DataFrame:
+    """Contacts labelled in the web app's queue, one class each (the labellers' majority;
+    see ``labels.records.contact_consensus``): columns item_id, label."""
+    from decisionframe.labels.records import CONTACT, contact_consensus, latest_labels
+
+    return contact_consensus(latest_labels(store, CONTACT))
+
+
+def _labelled(store: Store, *, imported: bool) -> tuple[pd.DataFrame, int, int]:
+    """Staff-labelled touchpoints with reason text (at most 5,000), how many there are, and
+    how many of them were labelled in the web app.
+
+    Two sources: the imported ``demand_label`` column (``imported``) and the labels given
+    in the web app's queue (``df_labels``). Where both label a contact the web label wins:
+    it is newer and was given by a person looking at that contact.
 
     Reason texts are short and repeat a lot: 5,000 examples teach the classifier what it
     can learn (on the simulator its cross-validated accuracy stayed between 75% and 77%
     from 1,000 to 6,000 examples), while cross-validating on 200,000 (a 2% audit of ten
     million contacts) would take longer than the whole rest of the classification. The
     sample is the same on every run and on every engine (ordered by the MD5 of the touchpoint
-    id: engines' own ``hash`` functions differ).
+    id: engines' own ``hash`` functions differ); web labels come first, since staff gave
+    them to the contacts the classifier was least sure of.
     """
-    label = f"lower(trim(CAST({LABEL_COLUMN} AS VARCHAR)))"
-    where = f"WHERE reason IS NOT NULL AND {label} IN ('value', 'failure')"
-    total = int(store.rows(f"SELECT count(*) FROM touchpoints {where}")[0][0])
-    sample = store.frame(
-        f"SELECT rowid AS rid, lower(trim(reason)) AS text, {label} AS label "
-        f"FROM touchpoints {where} ORDER BY md5(CAST(touchpoint_id AS VARCHAR)), touchpoint_id "
-        f"LIMIT {MAX_TRAINING_LABELS}"
+    column = f"lower(trim(CAST({LABEL_COLUMN} AS VARCHAR)))" if imported else "NULL"
+    web = web_labels(store)
+    if not imported and not len(web):
+        return pd.DataFrame(columns=["rid", "text", "label", "from_web"]), 0, 0
+    join, label, from_web = "", f"CAST({column} AS VARCHAR)", "false"
+    if len(web):
+        store.register_frame("df_web_labels_frame", web)
+        join = "LEFT JOIN df_web_labels_frame w ON w.item_id = CAST(t.touchpoint_id AS VARCHAR)"
+        label, from_web = f"coalesce(w.label, {label})", "w.label IS NOT NULL"
+    source = (
+        f"SELECT t.rowid AS rid, t.touchpoint_id, lower(trim(t.reason)) AS text, "
+        f"{label} AS label, {from_web} AS from_web FROM touchpoints t {join} "
+        "WHERE t.reason IS NOT NULL"
     )
-    return sample, total
+    where = "WHERE label IN ('value', 'failure')"
+    try:
+        total, web_total = store.rows(
+            f"SELECT count(*), coalesce(sum(from_web::INT), 0) FROM ({source}) s {where}"
+        )[0]
+        sample = store.frame(
+            f"SELECT rid, text, label, from_web FROM ({source}) s {where} "
+            "ORDER BY from_web DESC, md5(CAST(touchpoint_id AS VARCHAR)), touchpoint_id "
+            f"LIMIT {MAX_TRAINING_LABELS}"
+        )
+    finally:
+        if len(web):
+            store.unregister("df_web_labels_frame")
+    return sample, int(total), int(web_total)
+
+
+def web_label_count(store: Store) -> int:
+    """How many contacts with reason text carry a class from the web app's queue: what the
+    next demand run can learn from them (the run's ``web_labels``)."""
+    columns = {name for name, _ in store.table_columns("touchpoints")}
+    return _labelled(store, imported=LABEL_COLUMN in columns)[2]
+
+
+def training_labels(store: Store) -> pd.DataFrame:
+    """What the text classifier learns from (imported and web labels, at most 5,000):
+    columns rid, text, label, from_web. The labelling queue fits the same model on it."""
+    columns = {name for name, _ in store.table_columns("touchpoints")}
+    return _labelled(store, imported=LABEL_COLUMN in columns)[0]
+
+
+def can_train(labelled: pd.DataFrame) -> bool:
+    """At least 30 labelled reasons, of both classes: fewer cannot train the classifier."""
+    return len(labelled) >= MIN_TRAINING_LABELS and labelled["label"].nunique() >= 2
+
+
+def text_pipeline() -> Pipeline:
+    """The reason-text classifier, unfitted: TF-IDF of words and word pairs + logistic
+    regression (the same model in the demand run and in the labelling queue)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=1), LogisticRegression(max_iter=1000)
+    )
 
 
 def _fit_text_classifier(labelled: pd.DataFrame) -> tuple[Pipeline, float] | None:
     """TF-IDF + logistic regression on the reason text; None when labels cannot train it."""
-    if len(labelled) < 30 or labelled["label"].nunique() < 2:
+    if not can_train(labelled):
         return None
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_score
-    from sklearn.pipeline import make_pipeline
 
-    model = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=1), LogisticRegression(max_iter=1000)
-    )
+    model = text_pipeline()
     folds = min(5, int(labelled["label"].value_counts().min()))
     accuracy = (
         float(cross_val_score(model, labelled["text"], labelled["label"], cv=folds).mean())
@@ -311,9 +373,9 @@ def classify_demand(
     """
     columns = {name for name, _ in store.table_columns("touchpoints")}
     fitted = None
-    labelled, total_labelled = pd.DataFrame(), 0
-    if learn_from_labels and LABEL_COLUMN in columns:
-        labelled, total_labelled = _labelled(store)
+    labelled, total_labelled, web_total = pd.DataFrame(), 0, 0
+    if learn_from_labels:
+        labelled, total_labelled, web_total = _labelled(store, imported=LABEL_COLUMN in columns)
         fitted = _fit_text_classifier(labelled)
         if fitted is not None:
             _register_predictions(store, fitted[0])
@@ -329,5 +391,10 @@ def classify_demand(
         store.rows(f"SELECT count(*) FROM {RULES_TABLE} WHERE code IN {_TEXT_DECIDED}")[0][0]
     )
     return TextClassifier(
-        total_labelled, len(labelled), fitted[1], _rules_agreement(store, labelled), decided
+        total_labelled,
+        len(labelled),
+        fitted[1],
+        _rules_agreement(store, labelled),
+        decided,
+        web_total,
     )
