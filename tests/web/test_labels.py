@@ -113,6 +113,7 @@ def test_label_stored_with_who_and_when_and_audited(local_client, tmp_path: Path
     ):
         assert client.post("/labels", data=bad, headers=headers).status_code in (400, 409)
     stored = _labels(tmp_path / "org")
+    stored["reason"] = stored["reason"].astype(object).where(stored["reason"].notna(), None)
     assert stored[["item_kind", "item_id", "label", "reason", "username"]].values.tolist() == [
         ["contact", contact, "failure", "error correction", "local"],
         ["comment", comment, ";".join(sorted(themes[:2])), None, "local"],

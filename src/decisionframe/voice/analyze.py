@@ -78,41 +78,10 @@ def read_comments(
         "WHERE f.text IS NOT NULL AND trim(CAST(f.text AS VARCHAR)) <> '' ORDER BY f.feedback_id"
     )
     frame["text"] = scrub_all([str(t) for t in frame["text"]])
-    frame = _with_web_labels(store, frame)
     frame["who"] = frame["client_id"].fillna("comment:" + frame["feedback_id"].astype(str))
     given = pd.to_datetime(frame["given_on"], errors="coerce")
     frame["month"] = given.dt.strftime("%Y-%m")
     return frame
-
-
-def _with_web_labels(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
-    """Theme tags given in the web app's labelling queue (``df_labels``), beside the
-    imported label column: where both tag a comment, the web tags (the labellers'
-    consensus, see ``labels.records.comment_consensus``) win. ``web_label`` marks them."""
-    from decisionframe.labels.records import COMMENT, comment_consensus, latest_labels
-
-    web = comment_consensus(latest_labels(store, COMMENT))
-    tags = dict(zip(web["item_id"], web["label"], strict=True))
-    ids = frame["feedback_id"].astype(str)
-    hit = ids.isin(tags.keys()) if tags else pd.Series(False, index=frame.index)
-    if hit.any():
-        if "staff_label" not in frame:
-            frame["staff_label"] = pd.Series(None, index=frame.index, dtype=object)
-        frame["staff_label"] = frame["staff_label"].astype(object)
-        frame.loc[hit, "staff_label"] = ids[hit].map(tags)
-    frame["web_label"] = hit.to_numpy()
-    return frame
-
-
-def web_tagged(frame: pd.DataFrame, theme_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """Per theme, the comments staff tagged with it in the web app (seeds for the theme)."""
-    if "staff_label" not in frame or not frame["web_label"].any():
-        return {}
-    tags = [
-        {t.strip() for t in str(v).split(";")} if web else set()
-        for v, web in zip(frame["staff_label"], frame["web_label"], strict=True)
-    ]
-    return {t: np.array([t in ts for ts in tags], dtype=bool) for t in theme_ids}
 
 
 @dataclass(frozen=True)
@@ -179,8 +148,8 @@ class VoiceResult(Result):
     words_vs_scores: dict[str, Any]
     min_cell_size: int
     excerpts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Comments tagged in the web app's labelling queue (df_labels) that this run used:
-    # seeds for their guided themes and staff tags in ``staff``.
+    # Comments tagged in the web app's labelling queue (df_labels) that this run learnt
+    # from (in ``labels``, beside the imported theme-label column).
     web_labels: int = 0
 
     def summary(self) -> str:
@@ -356,10 +325,10 @@ def analyze_voice(
         discover=config.discover,
         previous=_previous_terms(previous),
         seed=seed,
-        tagged=web_tagged(frame, list(config.themes)),
     )
     model = _add_term_clusters(frame, model, config.baseline_months, k, _previous_terms(previous))
-    labels = pd.concat([labels_from_column(frame), labels_from_store(store)], ignore_index=True)
+    web = labels_from_store(store)
+    labels = pd.concat([labels_from_column(frame), web], ignore_index=True)
     model, staff = learn_staff_themes(
         model, frame["feedback_id"].astype(str).tolist(), labels, seed=seed
     )
@@ -390,7 +359,7 @@ def analyze_voice(
         words_vs_scores=wvs,
         min_cell_size=k,
         excerpts=_excerpts(frame, model, k),
-        web_labels=int(frame["web_label"].sum()),
+        web_labels=len(set(web["item_id"]) & set(frame["feedback_id"].astype(str))),
     )
     return result, _assignments(frame, model)
 

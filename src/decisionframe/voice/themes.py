@@ -1,8 +1,7 @@
 """Themes in free-text feedback, offline: guided (analyst-named, seed terms) and discovered.
 
 Guided themes: a comment that uses a seed term (or a word one letter away from a seed of
-five letters or more, which catches most misspellings), or that staff tagged with the
-theme in the web app's labelling queue, is a seed example; a logistic
+five letters or more, which catches most misspellings) is a seed example; a logistic
 regression on word and character n-grams, trained on the seed examples against the
 rest, then finds the theme in comments worded differently. A comment carries a guided
 theme when it matches a seed or the classifier gives it a probability of at least 0.5.
@@ -220,16 +219,13 @@ def _guided(
     vocabulary: list[str],
     seed: int,
     vocabulary_all: Sequence[str],
-    tagged: Mapping[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(texts)
     member = np.zeros((n, len(themes)), dtype=bool)
     strength = np.zeros((n, len(themes)))
     names = list(vocabulary_all)
-    for j, (theme_id, theme) in enumerate(themes.items()):
+    for j, theme in enumerate(themes.values()):
         matched = seed_matches(texts, theme.seeds, vocabulary)
-        if theme_id in tagged:  # comments staff tagged with the theme are seeds too
-            matched = matched | tagged[theme_id]
         # The classifier must not see the seed terms themselves, or it learns only them.
         hidden = seed_matches(names, theme.seeds, vocabulary)
         member[:, j], strength[:, j] = expand(
@@ -309,13 +305,8 @@ def find_themes(
     discover: int,
     previous: Mapping[str, Sequence[str]] | None = None,
     seed: int = 0,
-    tagged: Mapping[str, np.ndarray] | None = None,
 ) -> ThemeModel:
-    """Guided and discovered themes of scrubbed comments (see the module doc).
-
-    ``tagged``: per guided theme id, the comments staff tagged with it (in the web app's
-    labelling queue); they are seed examples beside the comments that use a seed term.
-    """
+    """Guided and discovered themes of scrubbed comments (see the module doc)."""
     from scipy import sparse
     from sklearn.decomposition import NMF
 
@@ -327,9 +318,7 @@ def find_themes(
     vocabulary = [v for v in names if " " not in v]
     chars = _char_vectorizer(n)
     features = sparse.hstack([x_words, chars.fit_transform(clean)]).tocsr()
-    g_member, g_strength = _guided(
-        clean, guided, x_words.tocsc(), vocabulary, seed, names, tagged or {}
-    )
+    g_member, g_strength = _guided(clean, guided, x_words.tocsc(), vocabulary, seed, names)
     ids: list[str] = list(guided)
     labels = [t.label or k.replace("_", " ") for k, t in guided.items()]
     kinds = ["guided"] * len(guided)
