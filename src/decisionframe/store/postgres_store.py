@@ -35,6 +35,7 @@ try:  # the driver is imported here only (DESIGN: the store is the one place dri
     import psycopg
     from psycopg import conninfo, sql
     from psycopg.adapt import Loader
+    from psycopg.types.numeric import FloatLoader
 except ImportError:  # pragma: no cover - psycopg is a dependency; said clearly if removed
     psycopg = None  # type: ignore[assignment]
 
@@ -149,6 +150,9 @@ class PostgresStore:
             ) from None
         self._con.adapters.register_loader("json", _TextJson)
         self._con.adapters.register_loader("jsonb", _TextJson)
+        # numeric (what PostgreSQL's sum/avg of integers and their quotients are) as float:
+        # DuckDB gives doubles there, and the analyses compute with floats, not Decimals.
+        self._con.adapters.register_loader("numeric", FloatLoader)
         self._in_transaction = False
         self._local: duckdb.DuckDBPyConnection | None = None
         try:
