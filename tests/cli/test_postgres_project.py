@@ -32,16 +32,19 @@ def _one_assumption(folder: Path) -> None:
 def _close(a: Any, b: Any, where: str = "") -> None:
     """Equal JSON, floats to 1e-9 (sums may add in another order on another engine)."""
     if isinstance(a, float) or isinstance(b, float):
-        assert isinstance(a, int | float) and isinstance(b, int | float), where
+        assert isinstance(a, int | float), where
+        assert isinstance(b, int | float), where
         assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (
             math.isnan(a) and math.isnan(b)
         ), where
     elif isinstance(a, dict):
-        assert isinstance(b, dict) and sorted(a) == sorted(b), where
+        assert isinstance(b, dict), where
+        assert sorted(a) == sorted(b), where
         for key in a:
             _close(a[key], b[key], f"{where}.{key}")
     elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), where
+        assert isinstance(b, list), where
+        assert len(a) == len(b), where
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _close(x, y, f"{where}[{i}]")
     else:
