@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from decisionframe.errors import ProjectError, StoreError
+from decisionframe.publish import mark_private
 from decisionframe.results import Result
 from decisionframe.store import DuckDBStore
 
@@ -45,7 +46,7 @@ def keep_pending(state_dir: Path, *, result: Result, prov: Provenance) -> Path:
         "kind": result.kind,
         "created_at": datetime.now(UTC).isoformat(),
         "provenance": prov.to_dict(),
-        "result": result.to_dict(),
+        "result": mark_private(result.to_dict()),
     }
     path = folder / f"{run_id}.json"
     temporary = path.with_suffix(".part")

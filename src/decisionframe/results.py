@@ -132,6 +132,8 @@ class Result:
         kind = body.pop("kind", cls.kind)
         version = body.pop("schema_version", cls.schema_version)
         body.pop("summary", None)
+        for marker in ("private", "publishable", "privacy_note"):  # decisionframe.publish
+            body.pop(marker, None)
         if kind != cls.kind:
             raise ResultFormatError(f"expected a '{cls.kind}' result, got '{kind}'")
         if version != cls.schema_version:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from decisionframe.errors import ResultFormatError, StaleResultError
+from decisionframe.publish import mark_private
 from decisionframe.results import Result
 from decisionframe.store import Store
 
@@ -225,7 +226,8 @@ def save_run(store: Store, *, result: Result, prov: Provenance) -> str:
             result.kind,
             datetime.now(UTC),
             json.dumps(prov.to_dict()),
-            json.dumps(result.to_dict()),
+            # marked private: a saved run holds exact counts and text as typed
+            json.dumps(mark_private(result.to_dict())),
         ],
     )
     return run_id

@@ -36,11 +36,49 @@ class Result(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-def write_json(result: Result, path: Path | None) -> None:
-    """Write ``result.to_dict()`` (valid against docs/schemas/<kind>.schema.json)."""
-    if path is not None:
-        path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", "utf-8")
-        console.print(f"wrote {path}", style="dim")
+PublishOption = typer.Option(
+    False,
+    "--publish",
+    help="make the --json file publishable: built through the report's disclosure layer "
+    "(no count under min_cell_size clients, no verbatim text); without it the file is private",
+)
+
+
+def check_publish(path: Path | None, publish: bool) -> None:
+    """Refuse ``--publish`` without ``--json FILE`` before any work is done."""
+    if publish and path is None:
+        raise typer.BadParameter("--publish needs --json FILE", param_hint="--publish")
+
+
+def write_json(
+    result: Result,
+    path: Path | None,
+    *,
+    publish: bool = False,
+    directory: Path | None = None,
+) -> None:
+    """Write the result as JSON.
+
+    Plain: ``result.to_dict()`` (valid against docs/schemas/<kind>.schema.json), marked
+    private. With ``publish``: its publishable form (``decisionframe.publish``), through
+    the project's ``min_cell_size``.
+    """
+    from decisionframe.publish import mark_private, publishable
+
+    check_publish(path, publish)
+    if path is None:
+        return
+    if publish:
+        from decisionframe.project import Project
+
+        k = Project(directory or Path(".")).config.privacy.min_cell_size
+        data = publishable(result, min_cell_size=k)
+        note = "publishable: through the disclosure layer"
+    else:
+        data = mark_private(result.to_dict())
+        note = "private: exact counts and text as typed; do not publish (use --publish)"
+    path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    console.print(f"wrote {path} ({note})", style="dim")
 
 
 def show_problems(error: ProblemsError, limit: int = 200) -> None:

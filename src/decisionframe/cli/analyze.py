@@ -8,7 +8,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.cli._common import (
+    PublishOption,
+    check_publish,
+    console,
+    progress_bar,
+    user_errors,
+    write_json,
+)
 from decisionframe.effects import EvidenceResult
 from decisionframe.project import Project
 
@@ -31,14 +38,16 @@ def analyze(
     directory: Path = typer.Argument(..., help="project folder"),
     seed: int = typer.Option(0, "--seed", help="seed for cross-fitting and refutations"),
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    publish: bool = PublishOption,
 ) -> None:
     """Estimate, refute and judge every assumption in theory.yaml."""
+    check_publish(json_out, publish)
     with user_errors():
         project = Project(directory)
         with progress_bar("Analyzing") as update:
             result = project.analyze(seed=seed, progress=update)
     show_evidence(result)
-    write_json(result, json_out)
+    write_json(result, json_out, publish=publish, directory=directory)
 
 
 def show_evidence(result: EvidenceResult) -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from decisionframe.cli._common import AllowStaleOption, console, user_errors, write_json
+from decisionframe.cli._common import (
+    AllowStaleOption,
+    PublishOption,
+    check_publish,
+    console,
+    user_errors,
+    write_json,
+)
 from decisionframe.decide import DecisionResult
 from decisionframe.project import Project
 
@@ -19,8 +26,10 @@ def decide(
     draws: int = typer.Option(20_000, "--draws", help="Monte Carlo draws"),
     allow_stale: bool = AllowStaleOption,
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    publish: bool = PublishOption,
 ) -> None:
     """Quality versus reach, who gets what, and what to measure next."""
+    check_publish(json_out, publish)
     with user_errors(), console.status("Weighing the options..."):
         project = Project(directory)
         result = project.decide(budget=budget, seed=seed, draws=draws, allow_stale=allow_stale)
@@ -28,7 +37,7 @@ def decide(
     show_decision(result)
     for note in saved.provenance.stale if saved else ():
         console.print(f"out of date (--allow-stale): {note}", style="yellow")
-    write_json(result, json_out)
+    write_json(result, json_out, publish=publish, directory=directory)
 
 
 def show_decision(result: DecisionResult) -> None:

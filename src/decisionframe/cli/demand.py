@@ -8,15 +8,24 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.cli._common import (
+    PublishOption,
+    check_publish,
+    console,
+    progress_bar,
+    user_errors,
+    write_json,
+)
 from decisionframe.project import Project
 
 
 def demand(
     directory: Path = typer.Argument(..., help="project folder"),
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    publish: bool = PublishOption,
 ) -> None:
     """Value and failure demand, internal customers, end-to-end time, control charts."""
+    check_publish(json_out, publish)
     with user_errors(), progress_bar("Demand") as update:
         result = Project(directory).demand(progress=update)
     channels = Table(
@@ -96,4 +105,4 @@ def demand(
     quiet = sum(not c.has_signal for c in result.charts)
     console.print(f"{quiet} other charts show only noise.")
     console.print(result.summary())
-    write_json(result, json_out)
+    write_json(result, json_out, publish=publish, directory=directory)

@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from decisionframe.cli._common import console, progress_bar, user_errors, write_json
+from decisionframe.cli._common import (
+    PublishOption,
+    check_publish,
+    console,
+    progress_bar,
+    user_errors,
+    write_json,
+)
 from decisionframe.project import Project
 
 
@@ -19,8 +26,10 @@ def initiatives(
     directory: Path = typer.Argument(..., help="project folder"),
     seed: int = typer.Option(0, "--seed", help="seed for the randomization inference"),
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    publish: bool = PublishOption,
 ) -> None:
     """Did each initiative work? An effect per initiative and measure, with placebo checks."""
+    check_publish(json_out, publish)
     with user_errors(), progress_bar("Initiatives") as update:
         result = Project(directory).initiatives(seed=seed, progress=update)
     table = Table(
@@ -36,4 +45,4 @@ def initiatives(
     for note in result.notes:
         console.print(note, style="dim")
     console.print(result.summary())
-    write_json(result, json_out)
+    write_json(result, json_out, publish=publish, directory=directory)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from decisionframe.cli._common import console, user_errors, write_json
+from decisionframe.cli._common import PublishOption, check_publish, console, user_errors, write_json
 from decisionframe.project import Project
 
 
@@ -19,6 +19,7 @@ def _share(value: float | None) -> str:
 def voice(
     directory: Path = typer.Argument(..., help="project folder"),
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    publish: bool = PublishOption,
     private_out: Path | None = typer.Option(
         None,
         "--private",
@@ -26,6 +27,7 @@ def voice(
     ),
 ) -> None:
     """What people say: themes, asks (what they want changed), emerging needs."""
+    check_publish(json_out, publish)
     with user_errors():
         result = Project(directory).voice()
     themes = Table(
@@ -70,7 +72,7 @@ def voice(
             f"untagged comments get it from the {s.assigned_by}, tagged ones as staff said."
         )
     console.print(result.summary())
-    write_json(result, json_out)
+    write_json(result, json_out, publish=publish, directory=directory)
     if private_out is not None:
         private_out.write_text(
             json.dumps(result.to_private_dict(), indent=2, default=str) + "\n", "utf-8"
@@ -81,8 +83,10 @@ def voice(
 def profiles(
     directory: Path = typer.Argument(..., help="project folder"),
     json_out: Path | None = typer.Option(None, "--json", help="also write JSON to this file"),
+    publish: bool = PublishOption,
 ) -> None:
     """Customer profiles (needs, channel mix, context) and the variety of demand."""
+    check_publish(json_out, publish)
     with user_errors():
         result = Project(directory).profiles()
     table = Table(
@@ -123,4 +127,4 @@ def profiles(
             )
     console.print(variety)
     console.print(result.summary())
-    write_json(result, json_out)
+    write_json(result, json_out, publish=publish, directory=directory)

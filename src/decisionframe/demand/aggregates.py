@@ -139,6 +139,34 @@ def people_by(store: Store, dimension: str) -> pd.DataFrame:
     return wide.fillna(0).astype("int64").reset_index()
 
 
+def people_by_reason(store: Store) -> pd.DataFrame:
+    """Distinct clients per reason (as the cube keys it: trimmed, lower case), overall and
+    per demand class, in the shape of ``people_by`` (``key``; the margin row ``__all__``).
+
+    Reason texts are typed by staff and can name a person, so a published reason must have
+    enough distinct people behind it (``decisionframe.publish`` groups the rest as
+    'other'); contacts cannot tell that. One more pass over the classified touchpoints.
+    """
+    classes = ("value", "failure", "unknown")
+    demand = demand_sql("r.code")
+    per_class = ", ".join(
+        f"count(DISTINCT CASE WHEN {demand} = '{c}' THEN t.client_id END) AS {c}_clients"
+        for c in classes
+    )
+    body = (
+        f"count(DISTINCT t.client_id) AS clients, {per_class} "
+        f"FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid"
+    )
+    frame = store.frame(
+        f"SELECT coalesce(lower(trim(t.reason)), ?) AS key, {body} GROUP BY 1 "
+        f"UNION ALL SELECT ? AS key, {body}",
+        [NOT_RECORDED, ALL_KEY],
+    )
+    for column in ("clients", "value_clients", "failure_clients", "unknown_clients"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
 def monthly_people(store: Store) -> pd.DataFrame:
     """Distinct clients per month, overall (unit NULL) and per unit."""
     return store.frame(

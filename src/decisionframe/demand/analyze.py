@@ -108,7 +108,11 @@ def analyze_demand(
         by_unit=aggregates.with_people(
             aggregates.failure_share_by(store, "unit"), people["unit"], "unit"
         ),
-        by_reason=aggregates.failure_share_by(store, "reason", limit=20),
+        by_reason=aggregates.with_people(
+            aggregates.failure_share_by(store, "reason", limit=20),
+            aggregates.people_by_reason(store),
+            "reason",
+        ),
         by_week=aggregates.failure_share_by(store, "week"),
         one_touch=aggregates.one_touch_resolution(store),
         end_to_end=aggregates.end_to_end(store),
