@@ -96,6 +96,11 @@ def main() -> None:
         .mean()
     )
     print(summary.round(3).to_string())
+    per_design = frame.groupby(["scenario", "design"]).agg(
+        effects=("inside", "size"), coverage=("inside", "mean")
+    )
+    print("coverage of the 95% intervals per design:")
+    print(per_design.round(3).to_string())
     verdicts: dict[str, int] = defaultdict(int)
     for v in frame.loc[frame["scenario"] == "stable", "verdict"]:
         verdicts[v] += 1

@@ -161,7 +161,12 @@ def series_panels(store: Store) -> list[Panel]:
 
 
 def touchpoint_panels(store: Store, *, min_n: int) -> list[Panel]:
-    """Monthly unit means of touchpoint ratings, one-touch resolution and end-to-end days."""
+    """Monthly unit means of touchpoint ratings, one-touch resolution and end-to-end days.
+
+    A unit-month is used only with at least ``min_n`` distinct clients behind it (the
+    disclosure layer's rule: a cell's size is people, not contacts or needs; one client's
+    many contacts are a cell of one), so no published effect rests on a small group.
+    """
     if not store.table_exists("touchpoints"):
         return []
     columns = {c for c, _ in store.table_columns("touchpoints")}
@@ -182,24 +187,28 @@ def touchpoint_panels(store: Store, *, min_n: int) -> list[Panel]:
         frame = store.frame(
             f"SELECT unit, CAST(date_trunc('month', started_at) AS DATE) AS period, "
             f"avg({quote(column)}) AS value FROM touchpoints WHERE unit IS NOT NULL "
-            f"GROUP BY 1, 2 HAVING count({quote(column)}) >= ?",
+            f"GROUP BY 1, 2 HAVING count(DISTINCT client_id) FILTER "
+            f"(WHERE {quote(column)} IS NOT NULL) >= ?",
             [min_n],
         )
         panels.append(_wide(frame, column, "touchpoints"))
     if {"need_id", "resolved"} <= columns:
         # A need's unit is its first contact's (ties in time broken by touchpoint id).
         needs = (
-            "WITH ranked AS (SELECT need_id, unit, started_at, resolved, row_number() OVER "
-            "(PARTITION BY need_id ORDER BY started_at, touchpoint_id) AS rn FROM touchpoints "
+            "WITH ranked AS (SELECT need_id, unit, client_id, started_at, resolved, "
+            "row_number() OVER (PARTITION BY need_id ORDER BY started_at, touchpoint_id) AS rn "
+            "FROM touchpoints "
             "WHERE need_id IS NOT NULL), needs AS (SELECT need_id, "
-            "max(CASE WHEN rn = 1 THEN unit END) AS unit, min(started_at) AS first_at, "
+            "max(CASE WHEN rn = 1 THEN unit END) AS unit, "
+            "max(CASE WHEN rn = 1 THEN client_id END) AS client_id, min(started_at) AS first_at, "
             "count(*) AS contacts, min(started_at) FILTER (WHERE resolved) AS resolved_at "
             "FROM ranked GROUP BY need_id) "
         )
         one_touch = store.frame(
             needs + "SELECT unit, CAST(date_trunc('month', first_at) AS DATE) AS period, "
             "avg(CASE WHEN contacts = 1 AND resolved_at IS NOT NULL THEN 1 ELSE 0 END) "
-            "AS value FROM needs WHERE unit IS NOT NULL GROUP BY 1, 2 HAVING count(*) >= ?",
+            "AS value FROM needs WHERE unit IS NOT NULL GROUP BY 1, 2 "
+            "HAVING count(DISTINCT client_id) >= ?",
             [min_n],
         )
         panels.append(_wide(one_touch, "one_touch_rate", "touchpoints"))
@@ -207,7 +216,7 @@ def touchpoint_panels(store: Store, *, min_n: int) -> list[Panel]:
             needs + "SELECT unit, CAST(date_trunc('month', first_at) AS DATE) AS period, "
             "median(date_diff('second', first_at, resolved_at) / 86400.0) AS value "
             "FROM needs WHERE unit IS NOT NULL AND resolved_at IS NOT NULL "
-            "GROUP BY 1, 2 HAVING count(*) >= ?",
+            "GROUP BY 1, 2 HAVING count(DISTINCT client_id) >= ?",
             [min_n],
         )
         panels.append(_wide(days, "end_to_end_days", "touchpoints"))
