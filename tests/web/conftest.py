@@ -88,3 +88,40 @@ def local_client(web_source: Path, tmp_path: Path) -> Iterator[TestClient]:
     shutil.copytree(web_source, folder)
     with TestClient(create_app(folder), base_url=BASE) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def web_analyzed(web_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 400-client project with accounts, analyzed, decided, demand and voice run (the
+    pages' content; about 40 s, once per session)."""
+    folder = tmp_path_factory.mktemp("web-analyzed") / "org"
+    shutil.copytree(web_project, folder)
+    project = Project(folder)
+    project.analyze(seed=0)
+    project.decide(seed=0, draws=2000)
+    project.demand()
+    project.voice(seed=0)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def analyzed_app(web_analyzed: Path):  # type: ignore[no-untyped-def]
+    return create_app(web_analyzed)
+
+
+@pytest.fixture
+def analyzed_as(analyzed_app) -> Iterator[Callable[[Role | None], TestClient]]:  # type: ignore[no-untyped-def]
+    """``client_as`` on the analyzed project."""
+    made: list[TestClient] = []
+
+    def make(role: Role | None) -> TestClient:
+        client = TestClient(analyzed_app, base_url=BASE)
+        made.append(client)
+        if role is not None:
+            answer = sign_in(client, f"{role.name}1")
+            assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
+        return client
+
+    yield make
+    for client in made:
+        client.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from decisionframe.errors import DecisionframeError
+from decisionframe.web.context import forget
 
 if TYPE_CHECKING:
     from decisionframe.web.state import WebState
@@ -95,6 +96,7 @@ class Jobs:
                 elif kind == "profiles":
                     project.profiles(seed=0)
                 job.finished.append(kind)
+                forget(self.state)  # its pages show the new run at once
         except DecisionframeError as exc:
             job.error = str(exc)
         except Exception as exc:  # never a traceback or a data value on a page

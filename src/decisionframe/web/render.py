@@ -18,8 +18,17 @@ from pydantic import BaseModel
 
 from decisionframe.accounts import Role
 
+# The app's templates, and the report's partials under "report/" (shared, not copied: the
+# voice and initiatives sections are the report's own, CSP-safe as they are).
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("decisionframe.web", "templates"),
+    loader=jinja2.ChoiceLoader(
+        [
+            jinja2.PackageLoader("decisionframe.web", "templates"),
+            jinja2.PrefixLoader(
+                {"report": jinja2.PackageLoader("decisionframe.report", "templates")}
+            ),
+        ]
+    ),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -71,11 +71,20 @@ def page(
 
 def include_all(app: FastAPI) -> None:
     """Add every router, in the order of the navigation."""
-    from decisionframe.web.pages import admin, labels, login, overview
+    from decisionframe.web.pages import (
+        admin,
+        evidence,
+        findings,
+        labels,
+        login,
+        overview,
+        runs,
+        simulator,
+    )
 
     NAV.clear()
     app.state.page_routes = []  # every page route, flat (tests walk it: role per route)
-    for module in (login, overview, labels, admin):
+    for module in (login, overview, evidence, findings, simulator, runs, labels, admin):
         router = module.build_router()
         app.state.page_routes.extend(router.routes)
         app.include_router(router)
