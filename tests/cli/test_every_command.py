@@ -126,6 +126,8 @@ def test_demo_composes_the_pipeline(tmp_path: Path) -> None:
     assert ran.exit_code == 0, ran.output
     assert "Headline" in ran.output
     assert (tmp_path / "demo" / "reports" / "report.html").exists()
+    assert f"decisionframe serve {tmp_path / 'demo'}" in ran.output  # how to open the app
+    assert "http://127.0.0.1:8000/" in ran.output
 
 
 def test_a_stale_analysis_is_refused_and_allow_stale_says_so(

@@ -52,6 +52,12 @@ def demo(
     console.print(decision.summary())
     console.print(found.summary())
     console.print(f"Report: {Path(report_path).resolve()}")
+    console.rule("Open the app")
+    console.print(
+        "Pages, re-runs and the decision simulator in your browser: run\n"
+        f"  decisionframe serve {directory}\n"
+        "then open http://127.0.0.1:8000/ (this machine only, no sign-in; see docs/serve.md)."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,10 @@
 
 The Content-Security-Policy allows scripts and styles from the app itself only: no inline
 script, no inline style, no eval, nothing from another origin (htmx and Plotly are
-vendored under /static). Pages cannot be framed (clickjacking), browsers may not guess a
+vendored under /static). The one exception is the hash of the empty string in style-src:
+Plotly appends an empty <style> element and fills it through the CSSOM (from its own,
+same-origin script); only an empty inline style can ever match that hash, so no markup
+can bring a style of its own. Pages cannot be framed (clickjacking), browsers may not guess a
 content type, and no Referer leaves the app (page addresses name assumptions and runs).
 
 A pure ASGI middleware rather than Starlette's ``BaseHTTPMiddleware``: it adds headers to
@@ -19,7 +22,8 @@ CSP = "; ".join(
     (
         "default-src 'none'",
         "script-src 'self'",
-        "style-src 'self'",
+        # sha256 of "": Plotly's empty <style> element (see above), nothing else.
+        "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
