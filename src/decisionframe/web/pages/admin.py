@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from decisionframe.accounts import Role, audit_log, list_users
 from decisionframe.web.auth import Principal
 from decisionframe.web.pages import page
+from decisionframe.web.pages.shared import utc
 
 
 class UserLine(BaseModel):
@@ -43,11 +44,11 @@ def build_router() -> APIRouter:
             entries = audit_log(store, limit=200)
         return AdminPage(
             users=[
-                UserLine(username=u.username, role=u.role.name, created_at=u.created_at)
+                UserLine(username=u.username, role=u.role.name, created_at=utc(u.created_at))
                 for u in users
             ],
             audit=[
-                AuditLine(at=e.at, username=e.username, action=e.action, detail=e.detail)
+                AuditLine(at=utc(e.at), username=e.username, action=e.action, detail=e.detail)
                 for e in entries
             ],
         )

@@ -20,6 +20,7 @@ from decisionframe.web.auth import Principal, require, require_write
 from decisionframe.web.context import context_key
 from decisionframe.web.jobs import ORDER, Job
 from decisionframe.web.pages import page
+from decisionframe.web.pages.shared import utc
 from decisionframe.web.render import render, wants_json
 
 Kind = Literal["voice", "analyze", "decide", "demand", "initiatives", "profiles"]
@@ -105,7 +106,7 @@ def _listing(request: Request) -> tuple[list[KindLine], list[HistoryLine]]:
                 kind=kind,
                 what=WHAT[kind],
                 run_id=run.run_id if run else None,
-                created_at=run.created_at if run else None,
+                created_at=utc(run.created_at) if run else None,
                 stale=list(run.provenance.stale) if run else [],
             )
         )
@@ -113,7 +114,7 @@ def _listing(request: Request) -> tuple[list[KindLine], list[HistoryLine]]:
         with state.read() as store:
             if store.table_exists("df_runs"):
                 history = [
-                    HistoryLine(run_id=str(r), kind=str(k), created_at=c)
+                    HistoryLine(run_id=str(r), kind=str(k), created_at=utc(c))
                     for r, k, c in store.rows(
                         "SELECT run_id, kind, created_at FROM df_runs "
                         "ORDER BY created_at DESC LIMIT 20"

@@ -10,6 +10,7 @@ too (``count``), so a page can never show a number the report would hide.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
@@ -55,3 +56,9 @@ def count(value: float | None, k: int) -> str | None:
 def context(request: Request) -> dict[str, Any]:
     """The report's context for the project as it is now (cached per state of the runs)."""
     return published_context(request.app.state.web)
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored time as UTC: the store keeps UTC without a zone (DuckDB TIMESTAMP), and the
+    JSON answers promise RFC 3339 date-times, which carry one."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
