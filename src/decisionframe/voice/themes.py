@@ -13,9 +13,15 @@ holds at least a quarter of its weight and the weight is above the component's t
 level (a fifth of its 99th percentile).
 
 Theme ids: a guided theme's id is the analyst's key. A discovered theme's id is a hash of
-its sorted top terms; when a previous run exists, a theme whose top terms overlap a
-previous theme's (Jaccard 0.3 or more) keeps the previous id, so trends stay comparable
-across reruns and as data is added.
+its sorted top terms. When a previous run exists, its discovered themes are matched to
+the new components first (one to one, best pairs first, by the larger of the Jaccard
+overlap of the top terms and the cosine of rank-weighted term vectors, 0.3 or more): a
+match keeps the previous id. A previous theme no component matches is carried: its top
+terms become a fixed component beside the new ones, every comment's weights are refitted
+against all of them together (NMF with the components held), and the carried theme
+keeps its id, label and terms with its new members. So every theme of the last run is
+still there under its id when data is added (its share may fall to nothing), and only a
+component unlike every earlier theme gets a new id: trends stay comparable.
 """
 
 from __future__ import annotations
@@ -273,14 +279,26 @@ def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     return len(sa & sb) / max(1, len(sa | sb))
 
 
+def _rank_cosine(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cosine of term vectors weighted 1/(rank+1): agreeing on the top terms counts most."""
+    wa = {t: 1.0 / (r + 1) for r, t in enumerate(a)}
+    wb = {t: 1.0 / (r + 1) for r, t in enumerate(b)}
+    dot = sum(w * wb[t] for t, w in wa.items() if t in wb)
+    norm = float(np.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values())))
+    return dot / norm if norm else 0.0
+
+
+MATCH = 0.3
+
+
 def match_previous(
     terms: Sequence[Sequence[str]], previous: Mapping[str, Sequence[str]]
 ) -> list[str]:
-    """Ids for discovered themes: the previous run's id where the top terms overlap."""
+    """Ids for discovered themes: the previous run's id where the top terms agree."""
     ids = [discovered_id(t) for t in terms]
     pairs = sorted(
         (
-            (_jaccard(t, old), i, old_id)
+            (max(_jaccard(t, old), _rank_cosine(t, old)), i, old_id)
             for i, t in enumerate(terms)
             for old_id, old in previous.items()
         ),
@@ -288,14 +306,41 @@ def match_previous(
     )
     used_new, used_old = set(), set()
     for score, i, old_id in pairs:
-        if score < 0.3:
+        if score < MATCH:
             break
         if i in used_new or old_id in used_old:
             continue
         ids[i] = old_id
         used_new.add(i)
         used_old.add(old_id)
+    taken = set(ids) - {ids[i] for i in used_new}
+    for i in range(len(ids)):  # a new id never collides with a previous theme's
+        if i not in used_new and ids[i] in previous:
+            ids[i] = discovered_id([*terms[i], "new"])
+        taken.add(ids[i])
     return ids
+
+
+def _carried_components(
+    previous: Mapping[str, Sequence[str]], taken: set[str], names: np.ndarray, scale: float
+) -> tuple[list[str], list[tuple[str, ...]], np.ndarray]:
+    """Previous themes no new component matched, as fixed components over this run's
+    vocabulary (their top terms, weighted by rank, scaled like the fitted components)."""
+    index = {str(v): i for i, v in enumerate(names)}
+    ids, terms, rows = [], [], []
+    for theme_id, old in previous.items():
+        if theme_id in taken:
+            continue
+        vector = np.zeros(len(names))
+        for rank, term in enumerate(old):
+            if term in index:
+                vector[index[term]] = 1.0 / (rank + 1)
+        if not vector.any():
+            continue  # none of its words is used any more
+        ids.append(theme_id)
+        terms.append(tuple(old))
+        rows.append(vector / np.linalg.norm(vector) * scale)
+    return ids, terms, np.array(rows).reshape(len(rows), len(names))
 
 
 def find_themes(
@@ -343,15 +388,32 @@ def find_themes(
             similar = any(float(hj @ (p / (np.linalg.norm(p) or 1.0))) >= 0.5 for p in profiles)
             if not similar:
                 keep.append(j)
+        d_terms = [_top_terms(h[j], names) for j in keep]
+        d_ids = match_previous(d_terms, previous or {})
+        scale = float(np.mean(np.linalg.norm(h, axis=1))) or 1.0
+        c_ids, c_terms, c_rows = _carried_components(previous or {}, set(d_ids), names, scale)
+        if len(c_ids):
+            from sklearn.decomposition import non_negative_factorization
+
+            h = np.vstack([h, c_rows])
+            w, _, _ = non_negative_factorization(
+                x_words,
+                H=h,
+                n_components=h.shape[0],
+                init="custom",
+                update_H=False,
+                max_iter=300,
+                random_state=seed,
+            )
+            keep += list(range(k, k + len(c_ids)))
         if keep:
             share = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
             level = np.quantile(w, 0.99, axis=0)
             d_member = (share >= 0.25) & (w >= 0.2 * level) & (w > 0)
-            d_terms = [_top_terms(h[j], names) for j in keep]
-            ids += match_previous(d_terms, previous or {})
-            labels += [" / ".join(t[:3]) for t in d_terms]
+            ids += d_ids + c_ids
+            labels += [" / ".join(t[:3]) for t in d_terms + c_terms]
             kinds += ["discovered"] * len(keep)
-            terms += d_terms
+            terms += d_terms + c_terms
             member.append(d_member[:, keep])
             strength.append(share[:, keep])
     return ThemeModel(
