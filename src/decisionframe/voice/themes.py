@@ -395,7 +395,7 @@ def find_themes(
         if len(c_ids):
             from sklearn.decomposition import non_negative_factorization
 
-            h = np.vstack([h, c_rows])
+            h = np.vstack([h, c_rows]).astype(x_words.dtype)
             w, _, _ = non_negative_factorization(
                 x_words,
                 H=h,
