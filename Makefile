@@ -27,8 +27,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two workers (the machine's two cores); tests sharing an expensive fixture stay on one
+# worker (tests/conftest.py). A plain `pytest` runs serially, for one file at a time.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP) chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # Debian's chromium, for the browser tests (pytest drives it through Playwright) and the
 # report check: the way a reader's browser sees the pages.

@@ -20,6 +20,35 @@ pytest_plugins = ["tests.postgres"]
 
 _CACHE: dict[tuple[str, int, int], Path] = {}
 
+# `make test` runs pytest on two workers (pytest-xdist, --dist loadgroup). A session fixture
+# is built once per worker, so the tests that share an expensive one are kept on one worker
+# (one group per fixture, or per parameter of a parametrized fixture). Every PostgreSQL test
+# is in one group: the group roles (decisionframe_importer, ...) are cluster-wide, and two
+# workers creating them at once would race. Everything else is grouped by its module, so a
+# module-scoped fixture is built once too.
+_SHARED_FIXTURES = ("pipeline", "analyzed", "spark")
+_POSTGRES_FIXTURES = ("pg_database", "pg_role")
+
+
+def xdist_group_of(item: pytest.Item) -> str:
+    """The group an (unmarked) test runs in under `--dist loadgroup`."""
+    names = getattr(item, "fixturenames", ())
+    if any(name in names for name in _POSTGRES_FIXTURES):
+        return "postgres"
+    for name in _SHARED_FIXTURES:
+        if name in names:
+            callspec = getattr(item, "callspec", None)
+            param = callspec.params.get(name) if callspec is not None else None
+            return name if param is None else f"{name}-{param}"
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+
 
 @pytest.fixture(scope="session")
 def sim_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

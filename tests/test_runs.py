@@ -68,6 +68,18 @@ def test_reimporting_a_changed_file_makes_decide_and_report_refuse(copy: Project
     assert copy.report().stale == ()
 
 
+def test_new_costs_call_for_a_new_decision_not_a_new_analysis(copy: Project) -> None:
+    """Staleness is per table read: analyze reads no costs, decide does."""
+    costs = copy.directory / "data" / "costs.csv"
+    header, *rows = costs.read_text().splitlines()
+    costs.write_text("\n".join([header, *(r.replace(",", ",1", 1) for r in rows)]) + "\n")
+    copy.import_data()
+    assert copy.latest("analyze") is not None  # still current
+    with pytest.raises(StaleResultError, match=r"data changed since the last `decide` \(costs\)"):
+        copy.report()
+    copy.decide(seed=3, draws=2000)  # no --allow-stale needed
+
+
 def test_a_result_of_another_kind_or_version_is_a_clear_error() -> None:
     with pytest.raises(ResultFormatError, match="expected a 'analyze' result"):
         EvidenceResult.from_dict({"kind": "decide", "schema_version": 1})

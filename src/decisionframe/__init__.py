@@ -25,7 +25,10 @@ from decisionframe.simulate import SCENARIOS, SimulationResult, simulate_project
 if TYPE_CHECKING:  # the lazily loaded names below, for type checkers and editors
     from decisionframe.api import (
         analyze_assumption,
+        analyze_tables,
         complete_rows,
+        decide_tables,
+        demand_tables,
         estimate,
         identify,
         judge,
@@ -47,6 +50,9 @@ __version__ = "0.1.0"
 # so they load on first use: `import decisionframe` stays quick for the CLI.
 _LAZY = {
     "identify": "decisionframe.api",
+    "analyze_tables": "decisionframe.api",
+    "decide_tables": "decisionframe.api",
+    "demand_tables": "decisionframe.api",
     "estimate": "decisionframe.api",
     "refute": "decisionframe.api",
     "sensitivity": "decisionframe.api",
@@ -108,7 +114,10 @@ __all__ = [
     "TheoryError",
     "__version__",
     "analyze_assumption",
+    "analyze_tables",
     "complete_rows",
+    "decide_tables",
+    "demand_tables",
     "estimate",
     "identify",
     "init_project",

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from decisionframe.effects.analyze import EdgeResult, analyze_frame
+from decisionframe.config import DemandRules
+from decisionframe.effects.analyze import EdgeResult, EvidenceResult, analyze_frame, analyze_theory
 from decisionframe.effects.design import make_design
 from decisionframe.effects.estimate import DoubleMLEstimator, Estimator, FittedEffect
 from decisionframe.effects.refute import Refutation, refute_effect
@@ -34,9 +37,16 @@ from decisionframe.effects.splits import stable_order
 from decisionframe.effects.verdict import Verdict
 from decisionframe.effects.verdict import judge as _judge
 from decisionframe.errors import NotEstimableError, Problem, TheoryError
+from decisionframe.memory import Tables, memory_store
+from decisionframe.store.base import Store
+from decisionframe.theory import load_theory
 from decisionframe.theory.dagitty import Graph, as_digraph
 from decisionframe.theory.identify import Identification, identify_in_graph
-from decisionframe.theory.model import Assumption, Direction, Estimand, Prior
+from decisionframe.theory.model import Assumption, Direction, Estimand, Prior, Theory
+
+if TYPE_CHECKING:
+    from decisionframe.decide import DecisionResult
+    from decisionframe.demand import DemandResult
 
 
 def identify(
@@ -243,9 +253,88 @@ def analyze_assumption(
     )
 
 
+# -- whole steps over canonical tables held as DataFrames ---------------------------------
+# The same functions `Project.analyze`, `Project.decide` and `Project.demand` call, run on an
+# in-memory store of the caller's frames (decisionframe.memory) instead of a project's file.
+
+
+def _theory_for(theory: Theory | Path | str, store: Store) -> Theory:
+    if isinstance(theory, Theory):
+        return theory
+    return load_theory(Path(theory), store)
+
+
+def analyze_tables(
+    tables: Tables,
+    theory: Theory | Path | str,
+    *,
+    seed: int = 0,
+    min_cell_size: int = 11,
+) -> EvidenceResult:
+    """Every assumption of ``theory`` estimated, refuted and judged on ``tables``.
+
+    ``tables`` maps canonical table names (clients, touchpoints, outcomes, feedback) to
+    DataFrames or Arrow tables with the canonical columns; ``theory`` is a ``Theory`` or
+    the path of a theory.yaml (checked against the frames' columns).
+    """
+    with memory_store(tables) as store:
+        model = _theory_for(theory, store)
+        return analyze_theory(store, model, seed=seed, min_cell_size=min_cell_size)
+
+
+def decide_tables(
+    tables: Tables,
+    theory: Theory | Path | str,
+    evidence: EvidenceResult,
+    *,
+    budget: float | None = None,
+    seed: int = 0,
+    draws: int = 20_000,
+    min_cell_size: int = 11,
+) -> DecisionResult:
+    """The theory's decision (options, budget, targeting) on ``evidence`` from ``analyze``.
+
+    Costs come from a ``costs`` frame when given (the imported costs table), otherwise from
+    the theory's options, as in a project.
+    """
+    from decisionframe.decide import decide_options
+
+    with memory_store(tables) as store:
+        model = _theory_for(theory, store)
+        return decide_options(
+            store,
+            model,
+            evidence,
+            budget=budget,
+            seed=seed,
+            draws=draws,
+            min_cell_size=min_cell_size,
+        )
+
+
+def demand_tables(
+    tables: Tables,
+    *,
+    rules: DemandRules | None = None,
+    min_cell_size: int = 11,
+) -> DemandResult:
+    """Value and failure demand, internal customers, end-to-end time and control charts.
+
+    ``tables`` needs a ``touchpoints`` frame (and may hold clients, initiatives); ``rules``
+    are the `demand:` settings of decisionframe.yaml (defaults when not given).
+    """
+    from decisionframe.demand import analyze_demand
+
+    with memory_store(tables) as store:
+        return analyze_demand(store, rules=rules or DemandRules(), min_cell_size=min_cell_size)
+
+
 __all__ = [
     "analyze_assumption",
+    "analyze_tables",
     "complete_rows",
+    "decide_tables",
+    "demand_tables",
     "estimate",
     "identify",
     "judge",

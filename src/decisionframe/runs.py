@@ -172,11 +172,22 @@ def staleness(
         changes.append(f"theory.yaml changed since the last `{run.kind}`")
     then = {f.table: f.sha256 for f in run.provenance.imports}
     now = {f.table: f.sha256 for f in imports}
-    changed = sorted(t for t in then.keys() | now.keys() if then.get(t) != now.get(t))
+    tables = then.keys() | now.keys()
+    if run.kind in _READS:
+        tables &= _READS[run.kind]
+    changed = sorted(t for t in tables if then.get(t) != now.get(t))
     if changed:
         changes.append(f"the data changed since the last `{run.kind}` ({', '.join(changed)})")
     return changes
 
+
+# The imported tables a kind of run reads, where that is known to be fewer than all of them:
+# a change elsewhere does not make it stale (new prices in costs.csv do not call for a new
+# `analyze`, only a new `decide`). A kind not listed is stale after any data change. analyze
+# builds its frames from these four tables only (decisionframe.frames); keep the two in step.
+_READS: dict[str, frozenset[str]] = {
+    "analyze": frozenset({"clients", "touchpoints", "outcomes", "feedback"}),
+}
 
 # The saved runs each kind reads (a new kind that reads another's result adds it here).
 _UPSTREAM = {"decide": ("analyze",)}

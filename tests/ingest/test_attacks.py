@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-import os
+import random
 from pathlib import Path
 
 import pytest
@@ -122,9 +122,9 @@ def test_a_23_digit_canonical_integer_is_a_located_problem(project_dir: Path) ->
     ("name", "content", "rule"),
     [
         ("clients.csv", b'"client_id","age"\n"C1","4\n"C2",5\n', "unreadable-csv"),
-        ("clients.csv", os.urandom(4096), None),
+        ("clients.csv", random.Random(4096).randbytes(4096), None),
         ("clients.parquet", b"client_id,age\nC1,4\n", "not-parquet"),
-        ("clients.parquet", b"PAR1" + os.urandom(200) + b"PAR1", "not-parquet"),
+        ("clients.parquet", b"PAR1" + random.Random(200).randbytes(200) + b"PAR1", "not-parquet"),
     ],
 )
 def test_unreadable_files_are_located_problems(
