@@ -127,6 +127,22 @@ def test_changed_file_is_reimported_with_a_new_batch(project_dir: Path) -> None:
     assert {t.table: t.rows for t in result.tables}["costs"] == 3
 
 
+def test_a_source_removed_from_the_config_takes_its_table_with_it(project_dir: Path) -> None:
+    """Old costs must not keep deciding after costs.csv left decisionframe.yaml."""
+    project = Project(project_dir)
+    project.import_data()
+    config = project_dir / "decisionframe.yaml"
+    lines = config.read_text("utf-8").splitlines(keepends=True)
+    config.write_text("".join(x for x in lines if not x.startswith("  costs:")), "utf-8")
+    result = Project(project_dir).import_data()
+    assert result.removed_tables == ("costs",)
+    assert any("table costs removed" in note for note in result.notes)
+    with Project(project_dir).open_store(read_only=True) as store:
+        assert not store.table_exists("costs")
+        assert not store.rows("SELECT 1 FROM df_columns WHERE table_name = 'costs'")
+        assert store.table_exists("clients")
+
+
 def test_failure_mid_load_leaves_store_unchanged(project_dir: Path) -> None:
     project = Project(project_dir)
     project.import_data()

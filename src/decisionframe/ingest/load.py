@@ -76,6 +76,9 @@ class ImportResult(Result):
     notes: tuple[str, ...] = ()
     quarantined: int = 0  # rows set aside in all tables
     quarantine_file: str = ""  # where they are listed (file, line, rule; never values)
+    # Canonical tables dropped because their source left decisionframe.yaml: a table kept
+    # after its source is gone would still be read (old costs deciding today's plan).
+    removed_tables: tuple[str, ...] = ()
 
     def summary(self) -> str:
         if self.unchanged:
@@ -347,6 +350,7 @@ def _import(
                     )
                     if after_table is not None:
                         after_table(table)
+                removed = _drop_unconfigured(store, tables)
                 record_quarantine(store, batch_id, set_aside)
     finally:
         _drop_staging(store, staged)
@@ -354,6 +358,9 @@ def _import(
             store.execute(f"DROP TABLE IF EXISTS {quote(_pseudonym_table(name))}")
     report("done", total, total)
     notes += _file_notes(loaded)
+    notes += [
+        f"table {name} removed: its source is no longer in decisionframe.yaml" for name in removed
+    ]
     where = ""
     if set_aside:
         where = str(
@@ -370,7 +377,17 @@ def _import(
         notes=tuple(notes),
         quarantined=len(set_aside),
         quarantine_file=where,
+        removed_tables=removed,
     )
+
+
+def _drop_unconfigured(store: DuckDBStore, tables: Sequence[str]) -> tuple[str, ...]:
+    """Drop the canonical tables an earlier import loaded whose source is now gone."""
+    removed = tuple(t for t in LOAD_ORDER if t not in tables and store.table_exists(t))
+    for name in removed:
+        store.execute(f"DROP TABLE {quote(name)}")
+        store.execute("DELETE FROM df_columns WHERE table_name = ?", [name])
+    return removed
 
 
 def _quarantine_notes(set_aside: Sequence[SetAside]) -> list[str]:
@@ -513,6 +530,8 @@ def import_into_database(
                     if after_table is not None:
                         after_table(name)
                 _copy_bookkeeping(scratch, target, names, result.batch_id)
+                for name in result.removed_tables:
+                    target.drop_table(name)
             return result
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)

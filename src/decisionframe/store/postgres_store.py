@@ -397,6 +397,11 @@ class PostgresStore:
             "run `decisionframe import` again."
         )
 
+    def drop_table(self, name: str) -> None:
+        """Drop a canonical table and its column catalogue (its source left the config)."""
+        self._run(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        self._run(sql.SQL("DELETE FROM df_columns WHERE table_name = %s"), [name])
+
     def replace_table(self, name: str, columns: Sequence[tuple[str, str]], csv_file: Path) -> None:
         """Give table ``name`` exactly the rows of ``csv_file`` (COPY), in the open transaction.
 
