@@ -287,7 +287,8 @@ def import_sources(
     if missing:
         raise ImportValidationError("import refused; nothing was loaded", missing)
     fingerprint = _fingerprint(config, files, key)
-    if fingerprint == _last_fingerprint(store):
+    left_over = [t for t in LOAD_ORDER if t not in tables and store.table_exists(t)]
+    if fingerprint == _last_fingerprint(store) and not left_over:
         # Same files and settings: but a damaged store must not pass as "unchanged", so
         # every loaded table is read back first (StoreDamagedError names the way out).
         # ``verify`` checks the store that holds the tables when ``store`` is only scratch.
