@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,12 @@ from typing import Any
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
+
+# Rich fixes a console's width at creation when COLUMNS is set then (as it can be in a
+# pytest-xdist worker); unset, it reads COLUMNS at each print, so a test's
+# `env={"COLUMNS": "200"}` takes effect. Before anything imports decisionframe.cli.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 from decisionframe.project import Project
 from decisionframe.simulate import simulate_project
