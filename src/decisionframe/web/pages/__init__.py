@@ -73,6 +73,7 @@ def include_all(app: FastAPI) -> None:
     """Add every router, in the order of the navigation."""
     from decisionframe.web.pages import (
         admin,
+        editor,
         evidence,
         findings,
         labels,
@@ -84,7 +85,7 @@ def include_all(app: FastAPI) -> None:
 
     NAV.clear()
     app.state.page_routes = []  # every page route, flat (tests walk it: role per route)
-    for module in (login, overview, evidence, findings, simulator, runs, labels, admin):
+    for module in (login, overview, evidence, findings, editor, simulator, runs, labels, admin):
         router = module.build_router()
         app.state.page_routes.extend(router.routes)
         app.include_router(router)
