@@ -26,6 +26,7 @@
   var draft = { nodes: [], edges: [] };
   var positions = {};
   var past = [], future = [];
+  var drawing = false;
   var dirty = false, checkSeq = 0, checkTimer = null, selected = null, lastDiagnosis = null;
 
   function $(id) { return document.getElementById(id); }
@@ -42,6 +43,7 @@
     var s = $("ed-status");
     s.textContent = text;
     s.className = "ed-status" + (kind ? " " + kind : "");
+    if (cy) { cy.resize(); }  // Cytoscape caches where its canvas is on the page
   }
 
   function api(method, path, body) {
@@ -162,6 +164,7 @@
       missing.forEach(placeNew);
       markDiagnosis();
     });
+    if (drawing) { cy.edges().style("events", "no"); }
     drawLanes();
     if (selected) {
       var found = cy.getElementById(selected.type === "node" ? selected.id : "e:" + selected.id);
@@ -503,7 +506,7 @@
     edit("add node '" + id + "'", function () { draft.nodes.push({ id: id, kind: kind }); });
     selected = { type: "node", id: id };
     $("ed-add-id").value = "";
-    draw(); showSelected();
+    draw(); showSelected(); fit();
   }
   function deleteSelected() {
     if (!selected) { return; }
@@ -707,6 +710,10 @@
       $("ed-draw").addEventListener("click", function () {
         var on = this.getAttribute("aria-pressed") !== "true";
         this.setAttribute("aria-pressed", on ? "true" : "false");
+        // While drawing, arrows ignore the mouse: one passing over a node must not catch
+        // the drag meant for the node.
+        cy.edges().style("events", on ? "no" : "yes");
+        drawing = on;
         if (on) { eh.enableDrawMode(); status("Drag from a cause to its effect to draw an arrow."); } else { eh.disableDrawMode(); status(""); }
       });
       $("ed-add").addEventListener("submit", addNode);

@@ -1,0 +1,161 @@
+"""The theory editor in a real browser (Debian's chromium through Playwright): add a node,
+connect it by dragging, see a diagnostic name it, save, reload, undo and redo; and
+screenshots of the editor on the simulator's theory (build/screenshots/editor-*.png)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from decisionframe.project import Project
+from decisionframe.web import create_app
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@pytest.fixture
+def served(web_source: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The no-accounts app on a copy of the small simulated project, on a free port."""
+    import uvicorn
+
+    folder = tmp_path / "org"
+    shutil.copytree(web_source, folder)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(folder), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://localhost:{port}", folder
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(served):  # type: ignore[no-untyped-def]
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        tab = browser.new_page(viewport={"width": 1500, "height": 950})
+        errors: list[str] = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and "favicon" not in m.text and "404" not in m.text
+                else None
+            ),
+        )
+        tab.errors = errors  # type: ignore[attr-defined]
+        yield tab
+        browser.close()
+
+
+def _open(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{url}/editor")
+    page.wait_for_selector("#editor[data-ready=yes]", timeout=20_000)
+
+
+def _draft(page) -> dict:  # type: ignore[no-untyped-def]
+    return page.evaluate("window.dfEditor.draft()")  # type: ignore[no-any-return]
+
+
+def _node_ids(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n["id"] for n in _draft(page)["nodes"]]
+
+
+def _screen_xy(page, node_id: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    box = page.locator("#ed-canvas").bounding_box()
+    pos = page.evaluate(f"window.dfEditor.cy.getElementById('{node_id}').renderedPosition()")
+    return box["x"] + pos["x"], box["y"] + pos["y"]
+
+
+def test_add_connect_check_save_reload_undo(page, served) -> None:  # type: ignore[no-untyped-def]
+    url, folder = served
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _open(page, url)
+    assert page.locator("#ed-identifications li").count() == 4  # the four assumption arrows
+    page.screenshot(path=str(SHOTS / "editor-demo.png"))
+
+    # Add a node: the live check names it (nothing leads to or from it yet).
+    page.fill("#ed-add-id", "trust_survey")
+    page.select_option("#ed-add-kind", "mediator")
+    page.click("#ed-add button[type=submit]")
+    assert "trust_survey" in _node_ids(page)
+    expect(page.locator("#ed-diagnostics")).to_contain_text("trust_survey", timeout=10_000)
+
+    # Connect it: draw an arrow by dragging from 'respect' to the new node.
+    page.click("#ed-draw")
+    sx, sy = _screen_xy(page, "respect")
+    tx, ty = _screen_xy(page, "trust_survey")
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    for step in range(1, 16):
+        page.mouse.move(sx + (tx - sx) * step / 15, sy + (ty - sy) * step / 15)
+    page.mouse.up()
+    page.click("#ed-draw")
+    assert {"from": "respect", "to": "trust_survey"} in _draft(page)["edges"]
+    assert page.evaluate("window.dfEditor.history()") == [
+        "add node 'trust_survey'",
+        "add arrow respect -> trust_survey",
+    ]
+    page.wait_for_timeout(600)  # the live check after the last edit
+    page.screenshot(path=str(SHOTS / "editor-edited.png"))
+
+    # Save, then the file holds it; reload, and the editor shows it.
+    page.fill("#ed-message", "trust survey")
+    page.click("#ed-save-button")
+    expect(page.locator("#ed-status")).to_contain_text("Saved theory.yaml", timeout=15_000)
+    text = Project(folder).theory_path.read_text(encoding="utf-8")
+    assert "id: trust_survey" in text
+    assert "# 2 points more housed" in text  # comments kept
+    page.reload()
+    page.wait_for_selector("#editor[data-ready=yes]", timeout=20_000)
+    assert "trust_survey" in _node_ids(page)
+    assert {"from": "respect", "to": "trust_survey"} in _draft(page)["edges"]
+    assert "trust survey" in page.inner_text("#ed-versions")
+
+    # Delete the node, undo brings it back with its arrow, redo deletes it again.
+    x, y = _screen_xy(page, "trust_survey")
+    page.mouse.click(x, y)
+    page.click("#ed-delete")
+    assert "trust_survey" not in _node_ids(page)
+    page.click("#ed-undo")
+    assert "trust_survey" in _node_ids(page)
+    assert {"from": "respect", "to": "trust_survey"} in _draft(page)["edges"]
+    page.click("#ed-redo")
+    assert "trust_survey" not in _node_ids(page)
+    page.click("#ed-undo")
+
+    # An arrow's assumption card, and a node's measure picker from the store's columns.
+    mx, my = page.evaluate(
+        "(() => { const e = window.dfEditor.cy.getElementById('e:respect -> housed_180');"
+        " const p = e.renderedMidpoint(); return [p.x, p.y]; })()"
+    )
+    box = page.locator("#ed-canvas").bounding_box()
+    page.mouse.click(box["x"] + mx, box["y"] + my)
+    assert page.input_value("#ed-claim") == "Respectful treatment keeps people housed"
+    page.screenshot(path=str(SHOTS / "editor-assumption.png"))
+    page.evaluate("window.dfEditor.cy.getElementById('respect').emit('tap')")
+    options = page.locator("#ed-measure option").all_inner_texts()
+    assert any(o.startswith("touchpoints.respect · ") and "% missing" in o for o in options)
+    page.screenshot(path=str(SHOTS / "editor-node.png"))
+    assert page.errors == []  # type: ignore[attr-defined]
