@@ -247,21 +247,23 @@
     var out = {}, x = 0;
     LANES.forEach(function (lane, i) {
       var inLane = things.filter(function (n) { return laneIndex(kindOf(n)) === i; });
+      // At most two columns a lane (a mediator chain still steps right); in a column the
+      // nodes keep dagre's order, one row apart, centred, so 30 nodes fit one screen.
       var ranks = [];
       inLane.forEach(function (n) { var r = Math.round(n.position("x")); if (ranks.indexOf(r) < 0) { ranks.push(r); } });
       ranks.sort(function (a, b) { return a - b; });
-      var columns = ranks.map(function () { return []; });
-      inLane.forEach(function (n) { columns[ranks.indexOf(Math.round(n.position("x")))].push(n); });
+      var width = Math.min(2, Math.max(1, ranks.length));
+      var columns = [];
+      for (var k = 0; k < width; k++) { columns.push([]); }
+      inLane.forEach(function (n) { columns[ranks.indexOf(Math.round(n.position("x"))) % width].push(n); });
       columns.forEach(function (col, c) {
         col.sort(function (a, b) { return a.position("y") - b.position("y"); });
-        var last = -Infinity;
-        col.forEach(function (n) {
-          var y = Math.max(n.position("y"), last + ROW_H);
-          last = y;
-          out[n.id()] = { x: x + c * COLUMN_W + COLUMN_W / 2, y: y };
+        col.forEach(function (n, row) {
+          var offset = c * ROW_H / 2;  // the second column half a row down: arrows stay apart
+          out[n.id()] = { x: x + c * COLUMN_W + COLUMN_W / 2, y: (row - (col.length - 1) / 2) * ROW_H + offset };
         });
       });
-      x += Math.max(1, columns.length) * COLUMN_W + LANE_GAP;
+      x += columns.length * COLUMN_W + LANE_GAP;
     });
     return out;
   }
