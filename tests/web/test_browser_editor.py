@@ -131,7 +131,7 @@ def test_add_connect_check_save_reload_undo(page, served) -> None:  # type: igno
     page.wait_for_selector("#editor[data-ready=yes]", timeout=20_000)
     assert "trust_survey" in _node_ids(page)
     assert {"from": "respect", "to": "trust_survey"} in _draft(page)["edges"]
-    assert "trust survey" in page.inner_text("#ed-versions")
+    expect(page.locator("#ed-versions")).to_contain_text("trust survey", timeout=10_000)
 
     # Delete the node, undo brings it back with its arrow, redo deletes it again.
     x, y = _screen_xy(page, "trust_survey")
