@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -236,6 +237,16 @@ class ProjectConfig(_Strict):
         "`postgresql://host[:port]/db` (user in the address; the password only from "
         "PGPASSWORD or a pgpass file, never here)",
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="where `demand` runs its heavy SQL: the store itself (duckdb, also for a "
+        "PostgreSQL store), or Spark over Parquet copies of the store's validated tables",
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master URL for `engine: spark`: local[N], local[*], "
+        "spark://host:port, yarn or k8s://https://host:port",
+    )
     sources: dict[TableName, SourceConfig] = Field(default_factory=dict)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     channels: list[str] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
@@ -260,10 +271,26 @@ class ProjectConfig(_Strict):
             )
         return value
 
+    @field_validator("spark_master")
+    @classmethod
+    def _master_url(cls, value: str) -> str:
+        if not _SPARK_MASTER.fullmatch(value.strip()):
+            raise ValueError(
+                "spark_master must be a Spark master URL: local[2], local[*], "
+                "spark://host:7077, yarn or k8s://https://host:443"
+            )
+        return value.strip()
+
     @property
     def uses_database(self) -> bool:
         """Whether the store is a database server (PostgreSQL), not a file in the project."""
         return is_database_url(self.store)
+
+
+_SPARK_MASTER = re.compile(
+    r"local(\[(\d+|\*)(,\d+)?\])?|yarn|spark://[A-Za-z0-9.\-]+(:\d+)?(,[A-Za-z0-9.\-]+(:\d+)?)*"
+    r"|k8s://https?://[A-Za-z0-9.\-]+(:\d+)?"
+)
 
 
 def is_database_url(store: str) -> bool:

@@ -87,6 +87,9 @@ class StatusResult(Result):
         )
 
 
+SPARK_TABLES = ("touchpoints", "initiatives", "df_columns")
+
+
 class Project:
     """An opened project folder."""
 
@@ -298,15 +301,44 @@ class Project:
         from decisionframe.demand import analyze_demand
 
         with self.open_store(read_only=True) as store:
-            result = analyze_demand(
-                store,
+            if self.config.engine == "spark":
+                result = self._demand_on_spark(store, progress)
+            else:
+                result = analyze_demand(
+                    store,
+                    rules=self.config.demand,
+                    min_cell_size=self.config.privacy.min_cell_size,
+                    progress=progress,
+                )
+            prov = provenance(store, theory_path=self.theory_path, seed=0)
+        self._save(result, prov)
+        return result
+
+    # What demand reads: the touchpoints, the initiatives (marked on the charts) and the
+    # column log (which attribute columns are service-quality measures to chart).
+    def _demand_on_spark(
+        self, store: DuckDBStore | PostgresStore, progress: Progress | None
+    ) -> DemandResult:
+        """``engine: spark``: the store's validated touchpoints as Parquet (inside the
+        project), read by Spark on ``spark_master``; the same SQL, carried by ``dialects``."""
+        from decisionframe.demand import analyze_demand
+        from decisionframe.store.duckdb_store import export_parquet
+        from decisionframe.store.spark_store import SparkStore, spark_session
+
+        if not isinstance(store, DuckDBStore):
+            raise ProjectError(
+                "engine: spark reads Parquet copies of a DuckDB store's tables; with a "
+                "PostgreSQL store, leave engine at duckdb (the database runs demand itself)."
+            )
+        tables = export_parquet(store, self.directory / ".decisionframe" / "parquet", SPARK_TABLES)
+        session = spark_session(self.config.spark_master)
+        with SparkStore.over_parquet(session, tables) as spark:
+            return analyze_demand(
+                spark,
                 rules=self.config.demand,
                 min_cell_size=self.config.privacy.min_cell_size,
                 progress=progress,
             )
-            prov = provenance(store, theory_path=self.theory_path, seed=0)
-        self._save(result, prov)
-        return result
 
     def initiatives(self, *, seed: int = 0, progress: Progress | None = None) -> InitiativesResult:
         """Each initiative's effect on each measure it targets, with placebos; saved."""

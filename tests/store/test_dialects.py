@@ -26,3 +26,9 @@ def test_duckdb_text_is_untouched_and_rowid_is_the_touchpoint_id_elsewhere() -> 
     assert to_dialect(sql, "duckdb") == (sql,)
     assert to_dialect(sql, "postgres") == ("SELECT touchpoint_id FROM touchpoints",)
     assert to_dialect(sql, "spark") == ("SELECT touchpoint_id FROM touchpoints",)
+
+
+def test_division_is_double_on_spark_as_on_duckdb() -> None:
+    """DuckDB's / is DOUBLE division; Spark's DECIMAL division by 86400.0 rounds."""
+    (spark,) = to_dialect("SELECT a / 86400.0 FROM t", "spark")
+    assert spark == "SELECT CAST(a AS DOUBLE) / CAST(86400.0 AS DOUBLE) FROM t"

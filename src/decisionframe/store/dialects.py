@@ -77,6 +77,13 @@ def _portable(tree: exp.Expression, dialect: Dialect) -> exp.Expression:
         if dialect == "spark":
             if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
                 node.set("materialized", None)
+            if isinstance(node, exp.Div):
+                # DuckDB's / is always DOUBLE division; Spark divides by a literal such as
+                # 86400.0 in DECIMAL arithmetic, rounded at its scale (8th digit off).
+                return exp.Div(
+                    this=exp.cast(node.this.copy(), exp.DataType.Type.DOUBLE),
+                    expression=exp.cast(node.expression.copy(), exp.DataType.Type.DOUBLE),
+                )
             if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
                 return _grouping_bits(node)
             if isinstance(node, exp.PercentileCont) and node.args.get("expression") is not None:

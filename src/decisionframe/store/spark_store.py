@@ -139,10 +139,16 @@ class SparkStore:
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         with _driver_errors():
-            # Through Arrow (toArrow, then pyarrow's own pandas conversion: PySpark's
-            # toPandas trips over pandas 3 and falls back to rows).
+            # Through Arrow (toArrow, not toPandas: PySpark's toPandas trips over
+            # pandas 3 and falls back to rows).
             table = self._sql(portable_tree(sql, "spark"), params).toArrow()
-        frame: pd.DataFrame = table.to_pandas()
+        # DuckDB's own Arrow-to-pandas conversion, as the PostgreSQL store does: dates come
+        # back as datetime64 (not Python date objects), nullable ints and booleans as on
+        # DuckDB, so an analysis sees the same frame whichever engine ran it.
+        import duckdb
+
+        with duckdb.connect() as local:
+            frame: pd.DataFrame = local.from_arrow(table).df()
         return frame
 
     @contextmanager
