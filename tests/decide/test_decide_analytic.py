@@ -110,3 +110,92 @@ def test_two_segment_targeting_by_hand() -> None:
     # b gets better service (30 x 20 = 600), the remaining 400 serves 40 of a with basic
     assert got == pytest.approx({("b", "better"): 30.0, ("a", "basic"): 40.0})
     assert plan.gain == pytest.approx(30 * 0.6 + 40 * 0.2)
+
+
+def _two_segments(budget: float) -> DecisionInputs:
+    """400 clients: segment a (300) gains nothing from better service, b (100) gains 0.4.
+
+    Per client over the baseline (0.3, today 0.5 at q = 3): basic 0.2 everywhere; better
+    0.2 in a and 0.6 in b (0.3 on average). basic costs 10, better 20.
+    """
+    decision = Decision.model_validate(
+        {
+            "objective": "y",
+            "budget": budget,
+            "baseline": 0.3,
+            "options": [
+                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
+                {"id": "better", "cost_per_client": 20, "set": {"q": 4.0}},
+            ],
+        }
+    )
+    segments = {"a": (0.0, 1e-4), "b": (0.4, 1e-4)}
+    effect = Effect("q", 0.1, 1e-9, 400, "q -> y", {"v": segments}, {"v": {"a": 300, "b": 100}})
+    return DecisionInputs(
+        decision,
+        {"q": effect},
+        outcome_now=0.5,
+        levels_now={"q": 3.0},
+        population=400,
+        segments={"v": {"a": {"clients": 300.0}, "b": {"clients": 100.0}}},
+    )
+
+
+def test_no_plan_serves_more_clients_than_there_are() -> None:
+    """Budget 5,000 buys 500 basic clients, but there are only 400.
+
+    By hand: uniform basic serves 400 (80 outcomes), uniform better 250 (75); the best
+    split serves 100 with better and 300 with basic (30 + 60 = 90, all 5,000 spent); the
+    best plan targets better to b (100 x 0.6 = 60, 2,000) and basic to a (300 x 0.2 = 60,
+    3,000): 120 outcomes.
+    """
+    from decisionframe.decide.allocate import frontier
+    from decisionframe.decide.analyze import decide_from_inputs
+    from decisionframe.decide.whatif import what_if
+
+    inputs = _two_segments(5_000.0)
+    theta = effect_draws(inputs, draws=2000, seed=0)
+    basic, better = evaluate_options(inputs, theta)
+    assert basic.clients_served == pytest.approx(400)
+    assert basic.gain_mean == pytest.approx(80.0)
+    assert better.clients_served == pytest.approx(250)
+    assert better.gain_mean == pytest.approx(75.0)
+    points = frontier(inputs, theta, cheap=0, better=1)
+    assert points[0].gain_mean == pytest.approx(80.0)  # not 500 x 0.2 = 100
+    assert points[-1].gain_mean == pytest.approx(75.0)
+    top = max(points, key=lambda p: p.gain_mean)
+    assert (top.share_on_better, top.gain_mean) == pytest.approx((0.4, 90.0))
+    split = optimal_split(inputs, np.array([0.2, 0.3]))
+    assert {o: n for _, o, n, _ in split.rows} == pytest.approx({"better": 100, "basic": 300})
+    assert split.gain == pytest.approx(90.0)
+
+    result = decide_from_inputs(inputs, objective_label="housed", draws=2000)
+    rec = result.recommendation
+    assert rec.kind == "targeted"
+    assert {(a.segment, a.option): a.clients for a in rec.plan} == pytest.approx(
+        {("a", "basic"): 300, ("b", "better"): 100}
+    )
+    assert rec.outcomes.mean == pytest.approx(120.0, rel=1e-3)
+    by_label = {c.label: c for c in rec.candidates}
+    assert by_label["'basic' for everyone served (400 clients)"].outcomes.mean == pytest.approx(80)
+    split_plan = next(c for c in rec.candidates if c.kind == "split")
+    assert split_plan.outcomes.mean == pytest.approx(90.0)
+    # every output states the same numbers: options table, frontier, plans, what-if
+    for option, plan in zip(result.options, rec.candidates[:2], strict=True):
+        assert option.gain_mean == pytest.approx(plan.outcomes.mean)
+        assert option.clients_served == pytest.approx(sum(a.clients for a in plan.plan))
+    assert what_if(inputs, objective_label="housed", draws=2000) == rec
+
+
+def test_a_budget_for_everyone_credits_no_one_twice() -> None:
+    # 100,000 would buy 5,000 better clients: everyone (400) gets better, 120 outcomes
+    inputs = _two_segments(100_000.0)
+    theta = effect_draws(inputs, draws=500, seed=0)
+    basic, better = evaluate_options(inputs, theta)
+    assert (basic.clients_served, better.clients_served) == pytest.approx((400, 400))
+    assert better.gain_mean == pytest.approx(120.0)
+    from decisionframe.decide.allocate import frontier
+
+    assert max(p.gain_mean for p in frontier(inputs, theta, cheap=0, better=1)) == pytest.approx(
+        120.0
+    )

@@ -1,16 +1,16 @@
-"""Splitting the budget between options, and targeting the better service, by linear
-programming (SciPy's HiGHS), not by hand-written search."""
+"""The budget frontier between two options, and the budget split and targeting linear
+programmes in the (segment, option) form the tests and notebooks read (one programme,
+``plans.best_allocation``, solves both)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
-from decisionframe.decide.evaluate import gains
+from decisionframe.decide.evaluate import gain_per_client, served
 from decisionframe.decide.inputs import DecisionInputs
-from decisionframe.errors import NotEstimableError
+from decisionframe.decide.plans import ALL_CLIENTS, best_allocation
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ class Allocation:
     budget_used: float
 
 
+def frontier_clients(
+    inputs: DecisionInputs, share: float, *, cheap: int, better: int
+) -> tuple[float, float]:
+    """(cheap, better) clients when ``share`` of the budget goes to the better option.
+
+    The better option's share buys its clients first (up to its capacity and the
+    population); the rest of the budget serves the clients left with the cheap option. No
+    client is counted twice: the two never add up to more than the population.
+    """
+    budget = inputs.decision.budget
+    n_better = served(inputs, inputs.options[better], budget * share)
+    n_cheap = served(inputs, inputs.options[cheap], budget * (1 - share))
+    return min(n_cheap, float(inputs.population) - n_better), n_better
+
+
 def frontier(
     inputs: DecisionInputs,
     theta: dict[str, np.ndarray],
@@ -39,13 +54,11 @@ def frontier(
     steps: int = 21,
 ) -> tuple[FrontierPoint, ...]:
     """Outcomes gained as the budget share on the better option goes from 0 to 1."""
-    budget = inputs.decision.budget
+    per_client = gain_per_client(inputs, theta)
     points = []
     for share in np.linspace(0.0, 1.0, steps):
-        total = (
-            gains(inputs, theta, budget * (1 - share))[:, cheap]
-            + gains(inputs, theta, budget * share)[:, better]
-        )
+        n_cheap, n_better = frontier_clients(inputs, float(share), cheap=cheap, better=better)
+        total = n_cheap * per_client[:, cheap] + n_better * per_client[:, better]
         points.append(
             FrontierPoint(
                 float(share),
@@ -57,23 +70,26 @@ def frontier(
     return tuple(points)
 
 
-def optimal_split(inputs: DecisionInputs, gain_per_client: np.ndarray) -> Allocation:
-    """Maximize expected outcomes gained: clients per option, within budget and capacities."""
-    options = inputs.options
-    cost = np.array([o.cost_per_client for o in options])
-    bounds = [(0, o.capacity) for o in options]
-    solved = linprog(
-        -gain_per_client, A_ub=[cost], b_ub=[inputs.decision.budget], bounds=bounds, method="highs"
-    )
-    if not solved.success:
-        raise NotEstimableError(f"the budget split has no solution: {solved.message}")
-    clients = solved.x
+def _rows(
+    inputs: DecisionInputs, names: list[str], clients: np.ndarray, gain: np.ndarray
+) -> Allocation:
+    cost = np.array([o.cost_per_client for o in inputs.options])
     rows = tuple(
-        ("all clients", o.id, float(n), float(g))
-        for o, n, g in zip(options, clients, gain_per_client, strict=True)
-        if n > 1e-6
+        (name, option.id, float(clients[i, j]), float(gain[i, j]))
+        for i, name in enumerate(names)
+        for j, option in enumerate(inputs.options)
+        if clients[i, j] > 0
     )
-    return Allocation(rows, float(-solved.fun), float(cost @ clients))
+    return Allocation(rows, float((clients * gain).sum()), float((clients @ cost).sum()))
+
+
+def optimal_split(inputs: DecisionInputs, gain_per_client: np.ndarray) -> Allocation:
+    """Maximize expected outcomes gained: clients per option, within budget, capacities and
+    the population."""
+    gain = np.asarray(gain_per_client, dtype=float)[None, :]
+    sizes = np.array([float(inputs.population)])
+    clients = best_allocation(inputs, gain, sizes, segments=(ALL_CLIENTS,))
+    return _rows(inputs, [ALL_CLIENTS], clients, gain)
 
 
 def targeting(
@@ -83,36 +99,9 @@ def targeting(
     *,
     min_coverage: dict[str, float] | None = None,
 ) -> Allocation:
-    """Which segments get which option: a linear programme over (segment, option)."""
-    options = inputs.options
+    """Which segments get which option: within budget, capacities and segment sizes."""
     names = sorted(segment_gain)
-    k = len(options)
-    c = -np.concatenate([segment_gain[s] for s in names])
-    cost_row = np.tile([o.cost_per_client for o in options], len(names))
-    a_ub = [cost_row]
-    b_ub = [inputs.decision.budget]
-    for j, option in enumerate(options):
-        if option.capacity:
-            row = np.zeros(len(c))
-            row[j::k] = 1
-            a_ub.append(row)
-            b_ub.append(option.capacity)
-    for i, name in enumerate(names):
-        row = np.zeros(len(c))
-        row[i * k : (i + 1) * k] = 1
-        a_ub.append(row)
-        b_ub.append(segment_size[name])
-        minimum = (min_coverage or {}).get(name)
-        if minimum:
-            a_ub.append(-row)
-            b_ub.append(-minimum * segment_size[name])
-    solved = linprog(c, A_ub=np.array(a_ub), b_ub=b_ub, bounds=[(0, None)] * len(c), method="highs")
-    if not solved.success:
-        raise NotEstimableError(f"targeting has no solution: {solved.message}")
-    rows = tuple(
-        (name, options[j].id, float(solved.x[i * k + j]), float(segment_gain[name][j]))
-        for i, name in enumerate(names)
-        for j in range(k)
-        if solved.x[i * k + j] > 1e-6
-    )
-    return Allocation(rows, float(-solved.fun), float(cost_row @ solved.x))
+    gain = np.array([segment_gain[s] for s in names], dtype=float)
+    sizes = np.array([float(segment_size[s]) for s in names])
+    clients = best_allocation(inputs, gain, sizes, segments=tuple(names), min_coverage=min_coverage)
+    return _rows(inputs, names, clients, gain)

@@ -23,9 +23,19 @@ def effect_draws(inputs: DecisionInputs, *, draws: int, seed: int) -> dict[str, 
     return {k: rng.normal(e.mean, e.sd, draws) for k, e in sorted(inputs.effects.items())}
 
 
-def served(option: PlanOption, budget: float) -> float:
-    reach = budget / option.cost_per_client
+def served(inputs: DecisionInputs, option: PlanOption, budget: float) -> float:
+    """Clients ``option`` serves on ``budget``: what the money buys, but never more than the
+    option's capacity or the clients there are (a budget that would buy 5,000 places for
+    400 clients serves 400, and only they gain)."""
+    reach = min(budget / option.cost_per_client, float(inputs.population))
     return float(min(reach, option.capacity)) if option.capacity is not None else float(reach)
+
+
+def gain_per_client(inputs: DecisionInputs, theta: dict[str, np.ndarray]) -> np.ndarray:
+    """Outcomes gained over the counterfactual per client served: draws x options."""
+    return np.column_stack(
+        [outcome_under(inputs, o, theta) - inputs.decision.baseline for o in inputs.options]
+    )
 
 
 def outcome_under(
@@ -44,11 +54,8 @@ def gains(
 ) -> np.ndarray:
     """Outcomes gained over the counterfactual: draws x options."""
     spend = inputs.decision.budget if budget is None else budget
-    columns = [
-        served(o, spend) * (outcome_under(inputs, o, theta) - inputs.decision.baseline)
-        for o in inputs.options
-    ]
-    return np.column_stack(columns)
+    reach = np.array([served(inputs, o, spend) for o in inputs.options])
+    return np.asarray(gain_per_client(inputs, theta) * reach)
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ def evaluate_options(
     for j, option in enumerate(inputs.options):
         p = float((best == j).mean())
         mean = float(g[:, j].mean())
-        reach = served(option, inputs.decision.budget)
+        reach = served(inputs, option, inputs.decision.budget)
         rate = float(outcome_under(inputs, option, theta).mean())
         results.append(
             OptionResult(

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from decisionframe.decide.costs import PlanOption
+from decisionframe.decide.evaluate import served
 from decisionframe.decide.inputs import DecisionInputs
 from decisionframe.decide.pooling import (
     PooledLever,
@@ -245,9 +246,7 @@ def value(model: GainModel, clients: np.ndarray) -> np.ndarray:
 
 
 def uniform_clients(inputs: DecisionInputs, j: int) -> float:
-    option = inputs.options[j]
-    reach = min(inputs.decision.budget / option.cost_per_client, float(inputs.population))
-    return float(min(reach, option.capacity)) if option.capacity is not None else float(reach)
+    return served(inputs, inputs.options[j], inputs.decision.budget)
 
 
 def uniform_plans(inputs: DecisionInputs, model: GainModel) -> list[Candidate]:
@@ -326,8 +325,7 @@ def targeted_plan(inputs: DecisionInputs, model: GainModel) -> Candidate | None:
         segments=model.segments,
         min_coverage=inputs.decision.min_coverage,
     )
-    served = clients.sum(axis=0)
-    proportional = np.outer(model.weights, served)
+    proportional = np.outer(model.weights, clients.sum(axis=0))
     if np.allclose(clients, proportional, atol=0.5):
         return None
     return Candidate("targeted", model.variable, model.segments, clients, value(model, clients))
