@@ -63,6 +63,7 @@ def run(seeds: int, scenarios: list[str]) -> pd.DataFrame:
                             "truth": true,
                             "estimate": e.estimate,
                             "inside": e.ci_low <= true <= e.ci_high,
+                            "p_value": e.p_value,
                             "verdict": e.verdict,
                             "pretrend_flag": bool(
                                 e.placebos.pre_trend and e.placebos.pre_trend.p_value < 0.05
@@ -76,9 +77,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--scenario", action="append")
+    parser.add_argument("--csv", help="also write every effect to this file")
     args = parser.parse_args()
     started = time.perf_counter()
     frame = run(args.seeds, args.scenario or list(SERIES_SCENARIOS))
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
     print(f"{len(frame)} effects in {time.perf_counter() - started:.0f} s")
     pd.set_option("display.width", 160)
     summary = frame.groupby(["scenario", "design", "measure"]).agg(
@@ -105,6 +109,32 @@ def main() -> None:
     for v in frame.loc[frame["scenario"] == "stable", "verdict"]:
         verdicts[v] += 1
     print("stable scenario verdicts:", dict(verdicts))
+    _print_claims(frame)
+
+
+CLAIMS = ("worked", "backfired", "rose", "fell")
+
+
+def _print_claims(frame: pd.DataFrame) -> None:
+    """Per run: any false claim where nothing happened; detection where something did."""
+    claim = frame["verdict"].isin(CLAIMS)
+    stable = frame[frame["scenario"] == "stable"]
+    if len(stable):
+        runs = stable.groupby("seed")
+        any_worked = runs["verdict"].apply(lambda v: (v == "worked").any()).mean()
+        any_claim = claim[stable.index].groupby(stable["seed"]).any().mean()
+        print(
+            f"stable: {runs.ngroups} runs of {len(stable) // max(runs.ngroups, 1)} effects; "
+            f"runs with any 'worked': {any_worked:.3f}; with any effect claimed: {any_claim:.3f}"
+        )
+    planted = frame[(frame["scenario"] != "stable") & (frame["truth"] != 0)]
+    if len(planted):
+        right = planted["verdict"].eq("worked") | planted["verdict"].eq("backfired") & (
+            (planted["estimate"] > 0) == (planted["truth"] > 0)
+        )
+        detection = right.groupby([planted["scenario"], planted["design"], planted["measure"]])
+        print("detection of planted effects (right-signed worked/backfired):")
+        print(detection.mean().round(3).to_string())
 
 
 if __name__ == "__main__":
