@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from decisionframe.initiatives.analyze import evaluate_initiative
+from decisionframe.initiatives.analyze import adjust_for_multiplicity, evaluate_initiative
 from decisionframe.initiatives.panel import Initiative, Wave, _wide
 from decisionframe.simulate.series import SERIES_SCENARIOS, build_series_world
 
@@ -45,31 +45,39 @@ def run(seeds: int, scenarios: list[str]) -> pd.DataFrame:
             effects = {
                 (t["initiative_id"], t["measure"]): t["effect"] for t in truth["initiatives"]
             }
+            judged = []
             for initiative in found:
                 for measure in initiative.measures:
                     panel = _wide(series[series["measure"] == measure], measure, "series")
                     assert panel is not None
                     e = evaluate_initiative(initiative, panel, others=found, seed=seed)
-                    if e is None or e.estimate is None:
-                        continue
-                    true = effects[(initiative.initiative_id, measure)]
-                    rows.append(
-                        {
-                            "scenario": scenario,
-                            "seed": seed,
-                            "initiative": initiative.initiative_id,
-                            "measure": measure,
-                            "design": e.design,
-                            "truth": true,
-                            "estimate": e.estimate,
-                            "inside": e.ci_low <= true <= e.ci_high,
-                            "p_value": e.p_value,
-                            "verdict": e.verdict,
-                            "pretrend_flag": bool(
-                                e.placebos.pre_trend and e.placebos.pre_trend.p_value < 0.05
-                            ),
-                        }
-                    )
+                    if e is not None and e.estimate is not None:
+                        judged.append(e)
+            adjusted, _ = adjust_for_multiplicity(judged)
+            for raw, e in zip(judged, adjusted, strict=True):
+                assert e.estimate is not None
+                assert e.ci_low is not None
+                assert e.ci_high is not None
+                true = effects[(e.initiative_id, e.measure)]
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "seed": seed,
+                        "initiative": e.initiative_id,
+                        "measure": e.measure,
+                        "design": e.design,
+                        "truth": true,
+                        "estimate": e.estimate,
+                        "inside": e.ci_low <= true <= e.ci_high,
+                        "p_value": e.p_value,
+                        "p_adjusted": e.p_adjusted,
+                        "verdict_unadjusted": raw.verdict,
+                        "verdict": e.verdict,
+                        "pretrend_flag": bool(
+                            e.placebos.pre_trend and e.placebos.pre_trend.p_value < 0.05
+                        ),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -108,7 +116,7 @@ def main() -> None:
     verdicts: dict[str, int] = defaultdict(int)
     for v in frame.loc[frame["scenario"] == "stable", "verdict"]:
         verdicts[v] += 1
-    print("stable scenario verdicts:", dict(verdicts))
+    print("stable scenario verdicts (BH over each run):", dict(verdicts))
     _print_claims(frame)
 
 
@@ -116,25 +124,31 @@ CLAIMS = ("worked", "backfired", "rose", "fell")
 
 
 def _print_claims(frame: pd.DataFrame) -> None:
-    """Per run: any false claim where nothing happened; detection where something did."""
-    claim = frame["verdict"].isin(CLAIMS)
-    stable = frame[frame["scenario"] == "stable"]
-    if len(stable):
-        runs = stable.groupby("seed")
-        any_worked = runs["verdict"].apply(lambda v: (v == "worked").any()).mean()
-        any_claim = claim[stable.index].groupby(stable["seed"]).any().mean()
-        print(
-            f"stable: {runs.ngroups} runs of {len(stable) // max(runs.ngroups, 1)} effects; "
-            f"runs with any 'worked': {any_worked:.3f}; with any effect claimed: {any_claim:.3f}"
-        )
-    planted = frame[(frame["scenario"] != "stable") & (frame["truth"] != 0)]
-    if len(planted):
-        right = planted["verdict"].eq("worked") | planted["verdict"].eq("backfired") & (
-            (planted["estimate"] > 0) == (planted["truth"] > 0)
-        )
-        detection = right.groupby([planted["scenario"], planted["design"], planted["measure"]])
-        print("detection of planted effects (right-signed worked/backfired):")
-        print(detection.mean().round(3).to_string())
+    """Per run: any false claim where nothing happened; detection where something did.
+
+    Both before the run's multiplicity rule (each effect at 5% on its own) and after it.
+    """
+    for column, label in (("verdict_unadjusted", "each at 5%"), ("verdict", "BH over the run")):
+        print(f"-- verdicts {label}:")
+        stable = frame[frame["scenario"] == "stable"]
+        if len(stable):
+            runs = stable.groupby("seed")[column]
+            any_worked = runs.apply(lambda v: (v == "worked").any()).mean()
+            any_claim = runs.apply(lambda v: v.isin(CLAIMS).any()).mean()
+            share = (stable[column] == "worked").mean()
+            print(
+                f"stable: {runs.ngroups} runs of {len(stable) // max(runs.ngroups, 1)} effects; "
+                f"effects 'worked' {share:.3f}; runs with any 'worked' {any_worked:.3f}, "
+                f"with any effect claimed {any_claim:.3f}"
+            )
+        planted = frame[(frame["scenario"] != "stable") & (frame["truth"] != 0)]
+        if len(planted):
+            found = planted[column].isin(("worked", "backfired")) & (
+                (planted["estimate"] > 0) == (planted["truth"] > 0)
+            )
+            keys = [planted["scenario"], planted["design"], planted["measure"]]
+            print("detection of planted effects (right-signed worked/backfired):")
+            print(found.groupby(keys).mean().round(3).to_string())
 
 
 if __name__ == "__main__":

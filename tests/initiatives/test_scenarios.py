@@ -56,6 +56,8 @@ def test_stable_organization_has_no_initiative_that_worked(tmp_path: Path) -> No
     result, _ = _run(tmp_path, "stable", 1)
     assert result.initiatives
     assert all(e.verdict != "worked" for e in result.initiatives)
+    assert "Benjamini-Hochberg" in result.multiplicity
+    assert all(e.p_adjusted is not None for e in result.initiatives if e.p_value is not None)
     again = InitiativesResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again == result
 
@@ -80,6 +82,7 @@ def test_cli_writes_the_json_contract(tmp_path: Path) -> None:
         "placebos",
     }
     assert data["initiatives"]
+    assert "multiplicity" in data
     for item in data["initiatives"]:
         assert keys <= set(item)
 

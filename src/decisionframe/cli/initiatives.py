@@ -45,4 +45,6 @@ def initiatives(
     for note in result.notes:
         console.print(note, style="dim")
     console.print(result.summary())
+    if result.multiplicity:
+        console.print(result.multiplicity)
     write_json(result, json_out, publish=publish, directory=directory)

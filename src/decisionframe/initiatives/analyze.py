@@ -6,14 +6,15 @@ Steps stay separate: ``choose_design`` (identify), the design's estimator (estim
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from decisionframe.initiatives import designs as d
+from decisionframe.initiatives.multiplicity import adjusted_p_values, rule_sentence
 from decisionframe.initiatives.panel import (
     Initiative,
     Panel,
@@ -76,6 +77,9 @@ class InitiativeEffect:
     months_after: int
     placebos: Placebos
     event_study: tuple[EventPoint, ...] = ()
+    hoped: str | None = None  # increase | decrease | None (then "rose"/"fell")
+    meaningful: float | None = None  # what "no detectable effect" must rule out either way
+    p_adjusted: float | None = None  # over the run's effects (multiplicity.py); None: one
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class InitiativesResult(Result):
     kind: ClassVar[str] = "initiatives"
     initiatives: tuple[InitiativeEffect, ...]
     notes: tuple[str, ...] = ()
+    multiplicity: str = ""  # the rule across the run's effects, in words
 
     def summary(self) -> str:
         if not self.initiatives:
@@ -374,7 +379,45 @@ def evaluate_initiative(
         sentence=sentence,
         placebos=placebos,
         event_study=tuple(EventPoint(m, v) for m, v in estimate.event_study),
+        hoped=initiative.hoped(panel.measure),
+        meaningful=0.5 * pre_sd,
     )
+
+
+def _as_estimate(e: InitiativeEffect) -> d.Estimate | None:
+    """The effect's estimate again, for judging (None: no design gave one)."""
+    if e.estimate is None or e.ci_low is None or e.ci_high is None or e.p_value is None:
+        return None
+    return d.Estimate(e.design, e.estimate, e.ci_low, e.ci_high, e.p_value, e.inference)
+
+
+def adjust_for_multiplicity(
+    effects: Sequence[InitiativeEffect],
+) -> tuple[tuple[InitiativeEffect, ...], str]:
+    """The run's effects judged again under one rule across them all, and the rule's words.
+
+    Every effect with a p-value is one test of the family (``multiplicity``: Benjamini-
+    Hochberg); its verdict and sentence are redone with its adjusted p-value.
+    """
+    tested = {k: _as_estimate(e) for k, e in enumerate(effects)}
+    tested = {k: v for k, v in tested.items() if v is not None}
+    adjusted = adjusted_p_values([v.p_value for v in tested.values() if v is not None])
+    out = list(effects)
+    for (k, estimate), p_adj in zip(tested.items(), adjusted, strict=True):
+        e = effects[k]
+        assert estimate is not None
+        verdict, sentence = judge(
+            e.name,
+            e.measure,
+            estimate,
+            e.placebos,
+            hoped=e.hoped,
+            meaningful=float(e.meaningful or 0.0),
+            p_adjusted=p_adj,
+            tests=len(tested),
+        )
+        out[k] = replace(e, verdict=verdict, sentence=sentence, p_adjusted=p_adj)
+    return tuple(out), rule_sentence(len(tested))
 
 
 def evaluate_initiatives(
@@ -404,4 +447,5 @@ def evaluate_initiatives(
             )
         if progress:
             progress(k + 1, len(pairs))
-    return InitiativesResult(tuple(effects), tuple(dict.fromkeys(notes)))
+    judged, rule = adjust_for_multiplicity(effects)
+    return InitiativesResult(judged, tuple(dict.fromkeys(notes)), rule)

@@ -92,6 +92,7 @@ def initiatives_context(run: dict[str, Any] | InitiativesResult | None) -> dict[
         "rows": rows,
         "answer": _answer(rows),
         "summary": data.get("summary", ""),
+        "multiplicity": data.get("multiplicity", ""),
         "notes": data.get("notes", []),
     }
 
