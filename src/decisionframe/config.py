@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -58,11 +59,53 @@ class ReadOptions(_Strict):
         return [self.date_format] if isinstance(self.date_format, str) else list(self.date_format)
 
 
+class LookupStep(_Strict):
+    """One hop of a lookup: the value is replaced by another file's column on the same key."""
+
+    path: str = Field(description="the file to look the value up in (CSV, relative to the project)")
+    key: str = Field(description="that file's column holding the value being looked up")
+    value: str = Field(
+        description="that file's column to take instead (the smallest one if the key repeats)"
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _csv(cls, value: str) -> str:
+        if not value.lower().endswith((".csv", ".csv.gz")):
+            raise ValueError("a lookup file must be .csv or .csv.gz")
+        return value
+
+
 class ColumnSource(ReadOptions):
     """A mapped column with its own reading options: {column: Contact Date, date_format: ...}."""
 
     column: str = Field(description="the column's name in the source file")
-    values: ValueMap | None = Field(default=None, description="recode values: {Walk-in: in_person}")
+    values: ValueMap | None = Field(
+        default=None,
+        description="recode values: {Walk-in: in_person}; the key '*' recodes every other value",
+    )
+    lookup: list[LookupStep] | None = Field(
+        default=None,
+        description="replace the value by another file's column on the same key, hop by hop "
+        "([{path: Enrollment.csv, key: EnrollmentID, value: ProjectID}]); a value not found "
+        "is left empty",
+    )
+    age_bands: list[int] | None = Field(
+        default=None,
+        description="read the column as a date of birth and keep only the age band it gives "
+        "on `as_of` ([18, 25, 65] -> under 18, 18-24, 25-64, 65+); the date itself is never "
+        "stored",
+    )
+    as_of: date | None = Field(
+        default=None, description="the day ages are counted to (default: the day of the import)"
+    )
+
+    @field_validator("age_bands")
+    @classmethod
+    def _increasing(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and (not value or value != sorted(set(value)) or value[0] < 1):
+            raise ValueError("age_bands must be increasing whole ages above 0, e.g. [18, 25, 65]")
+        return value
 
     @field_validator("values", mode="before")
     @classmethod
@@ -98,6 +141,23 @@ class SourceConfig(ReadOptions):
         default_factory=dict,
         description="recoding per target column: {outcome_value: {'Yes': 1}}, "
         "{channel: {Walk-in: in_person}}; matched ignoring case and surrounding spaces",
+    )
+    other_columns: Literal["keep", "drop"] = Field(
+        default="keep",
+        description="keep: every column not named under `columns:` is loaded as an attribute. "
+        "drop: only the named columns are read; the others (names, SSNs, free text) never "
+        "reach the store, not even while importing",
+    )
+    repeated_rows: Literal["refuse", "collapse"] = Field(
+        default="refuse",
+        description="collapse: identical rows (after `other_columns: drop`) load once, e.g. "
+        "clients listed from a ticket file, one row per ticket; rows repeating a key with "
+        "other values are still refused",
+    )
+    skip_rows_with: list[str] = Field(
+        default_factory=list,
+        description="file columns that mark a row to leave out when they hold a value "
+        "(HMIS marks deleted records with DateDeleted)",
     )
     on_error: Literal["refuse", "quarantine"] = Field(
         default="refuse",
@@ -138,6 +198,19 @@ class SourceConfig(ReadOptions):
         if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
             return "excel"
         return "csv"
+
+    def read_columns(self) -> list[str]:
+        """The file columns read when ``other_columns: drop`` (mapped ones and row markers)."""
+        named = [self.column_name(t) or "" for t in self.columns]
+        return list(dict.fromkeys([*named, *self.skip_rows_with]))
+
+    def lookup_paths(self) -> list[str]:
+        return [
+            step.path
+            for mapped in self.columns.values()
+            if isinstance(mapped, ColumnSource) and mapped.lookup
+            for step in mapped.lookup
+        ]
 
     def column_name(self, target: str) -> str | None:
         mapped = self.columns.get(target)
@@ -258,6 +331,14 @@ class ProjectConfig(_Strict):
         description="let the store and sources live outside the project folder (off: "
         "paths are resolved, symlinks followed, and must stay inside it)",
     )
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _preset(cls, value: Any) -> Any:
+        """``{preset: hmis, path: data/hmis/}`` becomes the per-table sources it stands for."""
+        from decisionframe.presets import expand_preset, is_preset
+
+        return expand_preset(value) if is_preset(value) else value
 
     @field_validator("store")
     @classmethod

@@ -17,7 +17,7 @@ from typing import ClassVar
 import pandas as pd
 from pyarrow import csv as pa_csv
 
-from decisionframe.config import ProjectConfig
+from decisionframe.config import ProjectConfig, SourceConfig
 from decisionframe.errors import ImportValidationError, Problem
 from decisionframe.ingest.files import SourceFile, resolve_files
 from decisionframe.ingest.pseudonymize import PseudonymKey
@@ -112,9 +112,13 @@ def _file_notes(tables: Sequence[TableImport]) -> list[str]:
 
 
 def _fingerprint(
-    config: ProjectConfig, files: dict[str, list[SourceFile]], key: PseudonymKey
+    config: ProjectConfig,
+    files: dict[str, list[SourceFile]],
+    key: PseudonymKey,
+    lookups: dict[str, SourceFile] | None = None,
 ) -> str:
     payload = {
+        "lookups": sorted((f.display, f.sha256) for f in (lookups or {}).values()),
         "sources": {
             t: [[(f.display, f.sha256) for f in fs], config.sources[t].model_dump()]  # type: ignore[index]
             for t, fs in files.items()
@@ -284,9 +288,11 @@ def import_sources(
     # Timestamps are stored in UTC: a written offset is converted, never dropped.
     store.execute("SET TimeZone = 'UTC'")
     files, missing = _source_files(config, tables, project_dir)
+    lookups, missing_lookups = _lookup_files(config, tables, project_dir)
+    missing += missing_lookups
     if missing:
         raise ImportValidationError("import refused; nothing was loaded", missing)
-    fingerprint = _fingerprint(config, files, key)
+    fingerprint = _fingerprint(config, files, key, lookups)
     left_over = [t for t in LOAD_ORDER if t not in tables and store.table_exists(t)]
     if fingerprint == _last_fingerprint(store) and not left_over:
         # Same files and settings: but a damaged store must not pass as "unchanged", so
@@ -297,7 +303,9 @@ def import_sources(
         return ImportResult(batch_id="", unchanged=True, tables=())
     scratch = project_dir / ".decisionframe" / "tmp"
     try:
-        return _import(store, config, tables, files, scratch, key, fingerprint, report, after_table)
+        return _import(
+            store, config, tables, files, scratch, key, fingerprint, report, after_table, lookups
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -312,17 +320,18 @@ def _import(
     fingerprint: str,
     report: Progress,
     after_table: Callable[[str], None] | None,
+    lookups: dict[str, SourceFile] | None = None,
 ) -> ImportResult:
     total = 2 * len(tables) + 1
     # Fast staging tells whether the files are clean; only if they are not are they staged
     # again exactly, slower, to locate every problem by line.
     staged, problems = _stage_and_validate(
-        store, config, tables, files, scratch, report, exact=False
+        store, config, tables, files, scratch, report, exact=False, lookups=lookups
     )
     if problems:
         _drop_staging(store, staged)
         staged, problems = _stage_and_validate(
-            store, config, tables, files, scratch, report, exact=True
+            store, config, tables, files, scratch, report, exact=True, lookups=lookups
         )
     set_aside: list[SetAside] = []
     if problems and quarantinable(config, staged, problems):
@@ -421,6 +430,28 @@ def _source_files(
     return files, problems
 
 
+def _lookup_files(
+    config: ProjectConfig, tables: Sequence[str], project_dir: Path
+) -> tuple[dict[str, SourceFile], list[Problem]]:
+    """The files columns look values up in (by the path written), hashed; or why not."""
+    found: dict[str, SourceFile] = {}
+    problems: list[Problem] = []
+    for table in tables:
+        for path in config.sources[table].lookup_paths():  # type: ignore[index]
+            if path in found or any(p.file == path for p in problems):
+                continue
+            files, missing = resolve_files(
+                SourceConfig(path=path),
+                project_dir,
+                table,
+                allow_outside=config.allow_outside_project,
+            )
+            if files:
+                found[path] = files[0]
+            problems += missing
+    return found, problems
+
+
 def _stage_and_validate(
     store: DuckDBStore,
     config: ProjectConfig,
@@ -430,6 +461,7 @@ def _stage_and_validate(
     report: Progress,
     *,
     exact: bool,
+    lookups: dict[str, SourceFile] | None = None,
 ) -> tuple[dict[str, StagedSource], list[Problem]]:
     total = 2 * len(tables) + 1
     staged: dict[str, StagedSource] = {}
@@ -443,6 +475,7 @@ def _stage_and_validate(
             files=files[table],
             scratch=scratch,
             exact=exact,
+            lookups=lookups,
         )
         problems += found
         if source is not None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import bisect
 import difflib
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from decisionframe.config import SourceConfig
+from decisionframe.config import ColumnSource, LookupStep, SourceConfig
 from decisionframe.errors import Problem, SourceReadError
 from decisionframe.ingest.files import (
     PreparedFile,
@@ -26,6 +28,7 @@ from decisionframe.store.duckdb_store import (
     FILE_COLUMN,
     READER_DATE_FORMAT,
     READER_TIMESTAMP_FORMAT,
+    parquet_header,
     sample_file,
     stage_file,
     stage_frame,
@@ -202,6 +205,7 @@ def stage_source(
     files: list[SourceFile],
     scratch: Path,
     exact: bool = True,
+    lookups: dict[str, SourceFile] | None = None,
 ) -> tuple[StagedSource | None, list[Problem]]:
     """Stage one source's files; return it (None if unusable) and the problems found so far.
 
@@ -265,9 +269,18 @@ def stage_source(
         )
     if problems:
         return None, problems
+    try:
+        full_header = (
+            parquet_header(store, first.read_path) if file_format == "parquet" else first.header
+        )
+    except SourceReadError as exc:
+        return None, [_unreadable(first.file.display, exc)]
+    projection = _projection(store, staged, source, full_header)
     if file_format == "excel":
         for index, frame in enumerate(frames):
-            stage_frame(store, frame, into=staged.temp_table, append=index > 0)
+            stage_frame(
+                store, frame, into=staged.temp_table, append=index > 0, projection=projection
+            )
     else:
         try:
             sample_file(
@@ -277,13 +290,14 @@ def stage_source(
                 into=staged.temp_table,
                 rows=INFERENCE_SAMPLE_ROWS,
                 delimiter=first.delimiter,
+                projection=projection,
             )
         except SourceReadError as exc:
             return None, [_unreadable(first.file.display, exc)]
     header = staged_columns(store, staged.temp_table)
-    problems = _map_columns(header, staged, source)
+    problems = _map_columns(header, staged, source, full_header)
     if not problems:
-        problems = _plan_readings(store, staged, source)
+        problems = _plan_readings(store, staged, source, lookups or {})
     if problems:
         return staged, problems
     if file_format == "excel":
@@ -292,12 +306,22 @@ def stage_source(
             staged.parts[index].start = sum(len(f) for f in frames[:index])
     else:
         try:
-            problems += _stage_files(store, staged, prepared, file_format, header)
+            problems += _stage_files(
+                store,
+                staged,
+                prepared,
+                file_format,
+                full_header if projection else header,
+                projection,
+            )
         except SourceReadError as exc:
             store.execute(f"DROP TABLE IF EXISTS {quote(staged.temp_table)}")
             display = first.file.display if len(prepared) == 1 else staged.display_path
             return None, [*problems, _unreadable(display, exc)]
     staged.rows = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
+    if not problems:
+        problems += _leave_out_rows(store, staged, source)
+        problems += _unreadable_birth_dates(store, staged, source)
     if not problems:
         staged.extra_types = _infer_extra_types(store, staged)
         staged.padded = _padded_columns(store, staged)
@@ -318,8 +342,13 @@ def _stage_files(
     prepared: list[PreparedFile],
     file_format: str,
     header: list[str],
+    projection: str | None = None,
 ) -> list[Problem]:
-    """Read every file into the staging table: all at once (fast) or one by one in order."""
+    """Read every file into the staging table: all at once (fast) or one by one in order.
+
+    ``header`` is the file's whole header (the reader is given a type for every column);
+    ``projection`` keeps only the columns the source reads.
+    """
     problems: list[Problem] = []
     types, formats = None, (READER_TIMESTAMP_FORMAT, READER_DATE_FORMAT)
     if not staged.exact and file_format == "csv":
@@ -337,6 +366,7 @@ def _stage_files(
                 timestamp_format=formats[0],
                 date_format=formats[1],
                 file_column=True,
+                projection=projection,
             )
         counts = dict(
             store.rows(
@@ -361,6 +391,7 @@ def _stage_files(
                 timestamp_format=formats[0],
                 date_format=formats[1],
                 append=index > 0,
+                projection=projection,
             )
         total = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
         part.start, part.rows = start, total - start
@@ -412,8 +443,17 @@ def _unlocated_rejects(staged: StagedSource, count: int) -> Problem:
     )
 
 
-def _plan_readings(store: DuckDBStore, staged: StagedSource, source: SourceConfig) -> list[Problem]:
-    """Each column's reading options (configured, or detected on the sample); set them."""
+def _plan_readings(
+    store: DuckDBStore,
+    staged: StagedSource,
+    source: SourceConfig,
+    lookups: dict[str, SourceFile] | None = None,
+) -> list[Problem]:
+    """Each column's reading options (configured, or detected on the sample); set them.
+
+    A ``values`` key '*' recodes every value not listed; a ``lookup`` becomes a values map
+    (read from its files) whose unmatched values are left empty.
+    """
     problems: list[Problem] = []
     for index, (name, file_column) in enumerate(staged.columns.items()):
         own = source.options_for(name)
@@ -429,6 +469,18 @@ def _plan_readings(store: DuckDBStore, staged: StagedSource, source: SourceConfi
             str(k).strip().lower(): (None if v is None else _text_of(v))
             for k, v in source.value_map(name).items()
         }
+        has_default = "*" in values
+        default = values.pop("*", None)
+        if own is not None and own.lookup:
+            looked, found = _lookup_map(
+                store, own.lookup, lookups or {}, staged.display_path, file_column
+            )
+            problems += found
+            values = {
+                k: (None if v is None else values.get(v.strip().lower(), v))
+                for k, v in looked.items()
+            }
+            has_default = True
         # An attribute column has no declared type: its configured date formats are kept
         # so type inference can try them (a '%d/%m/%Y' attribute is a date, not text).
         datelike = type_ in ("date", "timestamp") or spec is None
@@ -440,8 +492,11 @@ def _plan_readings(store: DuckDBStore, staged: StagedSource, source: SourceConfi
             true_words=pick("true_values"),
             false_words=pick("false_values"),
             values=values,
+            has_default=has_default,
+            default=default,
         )
-        if type_ in ("date", "timestamp") and not reading.formats:
+        looked_up = own is not None and bool(own.lookup)
+        if type_ in ("date", "timestamp") and not reading.formats and not looked_up:
             detected, conflicts = detect_formats(
                 store, quote(staged.temp_table), quote(file_column), type_
             )
@@ -511,7 +566,7 @@ def _reader_types(
     for name, file_column in staged.columns.items():
         spec = staged.spec.column(name)
         reading = staged.reading(name)
-        if spec is None or reading.values:
+        if spec is None or reading.values or reading.has_default:
             continue
         column = quote(file_column)
         if spec.type == "float" and reading.decimal != ",":
@@ -565,8 +620,18 @@ def _reader_types(
     return types, (timestamp_format, date_format)
 
 
-def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) -> list[Problem]:
-    """Map file columns onto targets: canonical columns, or attribute columns by any name."""
+def _map_columns(
+    header: list[str],
+    staged: StagedSource,
+    source: SourceConfig,
+    full_header: list[str] | None = None,
+) -> list[Problem]:
+    """Map file columns onto targets: canonical columns, or attribute columns by any name.
+
+    ``header`` is what was staged; ``full_header`` the file's own (they differ when
+    ``other_columns: drop`` left columns unread), for the hints.
+    """
+    names = full_header or header
     spec = staged.spec
     canonical = [c.name for c in spec.columns]
     problems: list[Problem] = []
@@ -591,7 +656,7 @@ def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) 
                 )
                 continue
         if file_column not in header:
-            close = difflib.get_close_matches(file_column, header, n=3)
+            close = difflib.get_close_matches(file_column, names, n=3)
             problems.append(
                 Problem(
                     staged.parts[0].display,
@@ -599,7 +664,7 @@ def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) 
                     f"column '{file_column}' (mapped to {target}) is not in the header",
                     f"close matches: {', '.join(close)}"
                     if close
-                    else f"the header has: {', '.join(header[:30])}",
+                    else f"the header has: {', '.join(names[:30])}",
                     1 if staged.parts[0].header_lines else None,
                     file_column,
                 )
@@ -611,6 +676,8 @@ def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) 
     for file_column in header:
         if file_column in mapped_sources or file_column == FILE_COLUMN:
             continue
+        if file_column in source.skip_rows_with:
+            continue  # a row marker (DateDeleted): read to leave rows out, not loaded
         target = file_column if spec.column(file_column) else attribute_name(file_column)
         if target in staged.columns:
             problems.append(
@@ -635,7 +702,7 @@ def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) 
                     f"required column '{required}' is missing",
                     f"add it, or map your column: sources.{staged.table}.columns: "
                     f"{{{required}: <your column name>}}; the header has: "
-                    f"{', '.join(header[:30])}",
+                    f"{', '.join(names[:30])}",
                     1 if staged.parts[0].header_lines else None,
                     required,
                 )
@@ -649,10 +716,10 @@ def _map_columns(header: list[str], staged: StagedSource, source: SourceConfig) 
 def _first_fitting_types(
     store: DuckDBStore, source_sql: str, columns: dict[str, str]
 ) -> dict[str, LogicalType]:
-    """For each column, the first type in INFERENCE_ORDER that all its values fit."""
+    """For each column (name -> SQL of its text), the first type in INFERENCE_ORDER that
+    all its values fit."""
     selects = []
-    for file_column in columns.values():
-        column = quote(file_column)
+    for column in columns.values():
         selects.append(f"count({column})")
         selects += [f"count(*) FILTER (WHERE {bad_value_sql(column, t)})" for t in INFERENCE_ORDER]
     counts = store.rows(f"SELECT {', '.join(selects)} FROM {source_sql}")[0]
@@ -677,8 +744,10 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
         return {}
     table = quote(staged.temp_table)
     sample = f"(SELECT * FROM {table} LIMIT {INFERENCE_SAMPLE_ROWS})"
-    guessed = _first_fitting_types(store, sample, extras)
-    checks = [(name, bad_value_sql(quote(extras[name]), type_)) for name, type_ in guessed.items()]
+    # Types are inferred from the values as recoded by `values:` ({'0': no, '1': yes}).
+    texts = {n: staged.reading(n).recoded(quote(c)) for n, c in extras.items()}
+    guessed = _first_fitting_types(store, sample, texts)
+    checks = [(name, bad_value_sql(texts[name], type_)) for name, type_ in guessed.items()]
     typed = [(name, predicate) for name, predicate in checks if predicate is not None]
     if typed:
         failed = store.rows(
@@ -686,7 +755,7 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
             + ", ".join(f"count(*) FILTER (WHERE {predicate})" for _, predicate in typed)
             + f" FROM {table}"
         )[0]
-        wrong = {name: extras[name] for (name, _), bad in zip(typed, failed, strict=True) if bad}
+        wrong = {name: texts[name] for (name, _), bad in zip(typed, failed, strict=True) if bad}
         if wrong:
             guessed.update(_first_fitting_types(store, table, wrong))
     guessed.update(_configured_date_types(store, staged, extras, guessed))
@@ -737,6 +806,213 @@ def _configured_date_types(
         if non_null and not failed:
             found[name] = kind
     return found
+
+
+# What a date of birth that cannot be read becomes while staging (the date is never kept).
+BAD_BIRTH_DATE = "df:unreadable-date-of-birth"
+
+
+def band_labels(edges: list[int]) -> list[str]:
+    """[18, 25, 65] -> under 18, 18-24, 25-64, 65+."""
+    labels = [f"under {edges[0]}"]
+    labels += [f"{low}-{high - 1}" for low, high in itertools.pairwise(edges)]
+    return [*labels, f"{edges[-1]}+"]
+
+
+def _band_sql(store: DuckDBStore, column: str, var: str, options: ColumnSource) -> str:
+    """SQL turning a date-of-birth cell into its age band, read as the file is read.
+
+    The edges, labels, formats and day are DuckDB variables set with bound parameters.
+    """
+    edges = options.age_bands or []
+    labels = band_labels(edges)
+    store.execute(f"SET VARIABLE {var}_asof = ?::DATE", [options.as_of or date.today()])
+    for index, edge in enumerate(edges):
+        store.execute(f"SET VARIABLE {var}_e{index} = ?::INTEGER", [edge])
+    for index, label in enumerate(labels):
+        store.execute(f"SET VARIABLE {var}_l{index} = ?", [label])
+    text = f"trim(CAST({column} AS VARCHAR))"
+    born = f"TRY_CAST({text} AS DATE)"
+    formats = options.formats()
+    if formats:
+        store.execute(f"SET VARIABLE {var}_fmt = ?::VARCHAR[]", [formats])
+        born = f"coalesce({born}, CAST(try_strptime({text}, getvariable('{var}_fmt')) AS DATE))"
+    as_of = f"getvariable('{var}_asof')"
+    age = f"date_sub('year', {born}, {as_of})"
+    bands = " ".join(
+        f"WHEN {age} < getvariable('{var}_e{i}') THEN getvariable('{var}_l{i}')"
+        for i in range(len(edges))
+    )
+    return (
+        f"(CASE WHEN {column} IS NULL OR {text} = '' THEN NULL "
+        f"WHEN {born} IS NULL OR {born} > {as_of} THEN '{BAD_BIRTH_DATE}' "
+        f"{bands} ELSE getvariable('{var}_l{len(edges)}') END)"
+    )
+
+
+def _banded(source: SourceConfig) -> dict[str, ColumnSource]:
+    """File column -> its age-band options, for the columns read as dates of birth."""
+    return {
+        mapped.column: mapped
+        for mapped in source.columns.values()
+        if isinstance(mapped, ColumnSource) and mapped.age_bands
+    }
+
+
+def _projection(
+    store: DuckDBStore, staged: StagedSource, source: SourceConfig, header: list[str]
+) -> str | None:
+    """The select list a source is read through, or None to read every column as it is.
+
+    With ``other_columns: drop`` only the columns the source names are selected, so the
+    others (names, SSNs) never reach a table, not even the staging one; a date-of-birth
+    column is replaced by its age band as it is read.
+    """
+    banded = _banded(source)
+    if source.other_columns == "keep" and not banded:
+        return None
+    wanted = set(source.read_columns())
+    keep = [c for c in header if source.other_columns == "keep" or c in wanted]
+    if not keep:
+        return None
+    parts = []
+    for index, column in enumerate(keep):
+        if column in banded:
+            var = f"df_{staged.table}_band{index}"
+            parts.append(
+                f"{_band_sql(store, quote(column), var, banded[column])} AS {quote(column)}"
+            )
+        else:
+            parts.append(quote(column))
+    return ", ".join(parts)
+
+
+def _leave_out_rows(
+    store: DuckDBStore, staged: StagedSource, source: SourceConfig
+) -> list[Problem]:
+    """Drop the rows ``skip_rows_with`` marks, and repeats when ``repeated_rows: collapse``.
+
+    Rows are deleted from the staging table, so the rest keep their rowids (and lines).
+    """
+    table = quote(staged.temp_table)
+    present = set(staged_columns(store, staged.temp_table))
+    marks = [quote(c) for c in source.skip_rows_with if c in present]
+    before = staged.rows
+
+    def count() -> int:
+        return int(store.rows(f"SELECT count(*) FROM {table}")[0][0])
+
+    if marks:
+        filled = " OR ".join(f"coalesce(trim({m}), '') <> ''" for m in marks)
+        store.execute(f"DELETE FROM {table} WHERE {filled}")
+        skipped = before - count()
+        if skipped:
+            named = ", ".join(c for c in source.skip_rows_with if c in present)
+            rows = "row" if skipped == 1 else "rows"
+            staged.notes.append(f"{staged.table}: {skipped:,} {rows} left out ({named} set)")
+    if source.repeated_rows == "collapse":
+        columns = ", ".join(quote(c) for c in present if c != FILE_COLUMN)
+        kept = count()
+        store.execute(
+            f"DELETE FROM {table} WHERE rowid NOT IN "
+            f"(SELECT min(rowid) FROM {table} GROUP BY {columns})"
+        )
+        if kept - count():
+            staged.notes.append(
+                f"{staged.table}: {kept - count():,} repeated rows loaded once (repeated_rows)"
+            )
+    staged.rows = count()
+    if staged.rows == before:
+        return []
+    if len(staged.parts) == 1:
+        staged.parts[0].loaded = staged.rows
+    elif staged.exact:
+        for part in staged.parts:
+            part.loaded = int(
+                store.rows(
+                    f"SELECT count(*) FROM {table} WHERE rowid >= ? AND rowid < ?",
+                    [part.start, part.start + part.rows],
+                )[0][0]
+            )
+    return []
+
+
+def _unreadable_birth_dates(
+    store: DuckDBStore, staged: StagedSource, source: SourceConfig
+) -> list[Problem]:
+    """Dates of birth that could not be read, by line; the dates themselves are gone."""
+    problems = []
+    table = quote(staged.temp_table)
+    present = set(staged_columns(store, staged.temp_table))
+    for column in _banded(source):
+        if column not in present:
+            continue
+        rowids = [
+            int(r[0])
+            for r in store.rows(
+                f"SELECT rowid FROM {table} WHERE {quote(column)} = ? ORDER BY rowid",
+                [BAD_BIRTH_DATE],
+            )
+        ]
+        if not rowids:
+            continue
+        lines = tuple(staged.line_of(r) for r in rowids[:5]) if staged.exact else ()
+        problems.append(
+            Problem(
+                staged.part_of(rowids[0]).display if staged.exact else staged.display_path,
+                "bad-date-of-birth",
+                f"{len(rowids):,} dates of birth cannot be read as dates (yyyy-mm-dd, or the "
+                "source's date_format) or lie after the day ages are counted to; they are "
+                "never shown",
+                "correct them in the export or leave them empty (an empty one gives no band)",
+                lines[0] if lines else None,
+                column,
+                count=len(rowids),
+                lines=lines,
+            )
+        )
+    return problems
+
+
+def _lookup_map(
+    store: DuckDBStore,
+    steps: list[LookupStep],
+    files: dict[str, SourceFile],
+    display: str,
+    file_column: str,
+) -> tuple[dict[str, str | None], list[Problem]]:
+    """Lower-cased value -> looked-up value, hop by hop (the smallest on a repeated key)."""
+    mapping: dict[str, str | None] | None = None
+    for step in steps:
+        found = files.get(step.path)
+        if found is None:
+            return {}, []  # the missing file is reported where files are resolved
+        try:
+            rows = store.rows(
+                f"SELECT lower(trim({quote(step.key)})), min(trim({quote(step.value)})) "
+                "FROM read_csv(?, all_varchar = true, header = true) "
+                f"WHERE {quote(step.key)} IS NOT NULL GROUP BY 1",
+                [str(found.path)],
+            )
+        except Exception:  # a missing column or an unreadable file: no traceback, no values
+            return {}, [
+                Problem(
+                    found.display,
+                    "lookup-unreadable",
+                    f"the lookup for '{file_column}' cannot read columns '{step.key}' and "
+                    f"'{step.value}' from this file",
+                    f"check that the file is a CSV with both columns (used by {display})",
+                    1,
+                )
+            ]
+        hop = {str(k): (None if v is None else str(v)) for k, v in rows}
+        if mapping is None:
+            mapping = hop
+        else:
+            mapping = {
+                k: (None if v is None else hop.get(v.strip().lower())) for k, v in mapping.items()
+            }
+    return mapping or {}, []
 
 
 __all__ = ["StagedSource", "attribute_name", "file_sha256", "finish_staging", "stage_source"]

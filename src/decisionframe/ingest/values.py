@@ -50,6 +50,9 @@ class Reading:
     true_words: list[str] | None = None
     false_words: list[str] | None = None
     values: dict[str, str | None] = field(default_factory=dict)  # lower-case raw -> new text
+    # What a value not in ``values`` becomes: set by a '*' key, or empty for a lookup.
+    has_default: bool = False
+    default: str | None = None
 
     def register(self, store: DuckDBStore) -> None:
         """Set this column's variables (bound parameters) on the store's connection."""
@@ -60,11 +63,13 @@ class Reading:
         if self.true_words is not None or self.false_words is not None:
             store.execute(f"SET VARIABLE {self.var}_true = ?", [self._words(True)])
             store.execute(f"SET VARIABLE {self.var}_false = ?", [self._words(False)])
-        if self.values:
+        if self.values or self.has_default:
             store.execute(
                 f"SET VARIABLE {self.var}_map = map(?::VARCHAR[], ?::VARCHAR[])",
                 [list(self.values), list(self.values.values())],
             )
+        if self.has_default:
+            store.execute(f"SET VARIABLE {self.var}_default = ?::VARCHAR", [self.default])
 
     def _words(self, truth: bool) -> list[str]:
         own = self.true_words if truth else self.false_words
@@ -82,16 +87,18 @@ class Reading:
             or self.true_words
             or self.false_words
             or self.values
+            or self.has_default
         )
 
     def recoded(self, text: str) -> str:
         """``text`` after the column's ``values`` map (matched ignoring case and spaces)."""
-        if not self.values:
+        if not self.values and not self.has_default:
             return text
         key = f"lower(trim({text}))"
+        other = self._get("default") if self.has_default else text
         return (
             f"(CASE WHEN map_contains({self._get('map')}, {key}) "
-            f"THEN {self._get('map')}[{key}] ELSE {text} END)"
+            f"THEN {self._get('map')}[{key}] ELSE {other} END)"
         )
 
     def _number(self, text: str) -> str:

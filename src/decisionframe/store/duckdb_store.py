@@ -405,14 +405,16 @@ def sample_file(
     into: str,
     rows: int,
     delimiter: str = ",",
+    projection: str | None = None,
 ) -> None:
     """Copy the first ``rows`` records of a file, all as text, into temporary table ``into``.
 
     Gives the header and the values a typed read can be planned from, without reading the
-    whole file.
+    whole file. ``projection`` (a select list of quoted columns and our own expressions)
+    keeps only what it names: the other columns are read past, never stored.
     """
     with _reading(file_format):
-        _sample(store.connection, path, file_format, into, rows, delimiter)
+        _sample(store.connection, path, file_format, into, rows, delimiter, projection or "*")
 
 
 def _sample(
@@ -422,11 +424,13 @@ def _sample(
     into: str,
     rows: int,
     delimiter: str,
+    projection: str,
 ) -> None:
     con.execute(f'DROP TABLE IF EXISTS "{into}"')
     if file_format == "parquet":
         con.execute(
-            f'CREATE TEMP TABLE "{into}" AS SELECT * FROM read_parquet(?) LIMIT {int(rows)}',
+            f'CREATE TEMP TABLE "{into}" AS SELECT {projection} FROM read_parquet(?) '
+            f"LIMIT {int(rows)}",
             [str(path)],
         )
         casts = ", ".join(
@@ -435,14 +439,22 @@ def _sample(
         con.execute(f'CREATE OR REPLACE TEMP TABLE "{into}" AS SELECT {casts} FROM "{into}"')
         return
     con.execute(
-        f'CREATE TEMP TABLE "{into}" AS SELECT * FROM {_read_csv_sql(typed=False)} '
+        f'CREATE TEMP TABLE "{into}" AS SELECT {projection} FROM {_read_csv_sql(typed=False)} '
         f"LIMIT {int(rows)}",
         [str(path), delimiter],
     )
 
 
-def stage_frame(store: DuckDBStore, frame: pd.DataFrame, *, into: str, append: bool) -> None:
+def stage_frame(
+    store: DuckDBStore,
+    frame: pd.DataFrame,
+    *,
+    into: str,
+    append: bool,
+    projection: str | None = None,
+) -> None:
     """Copy a frame of text (a spreadsheet's sheet) into temporary table ``into``."""
+    select = projection or "*"
     con = store.connection
     table = pa.Table.from_pandas(frame.astype(object), preserve_index=False).cast(
         pa.schema([pa.field(str(c), pa.string()) for c in frame.columns])
@@ -450,10 +462,10 @@ def stage_frame(store: DuckDBStore, frame: pd.DataFrame, *, into: str, append: b
     con.register("df_frame_in", table)
     try:
         if append:
-            con.execute(f'INSERT INTO "{into}" BY NAME SELECT * FROM df_frame_in')
+            con.execute(f'INSERT INTO "{into}" BY NAME SELECT {select} FROM df_frame_in')
         else:
             con.execute(f'DROP TABLE IF EXISTS "{into}"')
-            con.execute(f'CREATE TEMP TABLE "{into}" AS SELECT * FROM df_frame_in')
+            con.execute(f'CREATE TEMP TABLE "{into}" AS SELECT {select} FROM df_frame_in')
     finally:
         con.unregister("df_frame_in")
 
@@ -470,6 +482,7 @@ def stage_file(
     date_format: str = READER_DATE_FORMAT,
     file_column: bool = False,
     append: bool = False,
+    projection: str | None = None,
 ) -> list[tuple[int, str | None, str]]:
     """Copy source file(s) into temporary table ``into`` (or append to it).
 
@@ -492,6 +505,7 @@ def stage_file(
             formats=(timestamp_format, date_format),
             file_column=file_column,
             append=append,
+            projection=projection,
         )
 
 
@@ -506,18 +520,25 @@ def _stage(
     formats: tuple[str, str],
     file_column: bool,
     append: bool,
+    projection: str | None,
 ) -> list[tuple[int, str | None, str]]:
+    columns = "*"
+    if projection is not None:
+        columns = f'{projection}, "{FILE_COLUMN}"' if file_column else projection
+    # A Parquet file is projected as it is read into its own temporary table, below.
+    outer = "*" if file_format == "parquet" else columns
     if append:
-        select = f'INSERT INTO "{into}" BY NAME SELECT * FROM '
+        select = f'INSERT INTO "{into}" BY NAME SELECT {outer} FROM '
     else:
         con.execute(f'DROP TABLE IF EXISTS "{into}"')
-        select = f'CREATE TEMP TABLE "{into}" AS SELECT * FROM '
+        select = f'CREATE TEMP TABLE "{into}" AS SELECT {outer} FROM '
     if file_format == "parquet":
         files = ", filename = ?" if file_column else ""
         params: list[object] = [paths, FILE_COLUMN] if file_column else [paths]
         con.execute(f'DROP TABLE IF EXISTS "{into}_parquet"')
         con.execute(
-            f'CREATE TEMP TABLE "{into}_parquet" AS SELECT * FROM read_parquet(?{files})', params
+            f'CREATE TEMP TABLE "{into}_parquet" AS SELECT {columns} FROM read_parquet(?{files})',
+            params,
         )
         casts = ", ".join(
             f'CAST("{name}" AS VARCHAR) AS "{name}"'
@@ -548,6 +569,16 @@ def _temp_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
             [table],
         ).fetchall()
     ]
+
+
+def parquet_header(store: DuckDBStore, path: Path) -> list[str]:
+    """A Parquet file's column names, from its schema (no row is read)."""
+    with _reading("parquet"):
+        rows = store.connection.execute(
+            "SELECT name FROM parquet_schema(?) WHERE name <> 'schema' AND num_children IS NULL",
+            [str(path)],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def staged_columns(store: DuckDBStore, table: str) -> list[str]:
