@@ -61,7 +61,9 @@ MEANINGS: dict[str, str] = {
     # decisionframe.yaml
     "name": "your organization or project's name, shown on reports",
     "store": "where the DuckDB store is written (keep .decisionframe/ private)",
-    "sources": "one entry per canonical table: where its export is and how to read it",
+    "sources": "one entry per canonical table: where its export is and how to read it; or "
+    "a preset, {preset: hmis, path: data/hmis/} or {preset: zendesk, path: data/tickets.csv} "
+    "(see Presets below)",
     "privacy": "what is pseudonymized, and the smallest group any number is published for",
     "privacy.min_cell_size": "no published number rests on fewer distinct clients than this",
     "privacy.pseudonymize": "columns replaced by keyed pseudonyms (HMAC-SHA-256) on import",
@@ -230,7 +232,31 @@ def schema_markdown() -> str:
     out += _table(keys_of(ProjectConfig), ("key", "type", "default", "meaning"))  # type: ignore[arg-type]
     out += ["", "## theory.yaml", ""]
     out += _table(keys_of(Theory), ("key", "type", "default", "meaning"))  # type: ignore[arg-type]
+    out += _presets_markdown()
     return "\n".join(out) + "\n"
+
+
+def _presets_markdown() -> list[str]:
+    """Each preset's expansion, as the YAML it stands for (see docs/presets.md)."""
+    import yaml
+
+    from decisionframe.presets import PRESET_KEYS, PRESETS, expand_preset
+
+    examples = {"hmis": "data/hmis/", "zendesk": "data/tickets.csv"}
+    out = [
+        "",
+        "## Presets",
+        "",
+        "`sources: {preset: NAME, path: ...}` stands for the sources below (shown for the "
+        "example path); copy one into decisionframe.yaml to adapt it. What each mapping "
+        "rests on is in [presets.md](presets.md).",
+    ]
+    for name in PRESETS:
+        expanded = expand_preset({"preset": name, "path": examples[name]})
+        text = yaml.safe_dump({"sources": expanded}, sort_keys=False, allow_unicode=True, width=100)
+        keys = ", ".join(f"`{k}`" for k in PRESET_KEYS[name])
+        out += ["", f"### {name}", "", f"Keys: {keys}.", "", "```yaml", text.rstrip(), "```"]
+    return out
 
 
 __all__ = ["COLUMN_MEANINGS", "MEANINGS", "keys_of", "schema_markdown"]

@@ -10,6 +10,9 @@ store: .decisionframe/store.duckdb
 # One entry per canonical table: clients, touchpoints, outcomes, feedback, costs, initiatives.
 # `columns` maps a canonical (or new attribute) column to the name your export uses.
 # Every key is explained in docs/schema.md (or run `decisionframe schema`).
+# An HMIS CSV export or a Zendesk ticket export needs no mapping (docs/presets.md):
+#   sources: {{preset: hmis, path: data/hmis/}}
+#   sources: {{preset: zendesk, path: data/tickets.csv}}
 sources:
   clients: {{path: data/clients.csv}}
   # touchpoints:

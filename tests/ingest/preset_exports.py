@@ -13,38 +13,137 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-CLIENT_COLUMNS = (
-    "PersonalID,FirstName,MiddleName,LastName,NameSuffix,NameDataQuality,SSN,SSNDataQuality,"
-    "DOB,DOBDataQuality,AmIndAKNative,Asian,BlackAfAmerican,HispanicLatinaeo,MidEastNAfrican,"
-    "NativeHIPacific,White,RaceNone,AdditionalRaceEthnicity,Woman,Man,NonBinary,"
-    "CulturallySpecific,Transgender,Questioning,DifferentIdentity,GenderNone,"
-    "DifferentIdentityText,VeteranStatus,YearEnteredService,YearSeparated,WorldWarII,KoreanWar,"
-    "VietnamWar,DesertStorm,AfghanistanOEF,IraqOIF,IraqOND,OtherTheater,MilitaryBranch,"
-    "DischargeStatus,DateCreated,DateUpdated,UserID,DateDeleted,ExportID"
-).split(",")
-ENROLLMENT_COLUMNS = (
-    "EnrollmentID,PersonalID,ProjectID,EntryDate,HouseholdID,RelationshipToHoH,EnrollmentCoC,"
-    "LivingSituation,RentalSubsidyType,LengthOfStay,LOSUnderThreshold,PreviousStreetESSH,"
-    "DateToStreetESSH,TimesHomelessPastThreeYears,MonthsHomelessPastThreeYears,"
-    "DisablingCondition,DateOfEngagement,MoveInDate,DateCreated,DateUpdated,UserID,"
-    "DateDeleted,ExportID"
-).split(",")
-EXIT_COLUMNS = (
-    "ExitID,EnrollmentID,PersonalID,ExitDate,Destination,DestinationSubsidyType,"
-    "OtherDestination,HousingAssessment,SubsidyInformation,ProjectCompletionStatus,"
-    "DateCreated,DateUpdated,UserID,DateDeleted,ExportID"
-).split(",")
-SERVICES_COLUMNS = (
-    "ServicesID,EnrollmentID,PersonalID,DateProvided,RecordType,TypeProvided,"
-    "OtherTypeProvided,MovingOnOtherType,SubTypeProvided,FAAmount,FAStartDate,FAEndDate,"
-    "ReferralOutcome,DateCreated,DateUpdated,UserID,DateDeleted,ExportID"
-).split(",")
-PROJECT_COLUMNS = (
-    "ProjectID,OrganizationID,ProjectName,ProjectCommonName,OperatingStartDate,"
-    "OperatingEndDate,ContinuumProject,ProjectType,HousingType,RRHSubType,"
-    "ResidentialAffiliation,TargetPopulation,HOPWAMedAssistedLivingFac,PITCount,"
-    "DateCreated,DateUpdated,UserID,DateDeleted,ExportID"
-).split(",")
+CLIENT_COLUMNS = [
+    "PersonalID",
+    "FirstName",
+    "MiddleName",
+    "LastName",
+    "NameSuffix",
+    "NameDataQuality",
+    "SSN",
+    "SSNDataQuality",
+    "DOB",
+    "DOBDataQuality",
+    "AmIndAKNative",
+    "Asian",
+    "BlackAfAmerican",
+    "HispanicLatinaeo",
+    "MidEastNAfrican",
+    "NativeHIPacific",
+    "White",
+    "RaceNone",
+    "AdditionalRaceEthnicity",
+    "Woman",
+    "Man",
+    "NonBinary",
+    "CulturallySpecific",
+    "Transgender",
+    "Questioning",
+    "DifferentIdentity",
+    "GenderNone",
+    "DifferentIdentityText",
+    "VeteranStatus",
+    "YearEnteredService",
+    "YearSeparated",
+    "WorldWarII",
+    "KoreanWar",
+    "VietnamWar",
+    "DesertStorm",
+    "AfghanistanOEF",
+    "IraqOIF",
+    "IraqOND",
+    "OtherTheater",
+    "MilitaryBranch",
+    "DischargeStatus",
+    "DateCreated",
+    "DateUpdated",
+    "UserID",
+    "DateDeleted",
+    "ExportID",
+]
+ENROLLMENT_COLUMNS = [
+    "EnrollmentID",
+    "PersonalID",
+    "ProjectID",
+    "EntryDate",
+    "HouseholdID",
+    "RelationshipToHoH",
+    "EnrollmentCoC",
+    "LivingSituation",
+    "RentalSubsidyType",
+    "LengthOfStay",
+    "LOSUnderThreshold",
+    "PreviousStreetESSH",
+    "DateToStreetESSH",
+    "TimesHomelessPastThreeYears",
+    "MonthsHomelessPastThreeYears",
+    "DisablingCondition",
+    "DateOfEngagement",
+    "MoveInDate",
+    "DateCreated",
+    "DateUpdated",
+    "UserID",
+    "DateDeleted",
+    "ExportID",
+]
+EXIT_COLUMNS = [
+    "ExitID",
+    "EnrollmentID",
+    "PersonalID",
+    "ExitDate",
+    "Destination",
+    "DestinationSubsidyType",
+    "OtherDestination",
+    "HousingAssessment",
+    "SubsidyInformation",
+    "ProjectCompletionStatus",
+    "DateCreated",
+    "DateUpdated",
+    "UserID",
+    "DateDeleted",
+    "ExportID",
+]
+SERVICES_COLUMNS = [
+    "ServicesID",
+    "EnrollmentID",
+    "PersonalID",
+    "DateProvided",
+    "RecordType",
+    "TypeProvided",
+    "OtherTypeProvided",
+    "MovingOnOtherType",
+    "SubTypeProvided",
+    "FAAmount",
+    "FAStartDate",
+    "FAEndDate",
+    "ReferralOutcome",
+    "DateCreated",
+    "DateUpdated",
+    "UserID",
+    "DateDeleted",
+    "ExportID",
+]
+PROJECT_COLUMNS = [
+    "ProjectID",
+    "OrganizationID",
+    "ProjectName",
+    "ProjectCommonName",
+    "OperatingStartDate",
+    "OperatingEndDate",
+    "ContinuumProject",
+    "ProjectType",
+    "HousingType",
+    "RRHSubType",
+    "ResidentialAffiliation",
+    "TargetPopulation",
+    "HOPWAMedAssistedLivingFac",
+    "PITCount",
+    "DateCreated",
+    "DateUpdated",
+    "UserID",
+    "DateDeleted",
+    "ExportID",
+]
 
 FIRST = ("Maria", "James", "Aisha", "Dmitri", "Keisha", "Tomás", "Mei", "Oluwaseun")
 LAST = ("Garcia", "Okafor", "Nguyen", "Kowalski", "Haddad", "Johansson", "Reyes", "Brennan")
@@ -91,10 +190,10 @@ def write_hmis_export(folder: Path, *, clients: int = 40, deleted: int = 1) -> H
     ]
     people, enrollments, exits, services = [], [], [], []
     for i in range(clients):
-        pid = f"{900_000 + 37 * i}"
+        pid = f"PID-{900_000 + 37 * i}"
         first, last = FIRST[i % len(FIRST)], f"{LAST[i % len(LAST)]}{i}"
         ssn = f"{512 + i:03d}{44 + i % 50:02d}{6000 + i:04d}"
-        born = date(1950, 1, 1) + timedelta(days=611 * i + 13)
+        born = date(1945, 1, 1) + timedelta(days=(611 * i + 13) % 28_000)
         dob = born.isoformat()
         gone = i >= clients - deleted
         export.secrets += [first, last, ssn, dob, pid]
@@ -174,15 +273,43 @@ def write_hmis_export(folder: Path, *, clients: int = 40, deleted: int = 1) -> H
     return export
 
 
-ZENDESK_COLUMNS = (
-    "Summation column,Id,Requester,Requester id,Requester external id,Requester email,"
-    "Requester domain,Submitter,Assignee,Group,Subject,Tags,Status,Priority,Via,Ticket type,"
-    "Created at,Updated at,Assigned at,Organization,Due date,Initially assigned at,Solved at,"
-    "Resolution time,Satisfaction Score,Group stations,Assignee stations,Reopens,Replies,"
-    "First reply time in minutes,First resolution time in minutes,"
-    "Full resolution time in minutes,Agent wait time in minutes,"
-    "Requester wait time in minutes,On hold time in minutes"
-).split(",")
+ZENDESK_COLUMNS = [
+    "Summation column",
+    "Id",
+    "Requester",
+    "Requester id",
+    "Requester external id",
+    "Requester email",
+    "Requester domain",
+    "Submitter",
+    "Assignee",
+    "Group",
+    "Subject",
+    "Tags",
+    "Status",
+    "Priority",
+    "Via",
+    "Ticket type",
+    "Created at",
+    "Updated at",
+    "Assigned at",
+    "Organization",
+    "Due date",
+    "Initially assigned at",
+    "Solved at",
+    "Resolution time",
+    "Satisfaction Score",
+    "Group stations",
+    "Assignee stations",
+    "Reopens",
+    "Replies",
+    "First reply time in minutes",
+    "First resolution time in minutes",
+    "Full resolution time in minutes",
+    "Agent wait time in minutes",
+    "Requester wait time in minutes",
+    "On hold time in minutes",
+]
 VIAS = ("Web form", "Email", "Phone call (inbound)", "Chat", "Mobile SDK", "Facebook")
 STATUSES = ("Solved", "Closed", "Open", "Pending")
 SCORES = ("Good", "Bad", "Offered", "Unoffered")
@@ -227,7 +354,7 @@ def write_zendesk_export(path: Path, *, tickets: int = 60, requesters: int = 20)
                 "Ticket type": "Question",
                 "Created at": created,
                 "Updated at": created,
-                "Solved at": created.replace(" ", " ") if solved else "",
+                "Solved at": created if solved else "",
                 "Satisfaction Score": SCORES[i % 4],
                 "Reopens": str(i % 3),
                 "Replies": str(1 + i % 4),

@@ -120,7 +120,7 @@ def _fingerprint(
     payload = {
         "lookups": sorted((f.display, f.sha256) for f in (lookups or {}).values()),
         "sources": {
-            t: [[(f.display, f.sha256) for f in fs], config.sources[t].model_dump()]  # type: ignore[index]
+            t: [[(f.display, f.sha256) for f in fs], config.sources[t].model_dump(mode="json")]  # type: ignore[index]
             for t, fs in files.items()
         },
         "channels": config.channels,
@@ -326,12 +326,12 @@ def _import(
     # Fast staging tells whether the files are clean; only if they are not are they staged
     # again exactly, slower, to locate every problem by line.
     staged, problems = _stage_and_validate(
-        store, config, tables, files, scratch, report, exact=False, lookups=lookups
+        store, config, tables, files, scratch, report, lookups, exact=False
     )
     if problems:
         _drop_staging(store, staged)
         staged, problems = _stage_and_validate(
-            store, config, tables, files, scratch, report, exact=True, lookups=lookups
+            store, config, tables, files, scratch, report, lookups, exact=True
         )
     set_aside: list[SetAside] = []
     if problems and quarantinable(config, staged, problems):
@@ -459,9 +459,9 @@ def _stage_and_validate(
     files: dict[str, list[SourceFile]],
     scratch: Path,
     report: Progress,
+    lookups: dict[str, SourceFile] | None = None,
     *,
     exact: bool,
-    lookups: dict[str, SourceFile] | None = None,
 ) -> tuple[dict[str, StagedSource], list[Problem]]:
     total = 2 * len(tables) + 1
     staged: dict[str, StagedSource] = {}

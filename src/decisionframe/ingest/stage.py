@@ -95,6 +95,7 @@ class StagedSource:
     exact: bool = True  # staged in file order, so a row's position gives its file and line
     typed: set[str] = field(default_factory=set)  # target names the reader already parsed
     padded: set[str] = field(default_factory=set)  # text columns with surrounding spaces
+    read_paths: list[str] = field(default_factory=list)  # FILE_COLUMN's value of each part
 
     @property
     def sha256(self) -> str:
@@ -321,7 +322,7 @@ def stage_source(
     staged.rows = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
     if not problems:
         problems += _leave_out_rows(store, staged, source)
-        problems += _unreadable_birth_dates(store, staged, source)
+    problems += _unreadable_birth_dates(store, staged, source)
     if not problems:
         staged.extra_types = _infer_extra_types(store, staged)
         staged.padded = _padded_columns(store, staged)
@@ -373,6 +374,7 @@ def _stage_files(
                 f"SELECT {quote(FILE_COLUMN)}, count(*) FROM {quote(staged.temp_table)} GROUP BY 1"
             )
         )
+        staged.read_paths = [str(ready.read_path) for ready in prepared]
         for part, ready in zip(staged.parts, prepared, strict=True):
             part.rows = int(counts.get(str(ready.read_path), 0))
         if rejects:
@@ -713,6 +715,18 @@ def _map_columns(
     return problems
 
 
+def _unfit_sql(column: str, type_: LogicalType) -> str | None:
+    """Predicate true where a cell does not fit ``type_`` for inference.
+
+    DuckDB casts '2025-03-01 08:00:00' to a DATE, dropping the time: a value with a time
+    part is not a date here, so such a column is inferred as a timestamp.
+    """
+    bad = bad_value_sql(column, type_)
+    if type_ == "date" and bad is not None:
+        return f"({bad} OR regexp_matches({column}, '[0-9]:[0-9]'))"
+    return bad
+
+
 def _first_fitting_types(
     store: DuckDBStore, source_sql: str, columns: dict[str, str]
 ) -> dict[str, LogicalType]:
@@ -721,7 +735,7 @@ def _first_fitting_types(
     selects = []
     for column in columns.values():
         selects.append(f"count({column})")
-        selects += [f"count(*) FILTER (WHERE {bad_value_sql(column, t)})" for t in INFERENCE_ORDER]
+        selects += [f"count(*) FILTER (WHERE {_unfit_sql(column, t)})" for t in INFERENCE_ORDER]
     counts = store.rows(f"SELECT {', '.join(selects)} FROM {source_sql}")[0]
     width = 1 + len(INFERENCE_ORDER)
     inferred: dict[str, LogicalType] = {}
@@ -747,7 +761,7 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
     # Types are inferred from the values as recoded by `values:` ({'0': no, '1': yes}).
     texts = {n: staged.reading(n).recoded(quote(c)) for n, c in extras.items()}
     guessed = _first_fitting_types(store, sample, texts)
-    checks = [(name, bad_value_sql(texts[name], type_)) for name, type_ in guessed.items()]
+    checks = [(name, _unfit_sql(texts[name], type_)) for name, type_ in guessed.items()]
     typed = [(name, predicate) for name, predicate in checks if predicate is not None]
     if typed:
         failed = store.rows(
@@ -934,6 +948,10 @@ def _leave_out_rows(
                     [part.start, part.start + part.rows],
                 )[0][0]
             )
+    elif FILE_COLUMN in present and staged.read_paths:
+        counts = dict(store.rows(f"SELECT {quote(FILE_COLUMN)}, count(*) FROM {table} GROUP BY 1"))
+        for part, path in zip(staged.parts, staged.read_paths, strict=True):
+            part.loaded = int(counts.get(path, 0))
     return []
 
 

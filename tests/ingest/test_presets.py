@@ -1,0 +1,253 @@
+"""The hmis and zendesk presets, on exports generated from the public specifications.
+
+HMIS's Client.csv carries names, SSNs and dates of birth: none of them, nor a raw
+PersonalID, may appear in the store, in any output or in any error, also when a row is bad.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from decisionframe.cli import app
+from decisionframe.config import ProjectConfig
+from decisionframe.errors import ConfigError, ImportValidationError
+from decisionframe.ingest.stage import band_labels
+from decisionframe.presets import HMIS_AGE_BANDS
+from decisionframe.project import Project
+from tests.ingest.preset_exports import (
+    HmisExport,
+    write_hmis_export,
+    write_zendesk_export,
+)
+
+HMIS_CONFIG = "name: Shelter network\nsources: {preset: hmis, path: data/hmis/}\n"
+ZENDESK_CONFIG = "name: Helpdesk\nsources: {preset: zendesk, path: data/tickets.csv}\n"
+
+
+def _hmis_project(root: Path, **kwargs: int) -> HmisExport:
+    export = write_hmis_export(root / "data" / "hmis", **kwargs)
+    (root / "decisionframe.yaml").write_text(HMIS_CONFIG, "utf-8")
+    return export
+
+
+def _store_text(root: Path) -> str:
+    """Every byte the project wrote, as text (store file, logs, quarantine, scratch)."""
+    chunks = []
+    for path in (root / ".decisionframe").rglob("*"):
+        if path.is_file():
+            chunks.append(path.read_bytes().decode("latin-1"))
+    return "\n".join(chunks)
+
+
+def _leaks(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if s in text]
+
+
+def test_hmis_preset_imports_the_spec_export(tmp_path: Path) -> None:
+    export = _hmis_project(tmp_path)
+    result = Project(tmp_path).import_data()
+    assert {t.table: t.rows for t in result.tables} == {
+        "clients": export.clients,
+        "touchpoints": export.services,
+        "outcomes": export.exits,
+    }
+    notes = "\n".join(result.notes)
+    assert "clients: 1 row left out (DateDeleted set)" in notes
+    with Project(tmp_path).open_store(read_only=True) as store:
+        client_columns = {c for c, _ in store.table_columns("clients")}
+        housed = store.rows("SELECT sum(value), count(*), min(outcome), max(outcome) FROM outcomes")
+        units = dict(store.rows("SELECT unit, min(project_type) FROM touchpoints GROUP BY 1"))
+        bands = {r[0] for r in store.rows("SELECT DISTINCT age_band FROM clients")}
+        first_entry = store.rows("SELECT min(enrolled_on) FROM clients")[0][0]
+        channels = {r[0] for r in store.rows("SELECT DISTINCT channel FROM touchpoints")}
+        needs = store.rows("SELECT count(DISTINCT need_id) FROM touchpoints")[0][0]
+    # Only what the preset names: no name, SSN, date of birth or free-text column.
+    assert not client_columns & {"first_name", "firstname", "ssn", "dob", "last_name"}
+    assert {"client_id", "enrolled_on", "age_band", "veteran"} <= client_columns
+    assert housed[0] == (export.housed, export.exits, "housed", "housed")
+    assert units == {
+        "P-ES": "es_night_by_night",
+        "P-RRH": "rapid_rehousing",
+        "P-PSH": "permanent_supportive_housing",
+    }
+    assert bands <= set(band_labels(HMIS_AGE_BANDS))
+    assert first_entry == date(2024, 3, 1)
+    assert channels == {"in_person"}
+    assert needs == export.clients  # one enrollment each
+
+
+def test_hmis_names_ssns_and_birth_dates_never_reach_store_or_outputs(tmp_path: Path) -> None:
+    export = _hmis_project(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "import.json"
+    shown = runner.invoke(app, ["import", str(tmp_path), "--json", str(out)])
+    assert shown.exit_code == 0, shown.output
+    status = runner.invoke(app, ["status", str(tmp_path)])
+    outputs = shown.output + status.output + out.read_text("utf-8")
+    assert _leaks(outputs, export.secrets) == []
+    stored = _store_text(tmp_path)
+    # First names are short and common words; the rest are specific to one person.
+    specific = [s for s in export.secrets if any(ch.isdigit() for ch in s)]
+    assert _leaks(stored, specific) == []
+
+
+def test_a_bad_client_row_is_located_and_shows_no_value(tmp_path: Path) -> None:
+    export = _hmis_project(tmp_path, clients=12)
+    client = tmp_path / "data" / "hmis" / "Client.csv"
+    lines = client.read_text("utf-8").splitlines()
+    fields = lines[4].split(",")
+    dob_at = lines[0].split(",").index("DOB")
+    bad_dob = "1985-13-45"
+    fields[dob_at] = bad_dob
+    lines[4] = ",".join(fields)
+    lines[6] += ",an extra field with Garcia's SSN 123456789"  # an unreadable line
+    client.write_text("\r\n".join(lines) + "\r\n", "utf-8")
+    runner = CliRunner()
+    out = tmp_path / "refused.json"
+    shown = runner.invoke(app, ["import", str(tmp_path), "--json", str(out)])
+    assert shown.exit_code != 0
+    report = out.read_text("utf-8")
+    problems = json.loads(report)["problems"]
+    by_rule = {p["rule"]: p for p in problems}
+    assert "too-many-fields" in by_rule
+    assert by_rule["too-many-fields"]["line"] == 7
+    assert by_rule["too-many-fields"]["file"] == "data/hmis/Client.csv"
+    assert by_rule["bad-date-of-birth"]["line"] == 5
+    assert by_rule["bad-date-of-birth"]["column"] == "DOB"
+    text = shown.output + report
+    assert _leaks(text, [*export.secrets, bad_dob, "123456789"]) == []
+    assert _leaks(_store_text(tmp_path), [bad_dob, "123456789"]) == []
+
+
+def test_a_missing_file_or_column_of_the_export_is_named(tmp_path: Path) -> None:
+    _hmis_project(tmp_path, clients=12)
+    folder = tmp_path / "data" / "hmis"
+    (folder / "Project.csv").unlink()
+    services = folder / "Services.csv"
+    services.write_text(services.read_text("utf-8").replace("DateProvided", "Date Given", 1))
+    with pytest.raises(ImportValidationError) as info:
+        Project(tmp_path).import_data()
+    assert [(p.file, p.rule) for p in info.value.problems] == [
+        ("data/hmis/Project.csv", "missing-file")
+    ]
+    write_hmis_export(folder, clients=12)
+    services.write_text(services.read_text("utf-8").replace("DateProvided", "Date Given", 1))
+    with pytest.raises(ImportValidationError) as info:
+        Project(tmp_path).import_data()
+    problem = info.value.problems[0]
+    assert (problem.file, problem.rule, problem.line) == (
+        "data/hmis/Services.csv",
+        "mapped-column-missing",
+        1,
+    )
+    assert "DateProvided" in problem.message
+    assert any("Date Given" in p.hint for p in info.value.problems)
+
+
+def test_zendesk_preset_maps_tickets_to_clients_touchpoints_and_needs(tmp_path: Path) -> None:
+    export = write_zendesk_export(tmp_path / "data" / "tickets.csv")
+    (tmp_path / "decisionframe.yaml").write_text(ZENDESK_CONFIG, "utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["import", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    with Project(tmp_path).open_store(read_only=True) as store:
+        counts = {
+            t: store.rows(f"SELECT count(*) FROM {t}")[0][0] for t in ("clients", "touchpoints")
+        }
+        channels = dict(store.rows("SELECT channel, count(*) FROM touchpoints GROUP BY 1"))
+        resolved = store.rows("SELECT count(*) FILTER (WHERE resolved) FROM touchpoints")[0][0]
+        rated = dict(store.rows("SELECT satisfaction, count(*) FROM touchpoints GROUP BY 1"))
+        columns = {c for c, _ in store.table_columns("touchpoints")}
+        solved = store.rows("SELECT max(solved_at) FROM touchpoints")[0][0]
+        needs = store.rows("SELECT count(DISTINCT need_id) FROM touchpoints")[0][0]
+    assert counts == {"clients": export.requesters, "touchpoints": export.tickets}
+    assert set(channels) == {"web", "email", "phone", "mobile", "social"}
+    assert channels["web"] == 20  # web form and chat
+    assert resolved == export.tickets // 2
+    assert rated == {1: 15, 0: 15, None: 30}
+    assert {"status", "solved_at", "satisfaction", "reopens"} <= columns
+    assert not columns & {"requester", "requester_email", "subject", "submitter", "assignee"}
+    assert solved.hour > 0  # a timestamp, not a date
+    assert needs == export.tickets
+    assert _leaks(shown.output + _store_text(tmp_path), export.secrets) == []
+
+
+def test_an_unknown_preset_or_key_is_a_located_config_error(tmp_path: Path) -> None:
+    (tmp_path / "decisionframe.yaml").write_text(
+        "name: x\nsources: {preset: hmiss, path: data/}\n", "utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        Project(tmp_path).import_data()
+    (problem,) = info.value.problems
+    assert problem.line == 2
+    assert "presets are: hmis, zendesk" in problem.message
+    with pytest.raises(Exception, match="takes only preset, path"):
+        ProjectConfig.model_validate(
+            {"name": "x", "sources": {"preset": "zendesk", "path": "t.csv", "as_of": "x"}}
+        )
+
+
+def test_the_preset_options_work_on_any_source(tmp_path: Path) -> None:
+    """other_columns: drop, age_bands, lookup and a '*' recode, on a spreadsheet."""
+    data = tmp_path / "data"
+    data.mkdir()
+    people = pd.DataFrame(
+        {
+            "Ref": ["A1", "A2", "A3", "A4"],
+            "Full Name": ["Zed Quill", "Ann Vorn", "Bo Trask", "Cy Pell"],
+            "Born": ["1990-06-01", "1950-01-01", "", "2000-12-31"],
+            "Team Code": ["T1", "T2", "T9", "T1"],
+        }
+    )
+    people.to_excel(data / "people.xlsx", index=False)
+    (data / "teams.csv").write_text("Code,Team\nT1,North\nT2,South\n", "utf-8")
+    (data / "contacts.csv").write_text(
+        "Id,Ref,When,How\n"
+        + "".join(f"C{i},A{1 + i % 4},2025-01-0{1 + i},x{i}\n" for i in range(6))
+    )
+    (tmp_path / "decisionframe.yaml").write_text(
+        """name: options
+sources:
+  clients:
+    path: data/people.xlsx
+    other_columns: drop
+    columns:
+      client_id: Ref
+      age_band: {column: Born, age_bands: [30, 60], as_of: 2025-01-01}
+      team: {column: Team Code, lookup: [{path: data/teams.csv, key: Code, value: Team}]}
+  touchpoints:
+    path: data/contacts.csv
+    columns: {touchpoint_id: Id, client_id: Ref, started_at: When,
+              channel: {column: How, values: {'*': phone}}}
+""",
+        "utf-8",
+    )
+    Project(tmp_path).import_data()
+    with Project(tmp_path).open_store(read_only=True) as store:
+        columns = [c for c, _ in store.table_columns("clients")]
+        rows = store.rows("SELECT age_band, team FROM clients ORDER BY team NULLS LAST, age_band")
+        channels = store.rows("SELECT DISTINCT channel FROM touchpoints")
+    assert columns == ["client_id", "enrolled_on", "age_band", "team"]
+    assert rows == [("30-59", "North"), ("under 30", "North"), ("60+", "South"), (None, None)]
+    assert channels == [("phone",)]
+    assert _leaks(_store_text(tmp_path), ["Zed Quill", "Ann Vorn", "1990-06-01"]) == []
+
+
+def test_zendesk_monthly_exports_append_and_requesters_load_once(tmp_path: Path) -> None:
+    first = write_zendesk_export(tmp_path / "data" / "tickets_2025-03.csv", tickets=30)
+    second = tmp_path / "data" / "tickets_2025-04.csv"
+    text = first.path.read_text("utf-8").replace("2025-03-", "2025-04-")
+    lines = text.splitlines()
+    lines[1:] = [line.replace(",10", ",20", 1) for line in lines[1:]]  # new ticket ids
+    second.write_text("\r\n".join(lines) + "\r\n", "utf-8")
+    (tmp_path / "decisionframe.yaml").write_text(
+        ZENDESK_CONFIG.replace("data/tickets.csv", "data/tickets_*.csv"), "utf-8"
+    )
+    result = Project(tmp_path).import_data()
+    assert {t.table: t.rows for t in result.tables} == {"clients": 20, "touchpoints": 60}
