@@ -237,6 +237,11 @@ sources:
     assert rows == [("30-59", "North"), ("under 30", "North"), ("60+", "South"), (None, None)]
     assert channels == [("phone",)]
     assert _leaks(_store_text(tmp_path), ["Zed Quill", "Ann Vorn", "1990-06-01"]) == []
+    (data / "teams.csv").write_text("Code,Name\nT1,North\n", "utf-8")
+    with pytest.raises(ImportValidationError) as info:
+        Project(tmp_path).import_data()
+    (problem,) = info.value.problems
+    assert (problem.file, problem.rule, problem.line) == ("data/teams.csv", "lookup-unreadable", 1)
 
 
 def test_zendesk_monthly_exports_append_and_requesters_load_once(tmp_path: Path) -> None:

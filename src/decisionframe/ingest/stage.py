@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from decisionframe.config import ColumnSource, LookupStep, SourceConfig
-from decisionframe.errors import Problem, SourceReadError
+from decisionframe.errors import Problem, SourceReadError, StoreError
 from decisionframe.ingest.files import (
     PreparedFile,
     SourceFile,
@@ -28,6 +28,8 @@ from decisionframe.store.duckdb_store import (
     FILE_COLUMN,
     READER_DATE_FORMAT,
     READER_TIMESTAMP_FORMAT,
+    DiskFullError,
+    StoreDamagedError,
     parquet_header,
     sample_file,
     stage_file,
@@ -1012,7 +1014,9 @@ def _lookup_map(
                 f"WHERE {quote(step.key)} IS NOT NULL GROUP BY 1",
                 [str(found.path)],
             )
-        except Exception:  # a missing column or an unreadable file: no traceback, no values
+        except (DiskFullError, StoreDamagedError):
+            raise
+        except StoreError:  # a missing column or an unreadable file: no values shown
             return {}, [
                 Problem(
                     found.display,
