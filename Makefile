@@ -29,9 +29,11 @@ typecheck: $(STAMP)
 
 # Two workers (the machine's two cores); tests sharing an expensive fixture stay on one
 # worker (tests/conftest.py). A plain `pytest` runs serially, for one file at a time.
+# One OpenMP thread per worker: two workers on two cores each spinning two OpenMP threads
+# (scikit-learn's gradient boosting) made the suite several times slower.
 PYTEST_WORKERS ?= 2
 pytest: $(STAMP) chromium
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # Debian's chromium, for the browser tests (pytest drives it through Playwright) and the
 # report check: the way a reader's browser sees the pages.

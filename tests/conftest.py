@@ -18,6 +18,10 @@ from typer.testing import CliRunner
 # `env={"COLUMNS": "200"}` takes effect. Before anything imports decisionframe.cli.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+# One OpenMP thread per test process (the Makefile sets it too): two pytest-xdist workers on
+# two cores, each spinning an OpenMP team in scikit-learn's boosting, oversubscribe the
+# machine many times over. Read when the OpenMP runtime loads, so before scikit-learn.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from decisionframe.project import Project
 from decisionframe.simulate import simulate_project
