@@ -54,7 +54,9 @@ postgres-stop:
 browser-check: $(STAMP) chromium
 	$(BIN)/python tools/check_report.py
 
-test: lint typecheck pytest browser-check
+# The browser check of the demo report runs inside pytest (tests/report/test_browser_check.py),
+# in parallel with the rest; `make browser-check` runs it alone.
+test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

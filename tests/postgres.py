@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote as urlquote
 
@@ -65,11 +66,11 @@ def _database_name(module: str) -> str:
     return f"df_{stem}_{secrets.token_hex(3)}"
 
 
-@pytest.fixture(scope="module")
-def pg_database(request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
-    """A fresh, empty database for this test module, dropped (with its sessions) afterwards."""
+@contextmanager
+def fresh_database(label: str) -> Iterator[PgDatabase]:
+    """A new, empty database named after ``label``, dropped (with its sessions) at exit."""
     admin = admin_dsn()
-    name = _database_name(request.module.__name__)
+    name = _database_name(label)
     with psycopg.connect(admin, autocommit=True) as con:
         con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -79,6 +80,13 @@ def pg_database(request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
             con.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@pytest.fixture(scope="module")
+def pg_database(request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
+    """A fresh, empty database for this test module."""
+    with fresh_database(request.module.__name__) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ A screenshot of each section is saved under build/browser-check/ (section-<id>.p
 
 Usage: ``python tools/check_report.py`` builds a small simulated organization end to end
 (simulate, import, analyze, decide, demand, report) and checks its report;
-``python tools/check_report.py REPORT.html`` checks an existing report. Run by `make test`
-(target browser-check), which installs Debian's chromium if missing. Never downloads a
-browser: Playwright is pointed at the system's chromium.
+``python tools/check_report.py REPORT.html`` checks an existing report. `make test` runs the
+same check inside pytest (tests/report/test_browser_check.py), in parallel with the other
+tests; `make browser-check` runs this script alone. Both install Debian's chromium if
+missing. Never downloads a browser: Playwright is pointed at the system's chromium.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-OUT = Path("build/browser-check")
+OUT = Path(__file__).resolve().parents[1] / "build" / "browser-check"
 MAX_BYTES = 1_500_000
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -208,7 +209,7 @@ def _keyboard(page: Any) -> list[str]:
     return [f"Tab never reaches a {c}" for c in missing]
 
 
-def _build(folder: Path) -> Path:
+def build_demo_report(folder: Path) -> Path:
     from decisionframe.project import Project
     from decisionframe.report import build_report
     from decisionframe.simulate import simulate_project
@@ -222,7 +223,7 @@ def _build(folder: Path) -> Path:
     return build_report(project, out=OUT / "report.html")
 
 
-def _pdf(report: Path) -> list[str]:
+def check_pdf(report: Path) -> list[str]:
     """`decisionframe report --pdf`'s printer: a PDF of several pages, one per section."""
     from decisionframe.report import page_count, print_pdf
 
@@ -235,11 +236,11 @@ def _pdf(report: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     if argv:
         report = Path(argv[0])
-        problems = check(report) + _pdf(report)
+        problems = check(report) + check_pdf(report)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            report = _build(Path(tmp) / "org")
-            problems = check(report) + _pdf(report)
+            report = build_demo_report(Path(tmp) / "org")
+            problems = check(report) + check_pdf(report)
     for problem in problems[:40]:
         print("  " + problem)
     if problems:

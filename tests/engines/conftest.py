@@ -13,7 +13,7 @@ import pytest
 
 from decisionframe.store import DuckDBStore, Store
 from decisionframe.store.duckdb_store import export_parquet
-from tests.postgres import PgDatabase, admin_dsn
+from tests.postgres import PgDatabase, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -26,24 +26,10 @@ def spark() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def engines_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgDatabase]:
+def engines_pg() -> Iterator[PgDatabase]:
     """One database for the suite (the module-scoped ``pg_database``, made once)."""
-    import secrets
-
-    import psycopg
-    from psycopg import conninfo, sql
-
-    admin = admin_dsn()
-    name = f"df_engines_{secrets.token_hex(3)}"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield PgDatabase(name, conninfo.make_conninfo(admin, dbname=name), admin)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with fresh_database("engines") as database:
+        yield database
 
 
 def copy_to(

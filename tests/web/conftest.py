@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -65,21 +67,31 @@ def web_app(web_project: Path):  # type: ignore[no-untyped-def]
     return create_app(web_project)
 
 
-@pytest.fixture
-def client_as(web_app) -> Iterator[Callable[[Role | None], TestClient]]:  # type: ignore[no-untyped-def]
+@contextmanager
+def _clients_of(app: Any) -> Iterator[Callable[[Role | None], TestClient]]:
+    """A maker of TestClients on ``app``, each signed in as ``<role>1`` (or not signed in
+    for None); every client made is closed at the end."""
     made: list[TestClient] = []
 
     def make(role: Role | None) -> TestClient:
-        client = TestClient(web_app, base_url=BASE)
+        client = TestClient(app, base_url=BASE)
         made.append(client)
         if role is not None:
             answer = sign_in(client, f"{role.name}1")
             assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
         return client
 
-    yield make
-    for client in made:
-        client.close()
+    try:
+        yield make
+    finally:
+        for client in made:
+            client.close()
+
+
+@pytest.fixture
+def client_as(web_app) -> Iterator[Callable[[Role | None], TestClient]]:  # type: ignore[no-untyped-def]
+    with _clients_of(web_app) as make:
+        yield make
 
 
 @pytest.fixture
@@ -112,16 +124,5 @@ def analyzed_app(web_analyzed: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def analyzed_as(analyzed_app) -> Iterator[Callable[[Role | None], TestClient]]:  # type: ignore[no-untyped-def]
     """``client_as`` on the analyzed project."""
-    made: list[TestClient] = []
-
-    def make(role: Role | None) -> TestClient:
-        client = TestClient(analyzed_app, base_url=BASE)
-        made.append(client)
-        if role is not None:
-            answer = sign_in(client, f"{role.name}1")
-            assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+    with _clients_of(analyzed_app) as make:
+        yield make

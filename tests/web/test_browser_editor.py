@@ -5,9 +5,6 @@ screenshots of the editor on the simulator's theory (build/screenshots/editor-*.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,44 +12,25 @@ import pytest
 
 from decisionframe.project import Project
 from decisionframe.web import create_app
+from tests.web.browser import SHOTS, chromium, needs_chromium, serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def served(web_source: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The no-accounts app on a copy of the small simulated project, on a free port."""
-    import uvicorn
-
     folder = tmp_path / "org"
     shutil.copytree(web_source, folder)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(folder), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://localhost:{port}", folder
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(folder), name="localhost") as url:
+        yield url, folder
 
 
 @pytest.fixture
 def page(served):  # type: ignore[no-untyped-def]
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         tab = browser.new_page(viewport={"width": 1500, "height": 950})
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -66,7 +44,6 @@ def page(served):  # type: ignore[no-untyped-def]
         )
         tab.errors = errors  # type: ignore[attr-defined]
         yield tab
-        browser.close()
 
 
 def _open(page, url: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,9 +9,6 @@ also shows labels.js and htmx work with it. Screenshots: build/screenshots/label
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,55 +16,31 @@ import pytest
 
 from decisionframe.accounts import Role, add_user
 from decisionframe.project import Project
+from tests.web.browser import SHOTS, chromium, needs_chromium, serving
 from tests.web.conftest import PASSWORD
 
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def served(web_source: Path, tmp_path: Path) -> Iterator[str]:
     """The app on a loopback port, in a thread, over a fresh copy with one labeller."""
-    import uvicorn
-
     from decisionframe.web import create_app
 
     folder = tmp_path / "org"
     shutil.copytree(web_source, folder)
     with Project(folder).open_store() as store:
         add_user(store, "labeller1", PASSWORD, Role.labeller, by="test")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(folder), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the app did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(folder)) as url:
+        yield url
 
 
 def test_labelling_with_the_keyboard(served: str, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         # Script errors and CSP violations are console errors; a failed load is checked
         # by its address below (the browser's own favicon.ico request is no page's).
@@ -134,7 +107,6 @@ def test_labelling_with_the_keyboard(served: str, tmp_path: Path) -> None:
 
         page.goto(f"{served}/labels/agreement")
         page.screenshot(path=str(SHOTS / "labels-agreement.png"), full_page=True)
-        browser.close()
     assert not errors, errors  # no CSP violation, no script error
     stored = _labels(tmp_path / "org")
     assert stored == [
