@@ -14,8 +14,9 @@
   effects differ by cohort or grow over time (Goodman-Bacon 2021).
 - Synthetic control (``synthetic_control``): one treated unit, a weighted combination of
   the others matched on its pre-period path (de-meaned, Ferman and Pinto 2021, because
-  offices differ in level), with conformal inference (Chernozhukov, Wuthrich and Zhu 2021),
-  which stays valid with few donors where the placebo-in-space permutation cannot reach 5%.
+  offices differ in level), with conformal inference (Chernozhukov, Wuthrich and Zhu 2021)
+  on the post-period mean residual, which stays valid with few donors where the
+  placebo-in-space permutation cannot reach 5% (twelve offices: p >= 1/12).
 
 Why DiD and Callaway-Sant'Anna are written here rather than called from ``diff-diff``:
 with 3 to 20 offices their asymptotic and multiplier-bootstrap intervals are not to be
@@ -437,15 +438,26 @@ def synth_gap(target: np.ndarray, donors: np.ndarray, t0: int) -> np.ndarray:
 
 
 def _conformal_p(target: np.ndarray, donors: np.ndarray, t0: int, tau: float) -> float:
-    """Chernozhukov-Wuthrich-Zhu: refit on all months under the null, permute in time."""
+    """Chernozhukov-Wuthrich-Zhu: refit on all months under the null, permute in time.
+
+    The statistic is the absolute mean of the signed residuals over the post-period
+    window, the one that tests a constant (average) effect. Their default, the mean of
+    absolute residuals, cannot see a level shift here: the de-meaned fit spreads the shift
+    over all months (post +tau T0/T, pre -tau (T-T0)/T), so every window's absolute
+    residuals are about the same size, and with as many months after as before exactly
+    the same (p = 1 on an exact shift). Signed, the post window stands out; only the
+    window that is the whole pre-period can tie it, when T0 = T/2, so the smallest
+    p-value is 1/T, or 2/T with equal halves.
+    """
     n = len(target)
     adjusted = target - tau * (np.arange(n) >= t0)
     w = synth_weights(adjusted, donors)
     fitted = w @ donors
     resid = adjusted - fitted - (adjusted - fitted).mean()
     post = n - t0
-    stats = [np.abs(np.roll(resid, -j)[-post:]).mean() for j in range(n)]
-    return float(np.mean(np.array(stats) >= stats[0] - 1e-12))
+    stats = np.abs([np.roll(resid, -j)[-post:].mean() for j in range(n)])
+    tie = 1e-9 * (float(np.abs(adjusted).max()) + 1.0)  # rounding is not a difference
+    return float(np.mean(stats >= stats[0] - tie))
 
 
 def estimate_synthetic(target: np.ndarray, donors: np.ndarray, t0: int) -> Estimate:
@@ -464,6 +476,7 @@ def estimate_synthetic(target: np.ndarray, donors: np.ndarray, t0: int) -> Estim
         low,
         high,
         p_at(0.0),
-        f"conformal inference, {len(target)} moving-block permutations in time",
+        f"conformal inference on the mean gap after the start, {len(target)} moving-block "
+        "permutations in time",
         len(target),
     )

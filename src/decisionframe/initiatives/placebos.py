@@ -4,8 +4,9 @@
   where at least ``MIN_PRE`` months remain before the pretend start and ``MIN_POST`` after;
 - placebo units: for designs with comparison units, the share of assignments of the
   initiative to other units that give an estimate at least as large (the randomization
-  p-value; for synthetic control, each donor in turn as the treated unit, ranked by the
-  ratio of after to before fit error, Abadie, Diamond and Hainmueller 2010);
+  p-value; for synthetic control, each donor in turn as the treated unit, ranked by its
+  mean gap after the start over its fit error before, Abadie, Diamond and Hainmueller
+  2010, signed rather than their after/before error ratio);
 - leave one unit out: the estimate again without each unit in turn;
 - pre-trend (designs with comparison units): treated minus comparison slopes before the
   start, by randomization, and its power: the chance the check would catch a trend large
