@@ -13,19 +13,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from decisionframe.initiatives.analyze import _synthetic_placebo_units
 from decisionframe.initiatives.designs import (
     _Ar1Reml,
+    _conformal_p,
     _its_design,
     cs_att,
     did_att,
     estimate_did,
     estimate_its,
     estimate_staggered,
-    _conformal_p,
     estimate_synthetic,
     synth_weights,
 )
-from decisionframe.initiatives.analyze import _synthetic_placebo_units
 
 T = 24
 
