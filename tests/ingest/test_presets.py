@@ -256,3 +256,79 @@ def test_zendesk_monthly_exports_append_and_requesters_load_once(tmp_path: Path)
     )
     result = Project(tmp_path).import_data()
     assert {t.table: t.rows for t in result.tables} == {"clients": 20, "touchpoints": 60}
+
+
+def _reference_lookup(key: str | None, hops: list[dict[str, list[str]]]) -> str | None:
+    """The documented lookup, by hand: match ignoring case and spaces, smallest value on a
+    repeated key, hop by hop; a key found nowhere gives None."""
+    value = key
+    for hop in hops:
+        if value is None or not value.strip():
+            return None
+        found = hop.get(value.strip().lower())
+        value = min(found) if found else None
+    return value
+
+
+def test_a_lookup_joins_the_same_values_as_the_documented_map(tmp_path: Path) -> None:
+    """Two hops, keys in another case and with spaces, repeated keys, keys not found."""
+    data = tmp_path / "data"
+    data.mkdir()
+    enrollment_rows = [(f"EN{k}", f"P{k % 7}") for k in range(60)]
+    enrollment_rows += [("en3", "P0"), ("EN4 ", "P9")]  # repeats: the smallest wins
+    project_rows = [(f"p{k}", f"type {k % 3}") for k in range(6)]  # P6, P9 not listed
+    (data / "enrollment.csv").write_text(
+        "EnrollmentID,ProjectID\n" + "".join(f"{k},{v}\n" for k, v in enrollment_rows)
+    )
+    (data / "project.csv").write_text(
+        "ProjectID,ProjectType\n" + "".join(f"{k},{v}\n" for k, v in project_rows)
+    )
+    keys = [f"EN{k}" for k in range(0, 80, 3)] + [" en5", "EN7 ", ""]  # EN60+ not found
+    (data / "people.csv").write_text(
+        "Ref,Enrollment\n" + "".join(f"R{i},{k}\n" for i, k in enumerate(keys))
+    )
+    (tmp_path / "decisionframe.yaml").write_text(
+        """name: lookups
+sources:
+  clients:
+    path: data/people.csv
+    columns:
+      client_id: Ref
+      source_ref: Ref  # the raw reference, to compare row by row (a test only)
+      project: {column: Enrollment, lookup: [{path: data/enrollment.csv, key: EnrollmentID,
+                                              value: ProjectID}]}
+      project_type:
+        column: Enrollment
+        lookup: [{path: data/enrollment.csv, key: EnrollmentID, value: ProjectID},
+                 {path: data/project.csv, key: ProjectID, value: ProjectType}]
+""",
+        "utf-8",
+    )
+    result = Project(tmp_path).import_data()
+    hop1: dict[str, list[str]] = {}
+    for k, v in enrollment_rows:
+        hop1.setdefault(k.strip().lower(), []).append(v)
+    hop2: dict[str, list[str]] = {}
+    for k, v in project_rows:
+        hop2.setdefault(k.lower(), []).append(v)
+    expected = {
+        f"R{i}": (_reference_lookup(k, [hop1]), _reference_lookup(k, [hop1, hop2]))
+        for i, k in enumerate(keys)
+    }
+    with Project(tmp_path).open_store(read_only=True) as store:
+        got = {
+            ref: (project, kind)
+            for ref, project, kind in store.rows(
+                "SELECT source_ref, project, project_type FROM clients"
+            )
+        }
+    assert got == expected
+    assert expected["R1"] == ("P0", "type 0")  # en3 and EN3: the smallest value
+    unfound_1 = sum(1 for k in keys if k.strip() and expected[f"R{keys.index(k)}"][0] is None)
+    unfound_2 = sum(1 for k in keys if k.strip() and expected[f"R{keys.index(k)}"][1] is None)
+    notes = "\n".join(result.notes)
+    assert f"clients.project ('Enrollment'): {unfound_1} rows with no value" in notes
+    assert f"clients.project_type ('Enrollment'): {unfound_2} rows with no value" in notes
+    assert "data/enrollment.csv -> data/project.csv" in notes
+    assert unfound_1 == 7
+    assert unfound_2 > unfound_1

@@ -98,6 +98,10 @@ class StagedSource:
     typed: set[str] = field(default_factory=set)  # target names the reader already parsed
     padded: set[str] = field(default_factory=set)  # text columns with surrounding spaces
     read_paths: list[str] = field(default_factory=list)  # FILE_COLUMN's value of each part
+    # Looked-up targets: the staging column the lookup joins their value into, and the
+    # temp table (key, value) it joins; see ``_plan_lookup`` and ``apply_lookups``.
+    lookup_columns: dict[str, str] = field(default_factory=dict)
+    lookup_tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # (table, files)
 
     @property
     def sha256(self) -> str:
@@ -109,13 +113,18 @@ class StagedSource:
     def reading(self, name: str) -> Reading:
         return self.readings.get(name) or Reading(var="df_unused")
 
+    def stored_sql(self, name: str, alias: str = "") -> str:
+        """The staging column holding ``name``'s text: its file column, or for a looked-up
+        target the column the lookup joined its value into."""
+        return f"{alias}{quote(self.lookup_columns.get(name, self.columns[name]))}"
+
     def text_sql(self, name: str, alias: str = "") -> str:
         """SQL for column ``name``'s text with surrounding spaces removed.
 
         trim() over millions of strings is a measurable share of an import, so it is
         applied only to columns where some value needs it.
         """
-        column = f"{alias}{quote(self.columns[name])}"
+        column = self.stored_sql(name, alias)
         return f"trim({column})" if name in self.padded else column
 
     def input_sql(self, name: str, alias: str = "") -> str:
@@ -132,12 +141,12 @@ class StagedSource:
         """SQL for column ``name``'s loaded value: as the reader parsed it, text, or a cast."""
         type_ = self.type_of(name)
         if name in self.typed:
-            return self.reading(name).typed_sql(f"{alias}{quote(self.columns[name])}", type_)
+            return self.reading(name).typed_sql(self.stored_sql(name, alias), type_)
         if type_ in ("id", "text"):
             return self.input_sql(name, alias)
         reading = self.reading(name)
         if reading.plain:
-            return cast_sql(f"{alias}{quote(self.columns[name])}", type_)
+            return cast_sql(self.stored_sql(name, alias), type_)
         return reading.cast_sql(self.input_sql(name, alias), type_)
 
     def part_of(self, rowid: int) -> FilePart:
@@ -324,6 +333,7 @@ def stage_source(
     staged.rows = int(store.rows(f"SELECT count(*) FROM {quote(staged.temp_table)}")[0][0])
     if not problems:
         problems += _leave_out_rows(store, staged, source)
+    apply_lookups(store, staged)
     problems += _unreadable_birth_dates(store, staged, source)
     if not problems:
         staged.extra_types = _infer_extra_types(store, staged)
@@ -455,8 +465,9 @@ def _plan_readings(
 ) -> list[Problem]:
     """Each column's reading options (configured, or detected on the sample); set them.
 
-    A ``values`` key '*' recodes every value not listed; a ``lookup`` becomes a values map
-    (read from its files) whose unmatched values are left empty.
+    A ``values`` key '*' recodes every value not listed; a ``lookup`` is read into a
+    (key, value) table here and joined onto the staged rows by ``apply_lookups``; its
+    ``values`` map then recodes the looked-up value.
     """
     problems: list[Problem] = []
     for index, (name, file_column) in enumerate(staged.columns.items()):
@@ -476,15 +487,7 @@ def _plan_readings(
         has_default = "*" in values
         default = values.pop("*", None)
         if own is not None and own.lookup:
-            looked, found = _lookup_map(
-                store, own.lookup, lookups or {}, staged.display_path, file_column
-            )
-            problems += found
-            values = {
-                k: (None if v is None else values.get(v.strip().lower(), v))
-                for k, v in looked.items()
-            }
-            has_default = True
+            problems += _plan_lookup(store, staged, index, name, own.lookup, lookups or {})
         # An attribute column has no declared type: its configured date formats are kept
         # so type inference can try them (a '%d/%m/%Y' attribute is a date, not text).
         datelike = type_ in ("date", "timestamp") or spec is None
@@ -499,7 +502,7 @@ def _plan_readings(
             has_default=has_default,
             default=default,
         )
-        looked_up = own is not None and bool(own.lookup)
+        looked_up = name in staged.lookup_tables
         if type_ in ("date", "timestamp") and not reading.formats and not looked_up:
             detected, conflicts = detect_formats(
                 store, quote(staged.temp_table), quote(file_column), type_
@@ -548,7 +551,7 @@ def _padded_columns(store: DuckDBStore, staged: StagedSource) -> set[str]:
         "SELECT "
         + ", ".join(
             f"coalesce(bool_or({c} LIKE ' %' OR {c} LIKE '% '), false)"
-            for c in (quote(staged.columns[n]) for n in names)
+            for c in (staged.stored_sql(n) for n in names)
         )
         + f" FROM {quote(staged.temp_table)}"
     )[0]
@@ -570,7 +573,7 @@ def _reader_types(
     for name, file_column in staged.columns.items():
         spec = staged.spec.column(name)
         reading = staged.reading(name)
-        if spec is None or reading.values or reading.has_default:
+        if spec is None or reading.values or reading.has_default or name in staged.lookup_tables:
             continue
         column = quote(file_column)
         if spec.type == "float" and reading.decimal != ",":
@@ -755,7 +758,11 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
     the guess comes from the first rows and one full scan checks the guesses; a column
     whose guess fails the full scan is inferred again on all rows.
     """
-    extras = {n: c for n, c in staged.columns.items() if staged.spec.column(n) is None}
+    extras = {
+        n: staged.lookup_columns.get(n, c)
+        for n, c in staged.columns.items()
+        if staged.spec.column(n) is None
+    }
     if not extras:
         return {}
     table = quote(staged.temp_table)
@@ -994,22 +1001,32 @@ def _unreadable_birth_dates(
     return problems
 
 
-def _lookup_map(
+def _plan_lookup(
     store: DuckDBStore,
+    staged: StagedSource,
+    index: int,
+    name: str,
     steps: list[LookupStep],
     files: dict[str, SourceFile],
-    display: str,
-    file_column: str,
-) -> tuple[dict[str, str | None], list[Problem]]:
-    """Lower-cased value -> looked-up value, hop by hop (the smallest on a repeated key)."""
-    mapping: dict[str, str | None] | None = None
+) -> list[Problem]:
+    """Read a lookup's files into one temp table (k: lower-cased key, v: looked-up value).
+
+    Hop by hop, each file's smallest value on a repeated key, joined in DuckDB: a map of
+    50,000 keys applied per row took seconds per 100,000 rows. Paths are bound
+    parameters and column names quoted, never spliced.
+    """
+    file_column = staged.columns[name]
+    hops: list[str] = []
+    displays = []
     for step in steps:
         found = files.get(step.path)
         if found is None:
-            return {}, []  # the missing file is reported where files are resolved
+            return []  # the missing file is reported where files are resolved
+        hop = f"df_lookup_{staged.table}_{index}_{len(hops)}"
         try:
-            rows = store.rows(
-                f"SELECT lower(trim({quote(step.key)})), min(trim({quote(step.value)})) "
+            store.execute(
+                f"CREATE OR REPLACE TEMP TABLE {quote(hop)} AS "
+                f"SELECT lower(trim({quote(step.key)})) AS k, min(trim({quote(step.value)})) AS v "
                 "FROM read_csv(?, all_varchar = true, header = true) "
                 f"WHERE {quote(step.key)} IS NOT NULL GROUP BY 1",
                 [str(found.path)],
@@ -1017,24 +1034,70 @@ def _lookup_map(
         except (DiskFullError, StoreDamagedError):
             raise
         except StoreError:  # a missing column or an unreadable file: no values shown
-            return {}, [
+            for table in hops:
+                store.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+            return [
                 Problem(
                     found.display,
                     "lookup-unreadable",
                     f"the lookup for '{file_column}' cannot read columns '{step.key}' and "
                     f"'{step.value}' from this file",
-                    f"check that the file is a CSV with both columns (used by {display})",
+                    "check that the file is a CSV with both columns "
+                    f"(used by {staged.display_path})",
                     1,
                 )
             ]
-        hop = {str(k): (None if v is None else str(v)) for k, v in rows}
-        if mapping is None:
-            mapping = hop
-        else:
-            mapping = {
-                k: (None if v is None else hop.get(v.strip().lower())) for k, v in mapping.items()
-            }
-    return mapping or {}, []
+        hops.append(hop)
+        displays.append(found.display)
+    joined = f"df_lookup_{staged.table}_{index}"
+    # Keys are matched lower-cased, so each hop's value is lowered to meet the next key.
+    chain = f"SELECT h0.k, h{len(hops) - 1}.v FROM {quote(hops[0])} h0" + "".join(
+        f" LEFT JOIN {quote(hop)} h{i} ON lower(h{i - 1}.v) = h{i}.k"
+        for i, hop in enumerate(hops[1:], start=1)
+    )
+    store.execute(f"CREATE OR REPLACE TEMP TABLE {quote(joined)} AS {chain}")
+    for hop in hops:
+        store.execute(f"DROP TABLE IF EXISTS {quote(hop)}")
+    staged.lookup_tables[name] = (joined, " -> ".join(displays))
+    return []
 
 
-__all__ = ["StagedSource", "attribute_name", "file_sha256", "finish_staging", "stage_source"]
+def apply_lookups(store: DuckDBStore, staged: StagedSource) -> None:
+    """Join each looked-up value into its own staging column, and note the keys not found.
+
+    The column is added and filled in place (UPDATE ... FROM, a hash join), so rowids and
+    with them line numbers are unchanged. A key found nowhere leaves the value empty, as
+    documented; how many rows that is goes into the import summary (a count, never a key).
+    """
+    table = quote(staged.temp_table)
+    for name, (joined, displays) in staged.lookup_tables.items():
+        column = f"df:lookup:{name}"
+        key = f"lower(trim(CAST(t.{quote(staged.columns[name])} AS VARCHAR)))"
+        store.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote(column)} VARCHAR")
+        store.execute(
+            f"UPDATE {table} AS t SET {quote(column)} = l.v FROM {quote(joined)} AS l "
+            f"WHERE {key} = l.k"
+        )
+        store.execute(f"DROP TABLE IF EXISTS {quote(joined)}")
+        staged.lookup_columns[name] = column
+        missing = store.rows(
+            f"SELECT count(*) FROM {table} AS t WHERE t.{quote(column)} IS NULL "
+            f"AND coalesce({key}, '') <> ''"
+        )[0][0]
+        if missing:
+            rows = "row" if missing == 1 else "rows"
+            staged.notes.append(
+                f"{staged.table}.{name} ('{staged.columns[name]}'): {missing:,} {rows} with "
+                f"no value in {displays} (left empty)"
+            )
+    staged.lookup_tables = {}
+
+
+__all__ = [
+    "StagedSource",
+    "apply_lookups",
+    "attribute_name",
+    "file_sha256",
+    "finish_staging",
+    "stage_source",
+]

@@ -34,7 +34,7 @@ class _Check:
 def _cell_checks(staged: StagedSource) -> list[_Check]:
     checks: list[_Check] = []
     for name, file_column in staged.columns.items():
-        column = quote(file_column)
+        column = staged.stored_sql(name)
         spec = staged.spec.column(name)
         type_ = staged.type_of(name)
         typed = name in staged.typed  # parsed by the reader: no text left to check
