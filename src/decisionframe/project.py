@@ -350,7 +350,11 @@ class Project:
 
         with self.open_store(read_only=True) as store:
             result = evaluate_initiatives(
-                store, min_cell_size=self.config.privacy.min_cell_size, seed=seed, progress=step
+                store,
+                min_cell_size=self.config.privacy.min_cell_size,
+                seed=seed,
+                progress=step,
+                demand_rules=self.config.demand,
             )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
         self._save(result, prov)

@@ -13,7 +13,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from decisionframe.config import DemandRules
 from decisionframe.initiatives import designs as d
+from decisionframe.initiatives.failure_demand import MEASURE, failure_demand_panels
 from decisionframe.initiatives.multiplicity import adjusted_p_values, rule_sentence
 from decisionframe.initiatives.panel import (
     Initiative,
@@ -429,9 +431,18 @@ def adjust_for_multiplicity(
 
 
 def evaluate_initiatives(
-    store: Store, *, min_cell_size: int = 11, seed: int = 0, progress: Progress | None = None
+    store: Store,
+    *,
+    min_cell_size: int = 11,
+    seed: int = 0,
+    progress: Progress | None = None,
+    demand_rules: DemandRules | None = None,
 ) -> InitiativesResult:
-    """Every initiative on every measure it targets (all measures when it names none)."""
+    """Every initiative on every measure it targets (all measures when it names none).
+
+    With ``demand_rules`` (the project's ``demand`` settings) the contacts are classified as
+    value or failure demand and ``failure_demand_share`` is one of the measures.
+    """
     found = read_initiatives(store)
     if not found:
         return InitiativesResult((), ("No initiatives table, or it is empty.",))
@@ -440,6 +451,8 @@ def evaluate_initiatives(
         *touchpoint_panels(store, min_n=min_cell_size),
         *outcome_panels(store, min_n=min_cell_size),
     ]
+    if demand_rules is not None and any(i.targets(MEASURE) for i in found):
+        panels += failure_demand_panels(store, rules=demand_rules, min_n=min_cell_size)
     if not panels:
         return InitiativesResult((), ("No monthly measure with at least six months found.",))
     pairs = [(i, p) for i in found for p in panels if i.targets(p.measure)]

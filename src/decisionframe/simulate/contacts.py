@@ -78,6 +78,19 @@ class Contacts:
     kind: np.ndarray
     day: np.ndarray  # days since START
     backend: np.ndarray  # back-end unit holding the need, '' if none
+    # A process change (scenario new-process): its true effect on the failure-demand share
+    process_truth: dict[str, object] | None = None
+
+
+@dataclass(frozen=True)
+class Prevention:
+    """From ``day`` (days since START) on, each failure contact happens with probability
+    ``1 - share``; drawn from its own generator (``seed``), so the other draws of the
+    world stay those of the same scenario without the change."""
+
+    day: int
+    share: float
+    seed: int
 
 
 def _within_group_cumsum(values: np.ndarray, group_start: np.ndarray) -> np.ndarray:
@@ -130,7 +143,9 @@ def _channels(rng: np.random.Generator, clients: Clients, client_index: np.ndarr
     return out
 
 
-def simulate_contacts(rng: np.random.Generator, clients: Clients) -> Contacts:
+def simulate_contacts(
+    rng: np.random.Generator, clients: Clients, *, prevent: Prevention | None = None
+) -> Contacts:
     needs = _needs(rng, clients)
     per_need = 1 + needs["repeats"] + needs["chases"] + needs["errors"]
     need_index = np.repeat(np.arange(len(needs)), per_need.to_numpy())
@@ -159,7 +174,50 @@ def simulate_contacts(rng: np.random.Generator, clients: Clients) -> Contacts:
     # recognised by client, reason and time window instead.
     no_need = (frame["unit"].to_numpy() == "contact_centre") & (rng.random(len(frame)) < 0.25)
     frame.loc[no_need, "need_id"] = None
-    return Contacts(frame, client_index, kind, day, backend)
+    if prevent is None:
+        return Contacts(frame, client_index, kind, day, backend)
+    rng_change = np.random.default_rng([prevent.seed, 3])
+    dropped = (
+        (kind != KIND_VALUE) & (day >= prevent.day) & (rng_change.random(len(kind)) < prevent.share)
+    )
+    truth = _prevention_truth(frame["unit"].to_numpy(), kind, day, dropped, prevent)
+    keep = ~dropped
+    frame = frame[keep].reset_index(drop=True)
+    kept_need = need_index[keep]
+    # A need is resolved at its last contact that still happens.
+    frame["resolved"] = np.r_[kept_need[1:] != kept_need[:-1], True]
+    return Contacts(frame, client_index[keep], kind[keep], day[keep], backend[keep], truth)
+
+
+def _prevention_truth(
+    unit: np.ndarray, kind: np.ndarray, day: np.ndarray, dropped: np.ndarray, prevent: Prevention
+) -> dict[str, object]:
+    """The change's effect on the monthly failure-demand share: per unit and month from the
+    change to the extraction, the share with the prevented contacts gone minus the share
+    had they happened (true kinds, every contact in the denominator), averaged over those
+    unit-months: what a before/after design on that measure estimates."""
+    from decisionframe.simulate.clients import EXTRACTED_DAY
+
+    dates = pd.to_datetime(START) + pd.to_timedelta(day, unit="D")
+    month = dates.to_period("M").to_timestamp()
+    after = (day >= prevent.day) & (day <= EXTRACTED_DAY)
+    frame = pd.DataFrame(
+        {
+            "unit": unit[after],
+            "month": month[after],
+            "failure": (kind != KIND_VALUE)[after].astype(float),
+            "kept": (~dropped)[after].astype(float),
+        }
+    )
+    frame["kept_failure"] = frame["failure"] * frame["kept"]
+    cells = frame.groupby(["unit", "month"]).sum()
+    without = cells["kept_failure"] / cells["kept"]
+    had = cells["failure"] / frame.groupby(["unit", "month"]).size()
+    return {
+        "effect": float((without - had).mean()),
+        "share_before": float(had.mean()),
+        "failure_prevented": prevent.share,
+    }
 
 
 def _touchpoint_frame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class Scenario:
     # Multiplier of the respect and explained effects per case complexity 1..5 (None: the
     # same for everyone). The decision's true best targeted plan is in truth.json.
     service_by_complexity: tuple[float, float, float, float, float] | None = None
+    # A process change on this day, in every unit, after which this share of the failure
+    # demand (repeat, chasing and error contacts) no longer happens; truth.json holds its
+    # effect on the monthly failure-demand share per unit, in share points.
+    process_change_on: date | None = None
+    failure_prevented: float = 0.0
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -59,6 +65,16 @@ SCENARIOS: dict[str, Scenario] = {
             explained_effect=0.04,
             followup_effect=0.06,
             followup_extra_hard=0.0,
+        ),
+        Scenario(
+            "new-process",
+            "Service matters as in service-matters, and on 2025-10-01 a new process went live "
+            "in every unit (next steps confirmed in writing, progress sent before clients "
+            "chase): from then on a quarter of failure demand no longer happens.",
+            respect_effect=0.05,
+            explained_effect=0.04,
+            process_change_on=date(2025, 10, 1),
+            failure_prevented=0.25,
         ),
     )
 }

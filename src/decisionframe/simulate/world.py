@@ -24,6 +24,7 @@ from decisionframe.simulate.contacts import (
     KIND_CHASE,
     KIND_VALUE,
     Contacts,
+    Prevention,
     simulate_contacts,
 )
 from decisionframe.simulate.feedback import simulate_feedback
@@ -205,13 +206,19 @@ def _exported(contacts: Contacts) -> Contacts:
         contacts.kind[keep],
         contacts.day[keep],
         contacts.backend[keep],
+        contacts.process_truth,
     )
 
 
 def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
     rng = np.random.default_rng(seed)
     clients = simulate_clients(rng, n_clients)
-    contacts = _exported(simulate_contacts(rng, clients))
+    prevent = None
+    if scenario.process_change_on is not None:
+        prevent = Prevention(
+            (scenario.process_change_on - START).days, scenario.failure_prevented, seed
+        )
+    contacts = _exported(simulate_contacts(rng, clients, prevent=prevent))
     drivers = _Drivers(
         respect=_client_means(contacts, clients, "respect"),
         explained=_client_means(contacts, clients, "explained_next_steps"),
@@ -237,6 +244,7 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
         contacts.kind[order],
         contacts.day[order],
         contacts.backend[order],
+        contacts.process_truth,
     )
     contacts.frame["demand_label"] = _staff_labels(seed, contacts)
     feedback = simulate_feedback(
@@ -254,14 +262,7 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
                 "capacity": [4000, 2500],
             }
         ),
-        "initiatives": pd.DataFrame(
-            {
-                "initiative_id": ["I1"],
-                "name": ["Respect and dignity training"],
-                "started_on": [INITIATIVE_START],
-                "units": [INITIATIVE_UNIT],
-            }
-        ),
+        "initiatives": _initiatives_table(scenario),
     }
     truth = {
         "scenario": scenario.name,
@@ -281,10 +282,58 @@ def build_world(*, n_clients: int, seed: int, scenario: Scenario) -> World:
             scenario, clients, drivers, observed_180 & rated, outcomes, tables["costs"]
         ),
         "voice": feedback.truth,
+        **_process_truth(scenario, contacts),
         "irrelevant_columns": [PLANTED_IRRELEVANT],
         "unmeasured_nodes": ["motivation"],
     }
     return World(tables=tables, truth=truth)
+
+
+PROCESS_INITIATIVE = "P1"
+
+
+def _initiatives_table(scenario: Scenario) -> pd.DataFrame:
+    """The initiatives log; with a process change, its row too, and each row names the
+    measure it should move (so the training is not judged on failure demand)."""
+    table = pd.DataFrame(
+        {
+            "initiative_id": ["I1"],
+            "name": ["Respect and dignity training"],
+            "started_on": [INITIATIVE_START],
+            "units": [INITIATIVE_UNIT],
+        }
+    )
+    if scenario.process_change_on is None:
+        return table
+    process = pd.DataFrame(
+        {
+            "initiative_id": [PROCESS_INITIATIVE],
+            "name": ["New process: next steps in writing, progress before chasing"],
+            "started_on": [scenario.process_change_on],
+            "units": [""],
+        }
+    )
+    return pd.concat([table, process], ignore_index=True).assign(
+        measures=["respect", "failure_demand_share"], expected=["increase", "decrease"]
+    )
+
+
+def _process_truth(scenario: Scenario, contacts: Contacts) -> dict[str, Any]:
+    if scenario.process_change_on is None or contacts.process_truth is None:
+        return {}
+    return {
+        "initiatives": [
+            {
+                "initiative_id": PROCESS_INITIATIVE,
+                "measure": "failure_demand_share",
+                "design": "its",
+                "started_on": scenario.process_change_on.isoformat(),
+                **contacts.process_truth,
+                "scale": "share points of all contacts, per unit and month, from the "
+                "start month on",
+            }
+        ]
+    }
 
 
 def _segment_effects(
