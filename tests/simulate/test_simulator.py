@@ -119,3 +119,35 @@ def test_initiative_raises_respect_in_its_unit_only(world) -> None:  # type: ign
     gain_south = t[south & after]["respect"].mean() - t[south & ~after]["respect"].mean()
     assert gain_north > 0.4
     assert abs(gain_south) < 0.15
+
+
+def test_new_process_prevents_failure_demand_from_its_date_only() -> None:
+    """The same world with and without the process change: identical contacts before the
+    date (the change draws from its own generator), fewer failure contacts after it, and
+    truth.json's effect on the monthly share is what the two worlds' shares differ by."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    scenario = SCENARIOS["new-process"]
+    changed = build_world(n_clients=3000, seed=2, scenario=scenario)
+    same = build_world(n_clients=3000, seed=2, scenario=replace(scenario, failure_prevented=0))
+    assert scenario.process_change_on is not None
+    day = pd.Timestamp(scenario.process_change_on)
+    a, b = changed.tables["touchpoints"], same.tables["touchpoints"]
+    before_a = set(a.loc[a["started_at"] < day, "touchpoint_id"])
+    assert before_a == set(b.loc[b["started_at"] < day, "touchpoint_id"])
+    after_a = set(a.loc[a["started_at"] >= day, "touchpoint_id"])
+    after_b = set(b.loc[b["started_at"] >= day, "touchpoint_id"])
+    assert after_a < after_b  # only contacts were taken away, and some were
+    truth = changed.truth["initiatives"][0]
+    assert truth["initiative_id"] == "P1" and truth["measure"] == "failure_demand_share"
+    # A quarter of the failure demand gone at a share s: s - 0.75 s / (1 - 0.25 s).
+    s = truth["share_before"]
+    assert truth["effect"] == pytest.approx(0.75 * s / (1 - 0.25 * s) - s, abs=0.01)
+    assert same.truth["initiatives"][0]["effect"] == 0.0
+    log = changed.tables["initiatives"].set_index("initiative_id")
+    assert log.loc["P1", "units"] == "" and log.loc["P1", "expected"] == "decrease"
+    assert "initiatives" not in build_world(
+        n_clients=300, seed=2, scenario=SCENARIOS["service-matters"]
+    ).truth
