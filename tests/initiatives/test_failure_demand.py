@@ -49,7 +49,8 @@ def test_new_process_recovers_the_planted_fall_in_failure_demand(tmp_path: Path)
     planted = next(t for t in truth["initiatives"] if t["initiative_id"] == "P1")
     assert planted["effect"] < -0.05  # a quarter of a share near one half
     assert effect.design == "its"  # every unit at once, none to compare with
-    assert effect.ci_low is not None and effect.ci_high is not None
+    assert effect.ci_low is not None
+    assert effect.ci_high is not None
     assert effect.ci_low <= planted["effect"] <= effect.ci_high
     assert effect.verdict == "worked"
     assert effect.hoped == "decrease"
@@ -67,7 +68,8 @@ def test_stable_organization_shows_no_fall_in_failure_demand(
     effect, truth = _effect(tmp_path / "org")
     planted = next(t for t in truth["initiatives"] if t["initiative_id"] == "P1")
     assert planted["effect"] == 0.0
-    assert effect.ci_low is not None and effect.ci_high is not None
+    assert effect.ci_low is not None
+    assert effect.ci_high is not None
     assert effect.ci_low <= 0.0 <= effect.ci_high
     assert effect.verdict in ("no detectable effect", "inconclusive")
 

@@ -141,13 +141,16 @@ def test_new_process_prevents_failure_demand_from_its_date_only() -> None:
     after_b = set(b.loc[b["started_at"] >= day, "touchpoint_id"])
     assert after_a < after_b  # only contacts were taken away, and some were
     truth = changed.truth["initiatives"][0]
-    assert truth["initiative_id"] == "P1" and truth["measure"] == "failure_demand_share"
+    assert truth["initiative_id"] == "P1"
+    assert truth["measure"] == "failure_demand_share"
     # A quarter of the failure demand gone at a share s: s - 0.75 s / (1 - 0.25 s).
     s = truth["share_before"]
     assert truth["effect"] == pytest.approx(0.75 * s / (1 - 0.25 * s) - s, abs=0.01)
     assert same.truth["initiatives"][0]["effect"] == 0.0
     log = changed.tables["initiatives"].set_index("initiative_id")
-    assert log.loc["P1", "units"] == "" and log.loc["P1", "expected"] == "decrease"
-    assert "initiatives" not in build_world(
-        n_clients=300, seed=2, scenario=SCENARIOS["service-matters"]
-    ).truth
+    assert log.loc["P1", "units"] == ""
+    assert log.loc["P1", "expected"] == "decrease"
+    assert (
+        "initiatives"
+        not in build_world(n_clients=300, seed=2, scenario=SCENARIOS["service-matters"]).truth
+    )

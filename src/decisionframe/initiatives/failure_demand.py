@@ -46,9 +46,7 @@ def failure_demand_frame(store: Store, *, rules: DemandRules, min_n: int) -> pd.
     people = aggregates.monthly_people(store)
     people = people[people["unit"].notna()]
     share = share.assign(period=pd.to_datetime(share["period"]), unit=share["unit"].astype(str))
-    people = people.assign(
-        period=pd.to_datetime(people["period"]), unit=people["unit"].astype(str)
-    )
+    people = people.assign(period=pd.to_datetime(people["period"]), unit=people["unit"].astype(str))
     merged = share.merge(people, on=["period", "unit"], how="left")
     merged["people"] = merged["people"].fillna(0).astype("int64")
     first = aggregates.first_contact_day(store)
