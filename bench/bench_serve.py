@@ -5,8 +5,9 @@
 2. uvicorn serves it on 127.0.0.1 (no accounts: the loopback, no-login mode; a login
    costs an argon2 hash and is not what the pages' speed is about) in a child process.
 3. 20 concurrent users (httpx, async) each walk the pages in turn for 60 s: overview,
-   one evidence page per assumption, demand, voice, initiatives, runs, the simulator and
-   one what-if post (a slider move), HTML answers as a browser gets them.
+   one evidence page per assumption, demand, voice, initiatives, runs, the simulator, the
+   labelling queue and one what-if post (a slider move), HTML answers as a browser gets
+   them.
 4. Printed per page: requests, errors (any status but 200), p50 and p95 in ms. Target:
    p95 under 300 ms for every page, no errors.
 
@@ -140,7 +141,7 @@ def main() -> None:
     server = serve(folder, port)
     try:
         wait_up(base)
-        pages = ["/overview", "/demand", "/voice", "/initiatives", "/runs", "/simulator"]
+        pages = ["/overview", "/demand", "/voice", "/initiatives", "/runs", "/simulator", "/labels"]
         n_evidence = len(httpx.get(f"{base}/evidence.json", timeout=30).json()["assumptions"])
         pages[1:1] = [f"/evidence/{i}" for i in range(n_evidence)]
         pages.append("POST /simulator/what-if")

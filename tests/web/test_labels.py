@@ -270,3 +270,62 @@ def _overlap(folder: Path, contacts: list[dict[str, object]]) -> int:
                 ids,
             )[0][0]
         )
+
+
+def test_queue_scores_are_kept_until_a_label_or_import_changes_them(
+    local_client, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Paging through the queue does not re-classify every contact; a new label (which
+    changes the rules' and the classifier's probabilities) does."""
+    from decisionframe.labels import queue
+
+    computed: list[str] = []
+    real = queue.contact_scores
+
+    def counted(store, rules):  # type: ignore[no-untyped-def]
+        scores = real(store, rules)
+        computed.append(scores.version if scores else "")
+        return scores
+
+    monkeypatch.setattr(queue, "contact_scores", counted)
+    client = local_client
+    first = client.get("/labels.json").json()["contacts"]
+    again = client.get("/labels.json").json()["contacts"]
+    assert len(computed) == 1
+    assert again == first
+    headers = {"X-CSRF-Token": csrf_of(client), "HX-Request": "true"}
+    item = first[0]["item_id"]
+    answer = client.post(
+        "/labels", data={"kind": "contact", "item_id": item, "tag": "3"}, headers=headers
+    )
+    assert answer.status_code == 200
+    after = client.get("/labels.json").json()["contacts"]
+    assert len(computed) == 2
+    assert computed[0] != computed[1]
+    assert item not in [c["item_id"] for c in after]
+
+
+def test_kept_scores_give_the_queue_a_fresh_computation_gives(
+    web_source: Path, tmp_path: Path
+) -> None:
+    """The queue ranked from kept scores equals the queue computed from nothing, before and
+    after a user labels some of it (their labels leave their queue, not someone else's)."""
+    from decisionframe.labels.queue import contact_queue, contact_scores
+    from decisionframe.labels.records import add_label
+
+    folder = tmp_path / "org"
+    shutil.copytree(web_source, folder)
+    project = Project(folder)
+    rules = project.config.demand
+    with project.open_store() as store:
+        first, _ = contact_queue(store, rules, username="a", limit=40)
+        for item in first[:5]:
+            add_label(store, kind="contact", item_id=item.item_id, label="failure",
+                      reason=None, username="a")  # fmt: skip
+        scores = contact_scores(store, rules)
+        for user in ("a", "b"):
+            kept, _ = contact_queue(store, rules, username=user, limit=40, scores=scores)
+            fresh, _ = contact_queue(store, rules, username=user, limit=40)
+            assert kept == fresh
+            labelled = {i.item_id for i in first[:5]}
+            assert labelled.isdisjoint(i.item_id for i in kept) == (user == "a")

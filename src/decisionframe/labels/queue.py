@@ -34,6 +34,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from decisionframe.config import DemandRules, VoiceConfig
@@ -173,15 +174,45 @@ def text_probabilities(store: Store, labelled: pd.DataFrame) -> pd.DataFrame | N
 _ENTROPY = "-(q * log2(q) + (1 - q) * log2(1 - q))"
 
 
-def contact_queue(
-    store: Store, rules: DemandRules, *, username: str, limit: int = 25
-) -> tuple[list[ContactItem], bool]:
-    """The next contacts for ``username`` to label, most uncertain first, and whether the
-    text classifier took part (False: rules only)."""
-    from decisionframe.demand.classify import RULES, classify_demand, training_labels
+@dataclass(frozen=True)
+class ContactScores:
+    """Every contact's p(failure) and what it rests on (``basis``), before anyone's own
+    labels are taken out: the slow part of the queue (a classification pass over every
+    touchpoint and, once labels can train it, a text classifier fit).
+
+    ``version`` says what the scores were computed from (see ``scores_version``): the web
+    app keeps the last scores and recomputes them only when the version changes, so paging
+    through the queue does not re-classify every contact on every request.
+    """
+
+    version: str
+    frame: pd.DataFrame  # touchpoint_id, client_id, started_at, ..., code, reason_key, p, basis
+    classifier: bool  # whether the text classifier took part (False: rules only)
+
+
+def scores_version(store: Store, rules: DemandRules) -> str:
+    """What contact scores depend on, cheaply read: the imports (count and newest), the
+    demand rules, and the labels (count and newest). A new import, a rules edit or a new
+    label changes it."""
+    import hashlib
+    import json
+
+    parts: list[Any] = [rules.model_dump(mode="json")]
+    for table, stamp in (("df_imports", "imported_at"), (LABELS_TABLE, "labelled_at")):
+        if store.table_exists(table):
+            parts.append(store.rows(f"SELECT count(*), max({stamp}) FROM {table}")[0])
+        else:
+            parts.append(None)
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def contact_scores(store: Store, rules: DemandRules) -> ContactScores | None:
+    """Score every contact (see the module docstring); None without touchpoints."""
+    from decisionframe.demand.classify import classify_demand, training_labels
 
     if not store.table_exists("touchpoints"):
-        return [], False
+        return None
+    version = scores_version(store, rules)
     classify_demand(store, rules, learn_from_labels=False)
     labelled = training_labels(store)
     store.register_frame("df_queue_rules", rule_probabilities(store, labelled))
@@ -192,35 +223,70 @@ def contact_queue(
         text_join = "LEFT JOIN df_queue_text x ON x.reason_key = d.reason_key"
         text_p = "x.p"
     sql = f"""
-    WITH scored AS (
-        SELECT d.touchpoint_id, d.client_id, d.started_at, d.channel, d.unit, d.need_id,
-               d.resolved, d.waiting_on, d.code, d.reason_key,
-               coalesce(CASE WHEN d.code = 7 THEN {text_p} END, r.p) AS p,
-               CASE WHEN d.code = 7 AND {text_p} IS NOT NULL THEN 'classifier' ELSE 'rule' END
-                   AS basis
-        FROM df_demand d JOIN df_queue_rules r ON r.code = d.code {text_join}
-        WHERE CAST(d.touchpoint_id AS VARCHAR) NOT IN ({_MINE})
-    ), ranked AS (
-        SELECT *, greatest(least(p, 1 - 1e-12), 1e-12) AS q,
-               row_number() OVER (PARTITION BY reason_key
-                                  ORDER BY md5(CAST(touchpoint_id AS VARCHAR))) AS nth
-        FROM scored
-    )
-    SELECT k.*, {_ENTROPY} AS uncertainty, t.reason, coalesce(o.others, 0) AS others
-    FROM ranked k
-    JOIN touchpoints t ON t.touchpoint_id = k.touchpoint_id
-    LEFT JOIN ({_OTHERS}) o ON o.item_id = CAST(k.touchpoint_id AS VARCHAR)
-    ORDER BY nth, uncertainty DESC, md5(CAST(k.touchpoint_id AS VARCHAR)), k.touchpoint_id
-    LIMIT ?
+    SELECT d.touchpoint_id, CAST(d.touchpoint_id AS VARCHAR) AS item_id,
+           md5(CAST(d.touchpoint_id AS VARCHAR)) AS order_key, d.client_id, d.started_at,
+           d.channel, d.unit, d.need_id, d.resolved, d.waiting_on, d.code, d.reason_key,
+           coalesce(CASE WHEN d.code = 7 THEN {text_p} END, r.p) AS p,
+           CASE WHEN d.code = 7 AND {text_p} IS NOT NULL THEN 'classifier' ELSE 'rule' END
+               AS basis
+    FROM df_demand d JOIN df_queue_rules r ON r.code = d.code {text_join}
     """
     try:
-        frame = store.frame(sql, [CONTACT, username, CONTACT, username, int(limit)])
+        frame = store.frame(sql)
     finally:
         store.unregister("df_queue_rules")
         if by_text is not None:
             store.unregister("df_queue_text")
+    q = frame["p"].astype(float).clip(1e-12, 1 - 1e-12)
+    frame["uncertainty"] = -(q * np.log2(q) + (1 - q) * np.log2(1 - q))
+    # Sorted once by the pseudo-random key: each request then numbers a reason's contacts
+    # in this order with one cumcount, without sorting again.
+    frame = frame.sort_values(["order_key", "item_id"], kind="stable", ignore_index=True)
+    frame["reason_group"] = pd.factorize(frame["reason_key"], use_na_sentinel=False)[0]
+    return ContactScores(version, frame, by_text is not None)
+
+
+def contact_queue(
+    store: Store,
+    rules: DemandRules,
+    *,
+    username: str,
+    limit: int = 25,
+    scores: ContactScores | None = None,
+) -> tuple[list[ContactItem], bool]:
+    """The next contacts for ``username`` to label, most uncertain first, and whether the
+    text classifier took part (False: rules only). ``scores`` from ``contact_scores`` are
+    used when given (the caller checks their version); otherwise computed here."""
+    from decisionframe.demand.classify import RULES
+
+    if scores is None:
+        scores = contact_scores(store, rules)
+    if scores is None:
+        return [], False
+    # Ranked in pandas over the kept scores: nothing but the 'limit' contacts shown goes
+    # back to the store (on PostgreSQL a registered frame is a COPY, too slow per request).
+    # Rows are in pseudo-random key order already, so position is the tie-break and a
+    # reason's n-th contact is a cumcount over integer group codes: numeric sorts only.
+    mine = {str(r[0]) for r in store.rows(_MINE, [CONTACT, username])}
+    kept = np.flatnonzero(~scores.frame["item_id"].isin(mine).to_numpy())
+    groups = scores.frame["reason_group"].to_numpy()[kept]
+    nth = pd.Series(groups).groupby(groups, sort=False).cumcount().to_numpy()
+    uncertainty = scores.frame["uncertainty"].to_numpy()[kept]
+    order = np.lexsort((kept, -uncertainty, nth))[: int(limit)]
+    top = scores.frame.iloc[kept[order]]
+    store.register_frame("df_queue_top", top[["touchpoint_id", "item_id"]])
+    try:
+        extra = store.frame(
+            f"SELECT k.item_id, t.reason, coalesce(o.others, 0) AS others "
+            f"FROM df_queue_top k JOIN touchpoints t ON t.touchpoint_id = k.touchpoint_id "
+            f"LEFT JOIN ({_OTHERS}) o ON o.item_id = k.item_id",
+            [CONTACT, username],
+        )
+    finally:
+        store.unregister("df_queue_top")
+    frame = top.merge(extra, on="item_id", how="left", validate="one_to_one")
     shown = _pseudonymized(store, "touchpoints", "client_id")
-    reasons = scrub_all([str(r) if r is not None else "" for r in frame["reason"]])
+    reasons = scrub_all(["" if pd.isna(r) else str(r) for r in frame["reason"]])
     items = []
     for row, reason in zip(_rows(frame), reasons, strict=True):
         code = int(row.code)
@@ -246,7 +312,7 @@ def contact_queue(
                 others=int(row.others),
             )
         )
-    return items, by_text is not None
+    return items, scores.classifier
 
 
 def theme_keys(config: VoiceConfig, latest_voice: Any | None) -> list[ThemeKey]:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from decisionframe.accounts import Role
+from decisionframe.config import DemandRules
 from decisionframe.errors import DecisionframeError
 from decisionframe.labels import queue as q
 from decisionframe.labels.agreement import Agreement, agreement_of
@@ -34,6 +35,7 @@ from decisionframe.store.base import Store
 from decisionframe.web.auth import Principal, require_write
 from decisionframe.web.pages import page
 from decisionframe.web.render import render, wants_json
+from decisionframe.web.state import WebState
 
 UNCERTAIN = {
     CONTACT: (
@@ -109,6 +111,18 @@ def _theme_keys(request: Request, store: Store) -> list[q.ThemeKey]:
     return q.theme_keys(project.config.voice, saved.result if saved else None)
 
 
+def _contact_scores(state: WebState, store: Store, rules: DemandRules) -> q.ContactScores | None:
+    """The app's last contact scores while their version holds (no import, rules edit or
+    label since), else fresh ones, kept for the next request."""
+    version = q.scores_version(store, rules)
+    kept = state.cache.get("contact-scores")
+    if kept is not None and kept.version == version:
+        return kept  # type: ignore[no-any-return]
+    scores = q.contact_scores(store, rules)
+    state.cache["contact-scores"] = scores
+    return scores
+
+
 def build_router() -> APIRouter:
     router = APIRouter()
 
@@ -132,8 +146,13 @@ def build_router() -> APIRouter:
         with state.read() as store:
             themes = _theme_keys(request, store)
             if kind == CONTACT:
+                scores = _contact_scores(state, store, project.config.demand)
                 contacts, classifier = q.contact_queue(
-                    store, project.config.demand, username=principal.username, limit=limit
+                    store,
+                    project.config.demand,
+                    username=principal.username,
+                    limit=limit,
+                    scores=scores,
                 )
             else:
                 comments = q.comment_queue(store, username=principal.username, limit=limit)
