@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from decisionframe.errors import ConfigError, Problem
 from decisionframe.yamlfile import LocatedYaml, read_located_yaml
@@ -84,6 +84,12 @@ class ColumnSource(ReadOptions):
         default=None,
         description="recode values: {Walk-in: in_person}; the key '*' recodes every other value",
     )
+    other_values: Literal["keep", "refuse"] = Field(
+        default="keep",
+        description="keep: a value not listed under `values:` is loaded as written. refuse: "
+        "it is a located error (a code outside the list, e.g. an HMIS Destination); empty "
+        "cells stay empty. List a code under `values:` to accept it deliberately",
+    )
     lookup: list[LookupStep] | None = Field(
         default=None,
         description="replace the value by another file's column on the same key, hop by hop "
@@ -99,6 +105,16 @@ class ColumnSource(ReadOptions):
     as_of: date | None = Field(
         default=None, description="the day ages are counted to (default: the day of the import)"
     )
+
+    @model_validator(mode="after")
+    def _refuse_needs_a_list(self) -> ColumnSource:
+        if self.other_values == "refuse" and "*" in (self.values or {}):
+            raise ValueError(
+                "other_values: refuse and a '*' key contradict each other; drop one of them"
+            )
+        if self.other_values == "refuse" and not self.values:
+            raise ValueError("other_values: refuse needs `values:`, the list of accepted codes")
+        return self
 
     @field_validator("age_bands")
     @classmethod

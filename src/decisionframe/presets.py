@@ -71,7 +71,13 @@ HMIS_PROJECT_TYPES = {  # Appendix B 2.02.6 ProjectType (FY2024)
     "14": "coordinated_entry",
 }
 HMIS_AGE_BANDS = [18, 25, 35, 45, 55, 65]  # under 18, 18-24, ..., 55-64, 65+
+# Appendix B 1.8 No/Yes/Reasons for Missing Data (VeteranStatus) and 1.7 No/Yes/Missing
+# (the FY2024 race and gender columns: 0, 1, 99).
 _NO_YES_MISSING = {"0": "no", "1": "yes", "8": None, "9": None, "99": None}
+_FLAG = {"0": "0", "1": "1", "99": None}
+# Coded columns refuse a code outside their HUD list (``other_values: refuse``): an
+# unlisted Destination used to load as its number (440 became a value of 440).
+_REFUSE: dict[str, Any] = {"other_values": "refuse"}
 
 
 def _hmis(folder: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -110,9 +116,13 @@ def _hmis(folder: str, options: dict[str, Any]) -> dict[str, Any]:
                     "lookup": [{"path": enrollment, "key": "PersonalID", "value": "EntryDate"}],
                 },
                 "age_band": band,
-                "veteran": {"column": "VeteranStatus", "values": dict(_NO_YES_MISSING)},
+                "veteran": {
+                    "column": "VeteranStatus",
+                    "values": dict(_NO_YES_MISSING),
+                    **_REFUSE,
+                },
                 **{
-                    target: {"column": column, "values": {"99": None}}
+                    target: {"column": column, "values": dict(_FLAG), **_REFUSE}
                     for target, column in flags.items()
                 },
             },
@@ -132,6 +142,7 @@ def _hmis(folder: str, options: dict[str, Any]) -> dict[str, Any]:
                     "column": "EnrollmentID",
                     "lookup": [to_project, to_type],
                     "values": dict(HMIS_PROJECT_TYPES),
+                    **_REFUSE,
                 },
                 "service": "TypeProvided",
                 "record_type": "RecordType",
@@ -149,6 +160,7 @@ def _hmis(folder: str, options: dict[str, Any]) -> dict[str, Any]:
                         **dict.fromkeys(HMIS_PERMANENT_DESTINATIONS, 1),
                         **dict.fromkeys(HMIS_OTHER_DESTINATIONS, 0),
                     },
+                    **_REFUSE,
                 },
                 "measured_on": "ExitDate",
                 "destination": "Destination",
@@ -231,7 +243,10 @@ def _zendesk(path: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 _BUILDERS = {"hmis": _hmis, "zendesk": _zendesk}
-PRESET_KEYS = {"hmis": ("preset", "path", "as_of"), "zendesk": ("preset", "path")}
+PRESET_KEYS = {
+    "hmis": ("preset", "path", "as_of", "values", "on_error"),
+    "zendesk": ("preset", "path", "values", "on_error"),
+}
 
 
 def is_preset(value: Any) -> bool:
@@ -258,7 +273,59 @@ def expand_preset(value: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(path, str) or not path.strip():
         example = "data/hmis/ (the export's folder)" if name == "hmis" else "data/tickets.csv"
         raise ValueError(f"preset {name} needs `path:`, e.g. {example}")
-    return _BUILDERS[name](path.strip(), value)
+    sources = _BUILDERS[name](path.strip(), value)
+    _extend_values(name, sources, value.get("values"))
+    if value.get("on_error") is not None:
+        for source in sources.values():
+            source["on_error"] = value["on_error"]  # validated as any source's on_error
+    return sources
 
 
-__all__ = ["PRESETS", "PRESET_KEYS", "expand_preset", "is_preset"]
+def coded_columns(sources: dict[str, Any]) -> dict[str, str]:
+    """Target column -> file column, for every column of an expansion with a ``values`` list."""
+    return {
+        target: mapped["column"]
+        for source in sources.values()
+        for target, mapped in source["columns"].items()
+        if isinstance(mapped, dict) and mapped.get("values") and "*" not in mapped["values"]
+    }
+
+
+def _extend_values(name: str, sources: dict[str, Any], extra: Any) -> None:
+    """Merge a preset block's ``values:`` ({value: {'440': 1}}) into its coded columns.
+
+    This is how an organization accepts a code HUD's list lacks (a local or newer code):
+    deliberately, in decisionframe.yaml, where a reviewer sees it; an entry also replaces
+    the preset's own reading of a listed code. Keys are target columns, as in any source.
+    """
+    if extra is None:
+        return
+    coded = coded_columns(sources)
+    listed = ", ".join(f"{t} ({c})" for t, c in coded.items())
+    if not isinstance(extra, dict) or not all(isinstance(v, dict) for v in extra.values()):
+        raise ValueError(
+            f"preset {name}: `values:` maps a column to its extra codes, e.g. "
+            f"{{value: {{'440': 1}}}}; columns with codes: {listed}"
+        )
+    unknown = sorted(str(t) for t in set(extra) - set(coded))
+    if unknown:
+        raise ValueError(
+            f"preset {name}: `values:` names {', '.join(unknown)}, not a coded column of the "
+            f"preset; columns with codes: {listed}"
+        )
+    for source in sources.values():
+        for target, mapped in source["columns"].items():
+            if target in extra and coded.get(target) == mapped.get("column"):
+                mapped["values"].update({_code(k): v for k, v in extra[target].items()})
+
+
+def _code(key: Any) -> str:
+    """A YAML key as the code it stands for (an unquoted 440 is read as a number)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)
+
+
+__all__ = ["PRESETS", "PRESET_KEYS", "coded_columns", "expand_preset", "is_preset"]

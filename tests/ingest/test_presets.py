@@ -332,3 +332,105 @@ sources:
     assert "data/enrollment.csv -> data/project.csv" in notes
     assert unfound_1 == 7
     assert unfound_2 > unfound_1
+
+
+def _recode_cell(path: Path, line: int, column: str, value: str) -> None:
+    """Set one cell of a generated export (``line`` counts the header as line 1)."""
+    lines = path.read_text("utf-8").splitlines()
+    at = lines[0].split(",").index(column)
+    fields = lines[line - 1].split(",")
+    fields[at] = value
+    lines[line - 1] = ",".join(fields)
+    path.write_text("\r\n".join(lines) + "\r\n", "utf-8")
+
+
+def test_a_code_outside_the_hud_lists_is_refused_where_it_is(tmp_path: Path) -> None:
+    """Destination 440 (not in FY2024's list) used to load as the number 440."""
+    export = _hmis_project(tmp_path, clients=12)
+    folder = tmp_path / "data" / "hmis"
+    _recode_cell(folder / "Exit.csv", 4, "Destination", "440")  # was 101
+    _recode_cell(folder / "Exit.csv", 6, "Destination", "440")
+    _recode_cell(folder / "Client.csv", 3, "VeteranStatus", "7")
+    _recode_cell(folder / "Client.csv", 5, "Woman", "2")
+    _recode_cell(folder / "Project.csv", 2, "ProjectType", "15")  # P-ES
+    with pytest.raises(ImportValidationError) as info:
+        Project(tmp_path).import_data()
+    found = {(p.file, p.column, p.rule): p for p in info.value.problems}
+    destination = found["data/hmis/Exit.csv", "Destination", "unlisted-value"]
+    assert (destination.line, destination.lines, destination.count) == (4, (4, 6), 2)
+    assert "440 (2)" in destination.message
+    assert "values: {value: {'440': ...}}" in destination.hint
+    assert found["data/hmis/Client.csv", "VeteranStatus", "unlisted-value"].lines == (3,)
+    assert found["data/hmis/Client.csv", "Woman", "unlisted-value"].lines == (5,)
+    projects = found["data/hmis/Services.csv", "EnrollmentID", "unlisted-value"]
+    assert projects.count == sum(1 + i % 3 for i in range(0, 11, 3))  # the P-ES services
+    assert "15 (" in projects.message  # the project type code, not an EnrollmentID
+    assert not any("not-a-" in p.rule for p in info.value.problems)  # reported once
+    shown = "\n".join(str(p) for p in info.value.problems)
+    assert _leaks(shown, export.secrets) == []
+    assert "EN0" not in shown
+
+
+def test_a_preset_takes_extra_codes_deliberately(tmp_path: Path) -> None:
+    export = _hmis_project(tmp_path, clients=12)
+    folder = tmp_path / "data" / "hmis"
+    _recode_cell(folder / "Exit.csv", 4, "Destination", "440")
+    _recode_cell(folder / "Project.csv", 2, "ProjectType", "15")
+    (tmp_path / "decisionframe.yaml").write_text(
+        "name: x\nsources: {preset: hmis, path: data/hmis/,\n"
+        "  values: {value: {440: 1}, project_type: {'15': local_type}}}\n",
+        "utf-8",
+    )
+    Project(tmp_path).import_data()
+    with Project(tmp_path).open_store(read_only=True) as store:
+        housed = store.rows("SELECT sum(value), max(destination) FROM outcomes")[0]
+        types = {r[0] for r in store.rows("SELECT DISTINCT project_type FROM touchpoints")}
+    assert housed == (export.housed + 1, 440)
+    assert "local_type" in types
+    (tmp_path / "decisionframe.yaml").write_text(
+        "name: x\nsources: {preset: hmis, path: data/hmis/, values: {destination: {440: 1}}}\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        Project(tmp_path).import_data()
+    (problem,) = info.value.problems
+    assert "not a coded column of the preset" in problem.message
+    assert "value (Destination)" in problem.message
+
+
+def test_other_values_refuse_contradicts_a_star(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="contradict"):
+        ProjectConfig.model_validate(
+            {
+                "name": "x",
+                "sources": {
+                    "clients": {
+                        "path": "c.csv",
+                        "columns": {
+                            "kind": {
+                                "column": "K",
+                                "values": {"a": "b", "*": "c"},
+                                "other_values": "refuse",
+                            }
+                        },
+                    }
+                },
+            }
+        )
+
+
+def test_a_preset_with_quarantine_sets_the_unlisted_row_aside(tmp_path: Path) -> None:
+    export = _hmis_project(tmp_path, clients=12)
+    _recode_cell(tmp_path / "data" / "hmis" / "Exit.csv", 4, "Destination", "440")
+    (tmp_path / "decisionframe.yaml").write_text(
+        HMIS_CONFIG.replace("path: data/hmis/}", "path: data/hmis/, on_error: quarantine}"),
+        "utf-8",
+    )
+    result = Project(tmp_path).import_data()
+    rows = {t.table: (t.rows, t.quarantined) for t in result.tables}
+    assert rows["outcomes"] == (export.exits - 1, 1)
+    assert rows["clients"] == (export.clients, 0)
+    assert result.quarantined == 1
+    listed = (tmp_path / result.quarantine_file).read_text("utf-8")
+    assert "data/hmis/Exit.csv,4,unlisted-value" in listed.replace('"', "")
+    assert "440" not in listed

@@ -33,6 +33,7 @@ _ROW_RULES = frozenset(
         "required-value-missing",
         "negative-value",
         "unknown-channel",
+        "unlisted-value",
         "duplicate-key",
         "orphan-reference",
     }

@@ -501,6 +501,7 @@ def _plan_readings(
             values=values,
             has_default=has_default,
             default=default,
+            refuse_others=own is not None and own.other_values == "refuse",
         )
         looked_up = name in staged.lookup_tables
         if type_ in ("date", "timestamp") and not reading.formats and not looked_up:
@@ -573,7 +574,8 @@ def _reader_types(
     for name, file_column in staged.columns.items():
         spec = staged.spec.column(name)
         reading = staged.reading(name)
-        if spec is None or reading.values or reading.has_default or name in staged.lookup_tables:
+        recoded = reading.values or reading.has_default or reading.refuse_others
+        if spec is None or recoded or name in staged.lookup_tables:
             continue
         column = quote(file_column)
         if spec.type == "float" and reading.decimal != ",":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decisionframe.errors import Problem
 from decisionframe.ingest.rules import HINTS
 from decisionframe.ingest.stage import StagedSource
-from decisionframe.ingest.values import suggest_formats
+from decisionframe.ingest.values import UNLISTED, suggest_formats
 from decisionframe.store import DuckDBStore, quote
 
 MAX_LINES_PER_RULE = 1000  # line numbers kept per file, column and rule (the count is exact)
@@ -51,6 +51,19 @@ def _cell_checks(staged: StagedSource) -> list[_Check]:
                 )
             )
         bad = staged.bad_sql(name)
+        unlisted = f"{text} = '{UNLISTED}'"
+        if staged.reading(name).refuse_others:
+            checks.append(
+                _Check(
+                    "unlisted-value",
+                    name,
+                    file_column,
+                    unlisted,
+                    "not one of the listed codes",
+                    "",
+                )
+            )
+            bad = None if bad is None else f"({bad}) AND {text} IS DISTINCT FROM '{UNLISTED}'"
         if bad is not None:
             checks.append(
                 _Check(f"not-a-{type_}", name, file_column, bad, f"cannot be read as {type_}", "")
@@ -122,6 +135,43 @@ def _few_values(
     return ", ".join(f"{v} ({n:,})" for v, n in rows)
 
 
+_CODE_SHAPE = r"^([0-9]{1,4}|[^0-9]{1,30})$"  # a short number or a word: a code, not an id
+
+
+def _unlisted(
+    store: DuckDBStore, staged: StagedSource, check: _Check, count: int, predicate: str
+) -> tuple[str, str]:
+    """Values outside a refusing ``values`` list: the codes themselves when they are codes.
+
+    A code (at most four digits, or a word without digits) cannot identify anyone and is
+    what the user must look up; anything longer or mixed is shown only by its shape.
+    """
+    text = staged.text_sql(check.name)
+    rows = store.rows(
+        f"SELECT trim({text}) AS v, count(*), bool_and(regexp_matches(trim({text}), ?)) "
+        f"FROM {quote(staged.temp_table)} WHERE {predicate} "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_SHOWN_VALUES + 1}",
+        [_CODE_SHAPE],
+    )
+    if len(rows) <= MAX_SHOWN_VALUES and all(is_code for _, _, is_code in rows):
+        seen = ", ".join(f"{v} ({n:,})" for v, n, _ in rows)
+        example = str(rows[0][0])
+    else:
+        shapes = store.rows(
+            f"SELECT {_shape_sql(text)}, count(*) FROM {quote(staged.temp_table)} "
+            f"WHERE {predicate} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3"
+        )
+        seen = "shaped " + ", ".join(str(s) for s, _ in shapes)
+        example = "<code>"
+    are = "value is" if count == 1 else "values are"
+    message = f"{count:,} {are} not one of the codes listed for '{check.name}': {seen}"
+    hint = (
+        f"correct the export, or accept a code deliberately under the column's `values:` "
+        f"(for a preset, next to `preset:`: `values: {{{check.name}: {{'{example}': ...}}}}`)"
+    )
+    return message, hint
+
+
 def _date_hint(
     store: DuckDBStore, staged: StagedSource, check: _Check, predicate: str, shapes: list[str]
 ) -> str:
@@ -156,6 +206,8 @@ def _describe(
 ) -> tuple[str, str]:
     """Message and hint for one file's bad cells: their shapes or values, and what to set."""
     predicate = f"({check.predicate}) AND {staged.part_sql('rowid')} = {int(part)}"
+    if check.rule == "unlisted-value":
+        return _unlisted(store, staged, check, count, predicate)
     if check.rule == "unknown-channel":
         values = _few_values(store, staged, check.name, predicate)
         seen = f": {values}" if values else ""

@@ -17,6 +17,9 @@ from decisionframe.store.schema import LogicalType
 # A written UTC offset at the end of a timestamp: Z, +01, +0100 or +01:00.
 OFFSET_PATTERN = r"[0-9]:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
+# What a value outside a refusing ``values`` list becomes while validating (never loaded).
+UNLISTED = "df:unlisted-value"
+
 _DATE_PARTS = (
     "%d/%m/%Y",
     "%m/%d/%Y",
@@ -53,6 +56,9 @@ class Reading:
     # What a value not in ``values`` becomes: set by a '*' key, or empty for a lookup.
     has_default: bool = False
     default: str | None = None
+    # ``other_values: refuse``: a non-empty value not in ``values`` becomes UNLISTED, which
+    # the validator reports by file, column and line (and quarantine sets aside).
+    refuse_others: bool = False
 
     def register(self, store: DuckDBStore) -> None:
         """Set this column's variables (bound parameters) on the store's connection."""
@@ -63,7 +69,7 @@ class Reading:
         if self.true_words is not None or self.false_words is not None:
             store.execute(f"SET VARIABLE {self.var}_true = ?", [self._words(True)])
             store.execute(f"SET VARIABLE {self.var}_false = ?", [self._words(False)])
-        if self.values or self.has_default:
+        if self.values or self.has_default or self.refuse_others:
             store.execute(
                 f"SET VARIABLE {self.var}_map = map(?::VARCHAR[], ?::VARCHAR[])",
                 [list(self.values), list(self.values.values())],
@@ -88,14 +94,21 @@ class Reading:
             or self.false_words
             or self.values
             or self.has_default
+            or self.refuse_others
         )
 
     def recoded(self, text: str) -> str:
         """``text`` after the column's ``values`` map (matched ignoring case and spaces)."""
-        if not self.values and not self.has_default:
+        if not self.values and not self.has_default and not self.refuse_others:
             return text
         key = f"lower(trim({text}))"
         other = self._get("default") if self.has_default else text
+        if self.refuse_others:
+            return (
+                f"(CASE WHEN {key} IS NULL OR {key} = '' THEN {text} "
+                f"WHEN map_contains({self._get('map')}, {key}) THEN {self._get('map')}[{key}] "
+                f"ELSE '{UNLISTED}' END)"
+            )
         return (
             f"(CASE WHEN map_contains({self._get('map')}, {key}) "
             f"THEN {self._get('map')}[{key}] ELSE {other} END)"
@@ -241,4 +254,4 @@ def suggest_formats(store: DuckDBStore, table: str, column: str, predicate: str)
     return [f for f, n in zip(CANDIDATE_FORMATS, counts, strict=True) if n == best]
 
 
-__all__ = ["CANDIDATE_FORMATS", "Reading", "detect_formats", "suggest_formats"]
+__all__ = ["CANDIDATE_FORMATS", "UNLISTED", "Reading", "detect_formats", "suggest_formats"]
