@@ -14,6 +14,7 @@ from typing import Any
 
 from decisionframe.config import ColumnSource, LookupStep, SourceConfig
 from decisionframe.errors import Problem, SourceReadError, StoreError
+from decisionframe.ingest.chunked import EXPRESSIONS_PER_QUERY, aggregate, sample_table
 from decisionframe.ingest.files import (
     PreparedFile,
     SourceFile,
@@ -21,9 +22,10 @@ from decisionframe.ingest.files import (
     prepare_csv,
     read_spreadsheet,
 )
-from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql, cast_sql
+from decisionframe.ingest.rules import INFERENCE_ORDER, bad_value_sql, cast_sql, register_words
 from decisionframe.ingest.values import Reading, detect_formats
 from decisionframe.store import CANONICAL, DuckDBStore, TableSpec, quote
+from decisionframe.store.base import batched
 from decisionframe.store.duckdb_store import (
     FILE_COLUMN,
     READER_DATE_FORMAT,
@@ -228,6 +230,7 @@ def stage_source(
     not *where* it is not. The importer stages fast first and exactly only when something is
     wrong.
     """
+    register_words(store)
     file_format = source.file_format(files[0].display)
     staged = StagedSource(
         table=table,
@@ -430,20 +433,21 @@ def _count_line_breaks(store: DuckDBStore, temp_table: str, part: FilePart) -> N
     (a problem reported at line 13 was at line 16).
     """
     columns = [quote(c) for c in staged_columns(store, temp_table)]
-    if not columns:
-        return
-    breaks = " + ".join(
-        f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in columns
-    )
-    rows = store.rows(
-        f"SELECT rowid, n FROM (SELECT rowid, {breaks} AS n FROM {quote(temp_table)} "
-        "WHERE rowid >= ? AND rowid < ?) WHERE n > 0 ORDER BY rowid",
-        [part.start, part.start + part.rows],
-    )
+    extra: dict[int, int] = {}
+    for chunk in batched(columns, EXPRESSIONS_PER_QUERY):  # linear in columns (chunked.py)
+        breaks = " + ".join(
+            f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in chunk
+        )
+        for rowid, n in store.rows(
+            f"SELECT rowid, n FROM (SELECT rowid, {breaks} AS n FROM {quote(temp_table)} "
+            "WHERE rowid >= ? AND rowid < ?) WHERE n > 0",
+            [part.start, part.start + part.rows],
+        ):
+            extra[int(rowid)] = extra.get(int(rowid), 0) + int(n)
     total = 0
-    for rowid, extra in rows:
-        total += int(extra)
-        part.multiline_rowids.append(int(rowid))
+    for rowid in sorted(extra):
+        total += extra[rowid]
+        part.multiline_rowids.append(rowid)
         part.multiline_extra.append(total)
 
 
@@ -548,14 +552,14 @@ def _padded_columns(store: DuckDBStore, staged: StagedSource) -> set[str]:
     ]
     if not names:
         return set()
-    padded = store.rows(
-        "SELECT "
-        + ", ".join(
+    padded = aggregate(
+        store,
+        quote(staged.temp_table),
+        [
             f"coalesce(bool_or({c} LIKE ' %' OR {c} LIKE '% '), false)"
             for c in (staged.stored_sql(n) for n in names)
-        )
-        + f" FROM {quote(staged.temp_table)}"
-    )[0]
+        ],
+    )
     return {name for name, is_padded in zip(names, padded, strict=True) if is_padded}
 
 
@@ -612,14 +616,14 @@ def _reader_types(
             )
     if not candidates:
         return types, (timestamp_format, date_format)
-    failures = store.rows(
-        "SELECT "
-        + ", ".join(
+    failures = aggregate(
+        store,
+        quote(staged.temp_table),
+        [
             f"count(*) FILTER (WHERE {quote(c)} IS NOT NULL AND {bad})"
             for c, _, bad in candidates.values()
-        )
-        + f" FROM {quote(staged.temp_table)}"
-    )[0]
+        ],
+    )
     for (name, (file_column, sql_type, _)), failed in zip(
         candidates.items(), failures, strict=True
     ):
@@ -738,19 +742,30 @@ def _first_fitting_types(
     store: DuckDBStore, source_sql: str, columns: dict[str, str]
 ) -> dict[str, LogicalType]:
     """For each column (name -> SQL of its text), the first type in INFERENCE_ORDER that
-    all its values fit."""
-    selects = []
-    for column in columns.values():
-        selects.append(f"count({column})")
-        selects += [f"count(*) FILTER (WHERE {_unfit_sql(column, t)})" for t in INFERENCE_ORDER]
-    counts = store.rows(f"SELECT {', '.join(selects)} FROM {source_sql}")[0]
-    width = 1 + len(INFERENCE_ORDER)
+    all its values fit.
+
+    The counts go type by type (all columns' int checks, then float, ...) in chunked
+    queries, so a wide file costs queries in proportion to its columns, each of a bounded
+    length; and a type is tried only on the columns no earlier type fitted.
+    """
+    names = list(columns)
+    non_null = dict(
+        zip(
+            names,
+            aggregate(store, source_sql, [f"count({columns[n]})" for n in names]),
+            strict=True,
+        )
+    )
     inferred: dict[str, LogicalType] = {}
-    for index, name in enumerate(columns):
-        non_null, *failures = counts[index * width : (index + 1) * width]
-        fitting = [t for t, failed in zip(INFERENCE_ORDER, failures, strict=True) if not failed]
-        inferred[name] = fitting[0] if non_null and fitting else "text"
-    return inferred
+    left = [n for n in names if non_null[n]]
+    for type_ in INFERENCE_ORDER:
+        if not left:
+            break
+        predicates = [_unfit_sql(columns[n], type_) for n in left]
+        failed = aggregate(store, source_sql, [f"count(*) FILTER (WHERE {p})" for p in predicates])
+        inferred.update((n, type_) for n, bad in zip(left, failed, strict=True) if not bad)
+        left = [n for n, bad in zip(left, failed, strict=True) if bad]
+    return {n: inferred.get(n, "text") for n in names}
 
 
 def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, LogicalType]:
@@ -768,18 +783,18 @@ def _infer_extra_types(store: DuckDBStore, staged: StagedSource) -> dict[str, Lo
     if not extras:
         return {}
     table = quote(staged.temp_table)
-    sample = f"(SELECT * FROM {table} LIMIT {INFERENCE_SAMPLE_ROWS})"
     # Types are inferred from the values as recoded by `values:` ({'0': no, '1': yes}).
     texts = {n: staged.reading(n).recoded(quote(c)) for n, c in extras.items()}
-    guessed = _first_fitting_types(store, sample, texts)
+    with sample_table(store, staged.temp_table, INFERENCE_SAMPLE_ROWS) as sample:
+        guessed = _first_fitting_types(store, sample, texts)
     checks = [(name, _unfit_sql(texts[name], type_)) for name, type_ in guessed.items()]
     typed = [(name, predicate) for name, predicate in checks if predicate is not None]
-    if typed:
-        failed = store.rows(
-            "SELECT "
-            + ", ".join(f"count(*) FILTER (WHERE {predicate})" for _, predicate in typed)
-            + f" FROM {table}"
-        )[0]
+    # A table no longer than the sample was checked whole already.
+    whole = int(store.rows(f"SELECT count(*) FROM {table}")[0][0]) <= INFERENCE_SAMPLE_ROWS
+    if typed and not whole:
+        failed = aggregate(
+            store, table, [f"count(*) FILTER (WHERE {predicate})" for _, predicate in typed]
+        )
         wrong = {name: texts[name] for (name, _), bad in zip(typed, failed, strict=True) if bad}
         if wrong:
             guessed.update(_first_fitting_types(store, table, wrong))
@@ -817,14 +832,15 @@ def _configured_date_types(
             candidates[name] = (kind, bad)
     if not candidates:
         return {}
-    counts = store.rows(
-        "SELECT "
-        + ", ".join(
-            f"count({quote(extras[name])}), count(*) FILTER (WHERE {bad})"
+    counts = aggregate(
+        store,
+        quote(staged.temp_table),
+        [
+            expression
             for name, (_, bad) in candidates.items()
-        )
-        + f" FROM {quote(staged.temp_table)}"
-    )[0]
+            for expression in (f"count({quote(extras[name])})", f"count(*) FILTER (WHERE {bad})")
+        ],
+    )
     found: dict[str, LogicalType] = {}
     for index, (name, (kind, _)) in enumerate(candidates.items()):
         non_null, failed = counts[2 * index], counts[2 * index + 1]

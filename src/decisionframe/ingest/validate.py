@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from decisionframe.errors import Problem
-from decisionframe.ingest.rules import HINTS
+from decisionframe.ingest.chunked import aggregate
+from decisionframe.ingest.rules import HINTS, register_words
 from decisionframe.ingest.stage import StagedSource
 from decisionframe.ingest.values import UNLISTED, suggest_formats
 from decisionframe.store import DuckDBStore, quote
@@ -272,11 +273,12 @@ def _check_cells(store: DuckDBStore, staged: StagedSource) -> list[Problem]:
     checks = _cell_checks(staged)
     if not checks:
         return []
-    counts = store.rows(
-        "SELECT "
-        + ", ".join(f"count(*) FILTER (WHERE {c.predicate})" for c in checks)
-        + f" FROM {quote(staged.temp_table)}"
-    )[0]
+    # Chunked (chunked.py): one query holding every column's checks took minutes to plan.
+    counts = aggregate(
+        store,
+        quote(staged.temp_table),
+        [f"count(*) FILTER (WHERE {c.predicate})" for c in checks],
+    )
     problems: list[Problem] = []
     for check, count in zip(checks, counts, strict=True):
         if count and staged.exact:
@@ -433,6 +435,7 @@ def validate_staged(
 ) -> list[Problem]:
     """Every problem in every staged source, in file then line order."""
     set_channels(store, channels)
+    register_words(store)
     problems: list[Problem] = []
     for source in staged.values():
         problems += _check_cells(store, source)
