@@ -16,8 +16,8 @@ from typing import Any
 from decisionframe.store import DuckDBStore, quote
 from decisionframe.store.base import batched
 
-# Measured on 1,000 extra columns: 16 to 64 per query cost the same; 500 was already
-# several times slower (planning), and one query per expression pays the scan each time.
+# Small enough that planning stays cheap, large enough that a wide file is not scanned
+# once per expression (1,000 columns: about 130 queries of a few kilobytes each).
 EXPRESSIONS_PER_QUERY = 48
 
 
