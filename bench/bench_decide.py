@@ -143,8 +143,8 @@ def targeting_rates(seeds: int, n_clients: int) -> None:
         for scenario in SCENARIOS:
             one_seed(scenario, seed, n_clients)
     for scenario in SCENARIOS:
-        targeted = by_complexity = within = 0
-        shares = []
+        targeted = by_complexity = within = true_best = 0
+        shares, regrets = [], []
         start = time.perf_counter()
         for seed in range(1, seeds + 1):
             project = one_seed(scenario, seed, n_clients)
@@ -155,7 +155,10 @@ def targeting_rates(seeds: int, n_clients: int) -> None:
             # the true best plan, or one within the plan's own expected loss
             ok = best - value <= max(rec.expected_loss, 1e-6 * best)
             within += ok
+            # the true best plan: its true outcomes within TRUE_BEST_TOLERANCE of the best
+            true_best += best - value <= TRUE_BEST_TOLERANCE * best
             shares.append(value / best)
+            regrets.append(best - value)
             print(
                 f"    {scenario} seed {seed}: {rec.kind} {rec.label}; true outcomes "
                 f"{value:,.0f} of the best {best:,.0f}{'' if ok else ' (outside the band)'}",
@@ -164,10 +167,18 @@ def targeting_rates(seeds: int, n_clients: int) -> None:
         took = time.perf_counter() - start
         print(
             f"  {scenario:<26} targeted {_rate(targeted, seeds)}, by case_complexity "
-            f"{_rate(by_complexity, seeds)}; the true best plan or within its expected loss "
-            f"{_rate(within, seeds)}; true outcomes {np.mean(shares):.1%} of the best on "
-            f"average (lowest {min(shares):.1%}); {took / seeds:.1f} s per seed"
+            f"{_rate(by_complexity, seeds)}; the true best plan (within "
+            f"{TRUE_BEST_TOLERANCE:.0%}) {_rate(true_best, seeds)}; the true best plan or "
+            f"within its expected loss {_rate(within, seeds)}; regret against truth.json "
+            f"{np.mean(regrets):,.1f} outcomes on average (worst {max(regrets):,.0f}); true "
+            f"outcomes {np.mean(shares):.1%} of the best on average (lowest {min(shares):.1%}); "
+            f"{took / seeds:.1f} s per seed"
         )
+
+
+# A plan counts as the true best when its true outcomes are within this share of the best
+# plan's: two plans that differ by a few clients at a segment boundary are the same plan.
+TRUE_BEST_TOLERANCE = 0.01
 
 
 def _rate(k: int, n: int) -> str:
@@ -190,9 +201,10 @@ def what_if_speed(n_clients: int, repeat: int = 20) -> None:
     start = time.perf_counter()
     what_if(inputs, draws=20_000)
     cold = time.perf_counter() - start
-    times = []
+    times, cpu = [], []
     for i in range(repeat):
         start = time.perf_counter()
+        started = time.process_time()
         what_if(
             inputs,
             budget=800_000 + 50_000 * i,
@@ -202,10 +214,12 @@ def what_if_speed(n_clients: int, repeat: int = 20) -> None:
             draws=20_000,
         )
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - started)
+    # CPU time too: on a shared machine wall time is mostly waiting for a core
     print(
         f"what_if at 20,000 draws: cold {cold * 1000:.0f} ms, warm median "
-        f"{statistics.median(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms "
-        f"({repeat} calls; target < 200 ms)"
+        f"{statistics.median(times) * 1000:.0f} ms (CPU {statistics.median(cpu) * 1000:.0f} "
+        f"ms), worst {max(times) * 1000:.0f} ms ({repeat} calls; target < 200 ms)"
     )
 
 

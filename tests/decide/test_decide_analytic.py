@@ -199,3 +199,103 @@ def test_a_budget_for_everyone_credits_no_one_twice() -> None:
     assert max(p.gain_mean for p in frontier(inputs, theta, cheap=0, better=1)) == pytest.approx(
         120.0
     )
+
+
+def _two_even_segments(a: tuple[float, float], b: tuple[float, float]) -> DecisionInputs:
+    """2,000 clients, 1,000 in each of segments a and b; budget 10,000; basic 10 per
+    client, better 20. Per client over the baseline (0.3; 0.5 today at q = 3): basic 0.2,
+    better 0.2 + the segment's effect of q (0.3 overall)."""
+    decision = Decision.model_validate(
+        {
+            "objective": "y",
+            "budget": 10_000.0,
+            "baseline": 0.3,
+            "options": [
+                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
+                {"id": "better", "cost_per_client": 20, "set": {"q": 4.0}},
+            ],
+        }
+    )
+    effect = Effect("q", 0.3, 0.01, 2000, "q -> y", {"v": {"a": a, "b": b}})
+    return DecisionInputs(
+        decision,
+        {"q": effect},
+        outcome_now=0.5,
+        levels_now={"q": 3.0},
+        population=2000,
+        segments={"v": {"a": {"clients": 1000.0}, "b": {"clients": 1000.0}}},
+    )
+
+
+def test_two_segments_that_clearly_differ_are_targeted_by_hand() -> None:
+    """a gains 0.1 from q, b 0.5 (standard errors 0.02: 14 of them apart).
+
+    By hand: basic for 1,000 clients (the budget's worth) gains 200; better for 500,
+    0.2 + 0.3 each: 250 (the best plan for everyone, and the best split). Per unit of money
+    better in b gains 0.7 / 20 = 0.035, more than basic anywhere (0.02) or better in a
+    (0.3 / 20 = 0.015): all 10,000 to better for 500 of b, 500 x 0.7 = 350. Knowing the
+    effects would not change that plan: its expected loss is about 0, its gain 100.
+    """
+    from decisionframe.decide.analyze import decide_from_inputs
+
+    inputs = _two_even_segments((0.1, 0.02), (0.5, 0.02))
+    rec = decide_from_inputs(inputs, objective_label="housed", draws=4000).recommendation
+    assert rec.kind == "targeted"
+    assert {(a.segment, a.option): a.clients for a in rec.plan} == pytest.approx(
+        {("b", "better"): 500.0}
+    )
+    assert rec.outcomes.mean == pytest.approx(350.0, rel=0.02)
+    assert rec.runner_up is not None
+    assert rec.runner_up.outcomes.mean == pytest.approx(250.0, rel=0.02)
+    assert rec.expected_loss < 2.0
+    assert "Targeting by v is recommended" in rec.targeting_note
+
+
+def test_two_segments_within_noise_are_not_targeted_by_hand() -> None:
+    """a 0.25, b 0.35, standard errors 0.05: b - a is 0.10 with standard error 0.07, so
+    P(b gains more than a) is at most Phi(1.41) = 92% before pooling, under the 97.5% a
+    segment needs to be set apart: no targeted plan; better for everyone (500 x 0.5)."""
+    from decisionframe.decide.analyze import decide_from_inputs
+
+    inputs = _two_even_segments((0.25, 0.05), (0.35, 0.05))
+    rec = decide_from_inputs(inputs, objective_label="housed", draws=4000).recommendation
+    assert rec.kind == "uniform"
+    assert rec.plan[0].option == "better"
+    assert rec.outcomes.mean == pytest.approx(250.0, rel=0.02)
+    assert not any(c.kind == "targeted" for c in rec.candidates)
+    assert "not established" in rec.targeting_note
+
+
+def test_best_allocation_per_draw_by_hand() -> None:
+    """Two draws of the two-segment world: in the first b gains 0.5 from q and a 0.1, in the
+    second the other way round. The best allocation puts the whole budget on better for
+    500 of whichever segment gains 0.5: 500 x 0.7 = 350 in both draws."""
+    from decisionframe.decide.plans import GainModel, best_per_draw
+
+    inputs = _two_even_segments((0.1, 0.02), (0.5, 0.02))
+    gain = np.array([[[0.2, 0.3], [0.2, 0.7]], [[0.2, 0.7], [0.2, 0.3]]])
+    model = GainModel("v", ("a", "b"), np.array([1000.0, 1000.0]), gain, ())
+    assert best_per_draw(inputs, model, np.array([0, 1])) == pytest.approx([350.0, 350.0])
+
+
+@pytest.mark.parametrize(("oracle_second", "targeted"), [(110.0, True), (120.0, False)])
+def test_targeting_needs_a_gain_at_least_its_expected_loss(
+    oracle_second: float, targeted: bool
+) -> None:
+    """Two equally likely draws. The plan for everyone gains 100 in both; the targeted plan
+    110 and 104: 7 more in expectation, and more in both draws (P = 100%). Knowing the
+    effects gains 110 in the first draw and ``oracle_second`` in the second, so the
+    targeted plan's expected loss is (0 + 6) / 2 = 3 (gain 7 >= 3: target) or
+    (0 + 16) / 2 = 8 (gain 7 < 8: do not)."""
+    from decisionframe.decide.plans import Candidate, Oracle
+    from decisionframe.decide.recommend import recommend
+
+    one = np.ones((1, 2))
+    uniform = Candidate("uniform", None, ("all clients",), one, np.array([100.0, 100.0]))
+    target = Candidate("targeted", "v", ("a", "b"), np.eye(2), np.array([110.0, 104.0]))
+    oracle = Oracle(np.array([0, 1]), np.array([110.0, oracle_second]))
+    rec = recommend([uniform, target], {}, oracle, ["basic", "better"], objective_label="y")
+    assert (rec.kind == "targeted") is targeted
+    by_kind = {c.kind: c for c in rec.candidates}
+    assert by_kind["targeted"].expected_loss == pytest.approx((oracle_second - 104.0) / 2)
+    assert by_kind["uniform"].expected_loss == pytest.approx((10.0 + oracle_second - 100) / 2)

@@ -19,7 +19,9 @@ from decisionframe.decide.inputs import DecisionInputs, gather_inputs
 from decisionframe.decide.plans import (
     Candidate,
     GainModel,
-    establish,
+    Oracle,
+    best_per_draw,
+    oracle_rows,
     overall_model,
     segment_model,
     split_plan,
@@ -199,25 +201,33 @@ def candidate_plans(
     *,
     seed: int,
     min_cell_size: int,
-) -> tuple[list[Candidate], dict[str | None, GainModel]]:
-    """Uniform plans, the best split and one targeted plan per segment variable."""
+) -> tuple[list[Candidate], dict[str | None, GainModel], Oracle]:
+    """Uniform plans, the best split and one targeted plan per segment variable, and the
+    best allocation per draw (over every segmentation) their expected losses are measured
+    against."""
     base = overall_model(inputs, theta)
     candidates = uniform_plans(inputs, base)
     split = split_plan(inputs, base)
     if split is not None:
         candidates.append(split)
-    segmented = []
+    models: dict[str | None, GainModel] = {None: base}
     for variable in sorted(inputs.segments):
         model = segment_model(inputs, theta, variable, min_cell_size=min_cell_size, seed=seed)
-        if model is not None:
-            segmented.append(model)
-    models: dict[str | None, GainModel] = {None: base}
-    for model in establish(segmented, inputs):
-        models[model.variable] = model
-        target = targeted_plan(inputs, model) if model.established else None
+        if model is None:
+            continue
+        models[variable] = model
+        target = targeted_plan(inputs, model)
         if target is not None:
             candidates.append(target)
-    return candidates, models
+    rows = oracle_rows(len(next(iter(theta.values()))))
+    # any segmentation's programme can serve a representative mix (valued the same: the
+    # segment effects average to the overall one), so it covers the unsegmented one
+    segmented = [m for v, m in models.items() if v is not None] or [base]
+    best = np.max([best_per_draw(inputs, m, rows) for m in segmented], axis=0)
+    # a plan the programmes do not cover (a uniform plan under a minimum coverage) is
+    # itself a possible allocation
+    best = np.maximum(best, np.max([c.draws[rows] for c in candidates], axis=0))
+    return candidates, models, Oracle(rows, best)
 
 
 def decide_options(
@@ -257,17 +267,22 @@ def decide_from_inputs(
     """The decision from already gathered inputs (also what the what-if simulator runs)."""
     theta = effect_draws(inputs, draws=draws, seed=seed)
     options = evaluate_options(inputs, theta)
-    candidates, models = candidate_plans(inputs, theta, seed=seed, min_cell_size=min_cell_size)
+    candidates, models, oracle = candidate_plans(
+        inputs, theta, seed=seed, min_cell_size=min_cell_size
+    )
     ids = [o.id for o in inputs.options]
     left_out = tuple(
         replace(o, measure=(collect or {}).get(o.lever) or o.measure) for o in inputs.left_out
     )
-    rec = recommend(candidates, models, ids, objective_label=objective_label, left_out=left_out)
+    rec = recommend(
+        candidates, models, oracle, ids, objective_label=objective_label, left_out=left_out
+    )
     costs = [o.cost_per_client for o in inputs.options]
     cheap, better = int(np.argmin(costs)), int(np.argmax(costs))
-    evpi, ranked = measure_next(inputs, theta, collect or {})
-    plan_draws = np.column_stack([c.draws for c in candidates])
-    evpi = max(0.0, float(plan_draws.max(axis=1).mean() - plan_draws.mean(axis=0).max()))
+    _, ranked = measure_next(inputs, theta, collect or {})
+    # what knowing the effects is worth: the least expected loss of any plan against the
+    # best allocation per draw (the expected losses every output shows)
+    evpi = min(oracle.loss(c.draws) for c in candidates)
     spend = sum(a.clients * inputs.options[ids.index(a.option)].cost_per_client for a in rec.plan)
     per_outcome = spend / rec.outcomes.mean if rec.outcomes.mean > 0 else None
     worst_mc = max(o.p_best_mc_se for o in options)

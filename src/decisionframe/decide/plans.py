@@ -4,22 +4,23 @@ A plan is a matrix of clients per (segment, option). Outcomes gained by a plan, 
 are the sum over its cells of clients x (outcome rate under the option in that segment -
 the counterfactual baseline). Uniform plans and budget splits serve a representative mix
 of clients; targeted plans choose segments, by a linear programme (SciPy's HiGHS) on the
-expected gains under the partially pooled segment effects (see ``pooling``).
+expected gains under the partially pooled segment effects (see ``pooling``), setting apart
+only the segments whose posterior says they differ. The same programme, solved draw by
+draw, gives the best allocation were the effects known (``Oracle``), which expected
+losses are measured against.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog
 
-from decisionframe.decide.costs import PlanOption
 from decisionframe.decide.evaluate import served
 from decisionframe.decide.inputs import DecisionInputs
 from decisionframe.decide.pooling import (
     PooledLever,
-    between_segment_variance,
     deviation_draws,
     pool_segments,
 )
@@ -46,86 +47,28 @@ class GainModel:
     sizes: np.ndarray  # clients per segment
     gain: np.ndarray  # draws x segments x options
     pooled: tuple[PooledLever, ...]
-    established: bool = False  # segment differences beyond chance (see ``establish``)
-    heterogeneity_p: float = 1.0  # smallest Cochran's Q p-value of its option contrasts
-    tests: int = 0  # heterogeneity tests made over all segmentations (Bonferroni)
 
     @property
     def weights(self) -> np.ndarray:
         return np.asarray(self.sizes / self.sizes.sum())
 
-    @property
-    def differs(self) -> bool:
-        """Whether segments differ at all after pooling (tau > 0 for some lever)."""
-        return any(p.tau > 0 for p in self.pooled)
+
+# A segment is targeted on its own only when the posterior puts what some option adds per
+# client there above (or below) the population average with at least this probability;
+# the others are served as one representative mix. A two-sided 95% (2.5% in either tail)
+# and not 50%: with a handful of segments per variable and a few variables, some segment
+# always looks a little better by chance, and a plan built on posterior means chases it.
+SEGMENT_SUPPORT = 0.975
 
 
-HETEROGENEITY_ALPHA = 0.05
-
-
-def _contrasts(inputs: DecisionInputs) -> list[dict[str, float]]:
-    """Per option other than the cheapest: how much more of each lever it sets than the
-    cheapest (the lever changes a client gets by being moved up to that option)."""
-    costs = [o.cost_per_client for o in inputs.options]
-    cheap = inputs.options[int(np.argmin(costs))]
-
-    def change(option: PlanOption, node: str) -> float:
-        return option.set[node] - inputs.levels_now[node] if node in option.set else 0.0
-
-    out = []
-    for option in inputs.options:
-        if option is cheap:
-            continue
-        c = {n: change(option, n) - change(cheap, n) for n in inputs.effects}
-        if any(abs(v) > 0 for v in c.values()):
-            out.append(c)
-    return out
-
-
-def contrast_heterogeneity(model: GainModel, contrast: dict[str, float]) -> tuple[float, int]:
-    """Cochran's Q p-value that one option's extra gain per client over the cheapest is
-    the same in every segment, and the number of segments tested.
-
-    The decision turns on that gain, sum over levers of (segment effect x lever change),
-    not on any one lever: one test per option contrast and segment variable pools the
-    evidence of every lever and keeps the number of tests small. Levers' estimates within
-    a segment come from separate fits and are treated as independent (their covariance is
-    not estimated). A segment is tested only with an own estimate of every lever the
-    contrast changes.
-    """
-    levers = {p.lever: p for p in model.pooled}
-    needed = [n for n, c in contrast.items() if abs(c) > 0]
-    y, v = [], []
-    for segment in model.segments:
-        found = [levers[n].get(segment) if n in levers else None for n in needed]
-        cells = [cell for cell in found if cell is not None]
-        if len(cells) < len(needed):
-            continue
-        y.append(float(sum(contrast[c.lever] * c.estimate for c in cells)))
-        v.append(float(sum((contrast[c.lever] * c.se) ** 2 for c in cells)))
-    if len(y) < 2:
-        return 1.0, len(y)
-    _, _, p = between_segment_variance(np.array(y), np.array(v))
-    return p, len(y)
-
-
-def establish(
-    models: list[GainModel], inputs: DecisionInputs, alpha: float = HETEROGENEITY_ALPHA
-) -> list[GainModel]:
-    """Mark the segmentations whose differences are beyond chance: for some option, the
-    extra gain per client over the cheapest option differs between segments by Cochran's
-    Q (``contrast_heterogeneity``) at a familywise ``alpha``, Bonferroni over every option
-    contrast and segment variable tried. Pooling alone is not enough: with a handful of
-    segments, spread is often seen where there is none.
-    """
-    contrasts = _contrasts(inputs)
-    tested = [(m, [contrast_heterogeneity(m, c) for c in contrasts]) for m in models]
-    n = max(1, sum(k >= 2 for _, results in tested for _, k in results))
-    out = []
-    for m, results in tested:
-        p = min((p for p, k in results if k >= 2), default=1.0)
-        out.append(replace(m, established=p < alpha / n, heterogeneity_p=p, tests=n))
-    return out
+def distinct_segments(model: GainModel, support: float = SEGMENT_SUPPORT) -> np.ndarray:
+    """Per segment, whether the posterior supports a gain per client different from the
+    population average for some option (see ``SEGMENT_SUPPORT``)."""
+    deviation = model.gain - np.einsum("dso,s->do", model.gain, model.weights)[:, None, :]
+    tol = 1e-12 * max(1.0, float(np.abs(model.gain).max()))  # an option equal everywhere
+    above = (deviation > tol).mean(axis=0)  # segments x options
+    below = (deviation < -tol).mean(axis=0)
+    return np.asarray(((above >= support) | (below >= support)).any(axis=1))
 
 
 @dataclass(frozen=True)
@@ -258,12 +201,41 @@ def uniform_plans(inputs: DecisionInputs, model: GainModel) -> list[Candidate]:
     return plans
 
 
-def _solve(
-    objective: np.ndarray, a_ub: list[np.ndarray], b_ub: list[float], what: str
-) -> np.ndarray:
+def _constraints(
+    inputs: DecisionInputs,
+    sizes: np.ndarray,
+    *,
+    segments: tuple[str, ...],
+    min_coverage: dict[str, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(A_ub, b_ub) over clients per (segment, option), flattened segment-major: budget,
+    capacities, segment sizes and any minimum coverage."""
+    n_seg, k = len(sizes), len(inputs.options)
+    cost = np.array([o.cost_per_client for o in inputs.options])
+    a_ub = [np.tile(cost, n_seg)]
+    b_ub = [inputs.decision.budget]
+    for j, option in enumerate(inputs.options):
+        if option.capacity is not None:
+            row = np.zeros(n_seg * k)
+            row[j::k] = 1
+            a_ub.append(row)
+            b_ub.append(option.capacity)
+    for i in range(n_seg):
+        row = np.zeros(n_seg * k)
+        row[i * k : (i + 1) * k] = 1
+        a_ub.append(row)
+        b_ub.append(float(sizes[i]))
+        minimum = (min_coverage or {}).get(segments[i])
+        if minimum:
+            a_ub.append(-row)
+            b_ub.append(-minimum * float(sizes[i]))
+    return np.array(a_ub), np.array(b_ub, dtype=float)
+
+
+def _solve(objective: np.ndarray, a_ub: object, b_ub: np.ndarray, what: str) -> np.ndarray:
     solved = linprog(
         -objective,
-        A_ub=np.array(a_ub),
+        A_ub=a_ub,
         b_ub=b_ub,
         bounds=[(0, None)] * len(objective),
         method="highs",
@@ -283,27 +255,53 @@ def best_allocation(
 ) -> np.ndarray:
     """Clients per (segment, option) maximizing expected gains within budget, capacities and
     segment sizes (a linear programme); ``mean_gain`` is segments x options."""
-    n_seg, k = mean_gain.shape
-    cost = np.array([o.cost_per_client for o in inputs.options])
-    a_ub = [np.tile(cost, n_seg)]
-    b_ub = [inputs.decision.budget]
-    for j, option in enumerate(inputs.options):
-        if option.capacity is not None:
-            row = np.zeros(n_seg * k)
-            row[j::k] = 1
-            a_ub.append(row)
-            b_ub.append(option.capacity)
-    for i in range(n_seg):
-        row = np.zeros(n_seg * k)
-        row[i * k : (i + 1) * k] = 1
-        a_ub.append(row)
-        b_ub.append(float(sizes[i]))
-        minimum = (min_coverage or {}).get(segments[i])
-        if minimum:
-            a_ub.append(-row)
-            b_ub.append(-minimum * float(sizes[i]))
+    a_ub, b_ub = _constraints(inputs, sizes, segments=segments, min_coverage=min_coverage)
     x = _solve(mean_gain.reshape(-1), a_ub, b_ub, "the allocation")
-    return x.reshape(n_seg, k)
+    return x.reshape(mean_gain.shape)
+
+
+# Draws on which the best allocation is solved draw by draw (every k-th draw): expected
+# loss against it has a Monte Carlo error of a few percent of itself at this many, and
+# the batched programme stays fast enough for the what-if simulator.
+ORACLE_DRAWS = 200
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """The best allocation's outcomes on a subsample of draws, were the effects known.
+
+    What a plan loses against it, on average, is its expected loss: the comparison is with
+    the best that could be done in each state of the world, not with the other candidate
+    plans (a plan can beat every candidate and still lose much against knowing more).
+    """
+
+    rows: np.ndarray  # the draws solved
+    best: np.ndarray  # outcomes of the best allocation on each
+
+    def loss(self, draws: np.ndarray) -> float:
+        return float(np.maximum(self.best - draws[self.rows], 0.0).mean())
+
+
+def oracle_rows(draws: int, n: int = ORACLE_DRAWS) -> np.ndarray:
+    return np.unique(np.linspace(0, draws - 1, min(n, draws)).astype(int))
+
+
+def best_per_draw(inputs: DecisionInputs, model: GainModel, rows: np.ndarray) -> np.ndarray:
+    """Outcomes of the best allocation over ``model``'s segments on each of ``rows``: one
+    block-diagonal linear programme (the draws' programmes are independent, so their joint
+    optimum is each one's optimum), solved by HiGHS in one call."""
+    from scipy import sparse
+
+    a_one, b_one = _constraints(
+        inputs,
+        model.sizes,
+        segments=model.segments,
+        min_coverage=inputs.decision.min_coverage if model.variable else None,
+    )
+    gain = model.gain[rows].reshape(len(rows), -1)
+    a_ub = sparse.kron(sparse.identity(len(rows), format="csr"), sparse.csr_matrix(a_one))
+    x = _solve(gain.reshape(-1), a_ub.tocsr(), np.tile(b_one, len(rows)), "the allocation")
+    return np.asarray((x.reshape(gain.shape) * gain).sum(axis=1))
 
 
 def split_plan(inputs: DecisionInputs, model: GainModel) -> Candidate | None:
@@ -316,15 +314,33 @@ def split_plan(inputs: DecisionInputs, model: GainModel) -> Candidate | None:
 
 
 def targeted_plan(inputs: DecisionInputs, model: GainModel) -> Candidate | None:
-    """The best allocation over segments; None if it serves a representative mix anyway."""
+    """The best allocation over segments, from the pooled posterior; None if it serves a
+    representative mix anyway.
+
+    Only segments the posterior sets apart (``distinct_segments``) are allocated on their
+    own; the rest form one block valued at its members' average and served in proportion
+    to their sizes, so the plan does not pick among them by noise in their means.
+    """
+    distinct = distinct_segments(model)
+    if not distinct.any():
+        return None
+    wanted = inputs.decision.min_coverage or {}
+    # a segment with a minimum coverage of its own is its own block, so that it gets it
+    alone = [bool(d) or bool(wanted.get(s)) for d, s in zip(distinct, model.segments, strict=True)]
+    rest = [i for i in range(len(model.segments)) if not alone[i]]
+    blocks = [[i] for i in range(len(model.segments)) if alone[i]] + ([rest] if rest else [])
     mean = model.gain.mean(axis=0)
-    clients = best_allocation(
-        inputs,
-        mean,
-        model.sizes,
-        segments=model.segments,
-        min_coverage=inputs.decision.min_coverage,
-    )
+    sizes = np.array([model.sizes[b].sum() for b in blocks])
+    block_gain = np.array([model.weights[b] @ mean[b] / model.weights[b].sum() for b in blocks])
+    names = tuple(f"block {n}" for n in range(len(blocks)))
+    coverage = {
+        name: float(sum(wanted.get(model.segments[i], 0.0) * model.sizes[i] for i in b) / sizes[n])
+        for n, (name, b) in enumerate(zip(names, blocks, strict=True))
+    }
+    per_block = best_allocation(inputs, block_gain, sizes, segments=names, min_coverage=coverage)
+    clients = np.zeros(mean.shape)
+    for n, b in enumerate(blocks):
+        clients[b] = np.outer(model.sizes[b] / sizes[n], per_block[n])
     proportional = np.outer(model.weights, clients.sum(axis=0))
     if np.allclose(clients, proportional, atol=0.5):
         return None

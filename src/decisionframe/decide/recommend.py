@@ -4,10 +4,18 @@ Every output (the CLI, the decide JSON, the report) states the plan through
 ``Recommendation.sentence()``, so no two outputs can name different plans.
 
 Rule: the plan with the most expected outcomes among uniform plans and splits; a targeted
-plan replaces it only when it gains more with probability at least
-``TARGETING_THRESHOLD`` (90%). Segment effects are partially pooled, and the plan is
-picked as the best of several segmentations, so its expected gain is optimistic (the
-winner's curse): a high bar, not the expected gain alone, keeps targeting from chasing noise.
+plan replaces it only when (1) it gains more with probability at least
+``TARGETING_THRESHOLD`` (90%) and (2) its expected gain over that plan is at least
+``TARGETING_BAR`` times its own expected loss. Expected loss is measured against the best
+allocation in each posterior draw (``plans.Oracle``), not against the other candidates.
+
+Why (2): a targeted plan is built and judged on the same posterior, and picked as the best
+of several segmentations, so its gain is optimistic (the winner's curse). When segments
+really differ, the plan captures most of what knowing the effects would allow, and its
+gain dwarfs its remaining loss; when they differ only by noise, the best allocation per
+draw chases that noise in every direction and the fixed plan captures little of it: its
+gain is small against its loss. The bar asks targeting to close at least half of the gap
+between the best plan for everyone and knowing the effects.
 """
 
 from __future__ import annotations
@@ -20,13 +28,15 @@ import numpy as np
 from decisionframe.decide.inputs import LeftOut
 from decisionframe.decide.plans import (
     ALL_CLIENTS,
-    HETEROGENEITY_ALPHA,
+    SEGMENT_SUPPORT,
     Candidate,
     GainModel,
+    Oracle,
 )
 from decisionframe.decide.pooling import PooledSegment
 
 TARGETING_THRESHOLD = 0.9
+TARGETING_BAR = 1.0
 PlanKind = Literal["uniform", "split", "targeted"]
 
 
@@ -84,7 +94,7 @@ class Recommendation:
     label: str
     outcomes: Band
     p_best: float  # probability it is the best of all candidate plans
-    expected_loss: float
+    expected_loss: float  # against the best allocation per draw
     runner_up: PlanSummary | None
     margin: Band | None  # outcomes over the runner-up
     p_beats_runner_up: float | None
@@ -195,15 +205,16 @@ def _assignments(candidate: Candidate, option_ids: list[str]) -> tuple[Assignmen
 def recommend(
     candidates: list[Candidate],
     models: dict[str | None, GainModel],
+    oracle: Oracle,
     option_ids: list[str],
     *,
     objective_label: str,
     threshold: float = TARGETING_THRESHOLD,
+    bar: float = TARGETING_BAR,
     left_out: tuple[LeftOut, ...] = (),
 ) -> Recommendation:
     """Pick the plan (see the module docstring) and say how sure the choice is."""
     draws = np.column_stack([c.draws for c in candidates])
-    best = draws.max(axis=1)
     winner = draws.argmax(axis=1)
     means = draws.mean(axis=0)
     summaries = [
@@ -214,7 +225,7 @@ def recommend(
             label=plan_label(c, option_ids),
             outcomes=Band.of(c.draws),
             p_best=float((winner == k).mean()),
-            expected_loss=float((best - c.draws).mean()),
+            expected_loss=oracle.loss(c.draws),
         )
         for k, c in enumerate(candidates)
     ]
@@ -228,21 +239,22 @@ def recommend(
         base = chosen
         tol = 1e-9 * max(1.0, abs(float(means[base])))
         p = float((draws[:, t] > draws[:, base] + tol).mean())
+        gain = float(means[t] - means[base])
+        loss = summaries[t].expected_loss
         variable = candidates[t].variable
-        if p >= threshold and means[t] > means[base]:
+        numbers = (
+            f"the best targeted plan (by {variable}) gains {gain:+,.1f} outcomes in "
+            f"expectation over the best plan for everyone, beats it with probability "
+            f"{p:.1%} (at least {threshold:.0%} required), and its expected loss against "
+            f"the best allocation were the effects known is {loss:,.1f} (the gain must be "
+            f"at least {bar:g} times that)"
+        )
+        if p >= threshold and gain > 0 and gain >= bar * loss:
             chosen = t
             eligible.add(t)
-            note = (
-                f"Targeting by {variable} beats the best plan for everyone with probability "
-                f"{p:.1%} (at least {threshold:.0%} required)."
-            )
+            note = f"Targeting by {variable} is recommended: {numbers}."
         else:
-            extra = float(means[t] - means[base])
-            note = (
-                f"Differences between segments are not established: the best targeted plan "
-                f"(by {variable}, {extra:+,.0f} outcomes in expectation) beats the best plan "
-                f"for everyone with probability {p:.1%}, under the {threshold:.0%} required."
-            )
+            note = f"Differences between segments are not established: {numbers}."
     # The runner-up is the best other plan that could have been chosen: a targeted plan
     # that did not clear the bar is reported in the note, not as the plan to beat.
     others = [k for k in eligible if k != chosen]
@@ -272,20 +284,17 @@ def recommend(
 
 
 def _no_targeting_note(models: dict[str | None, GainModel]) -> str:
-    segmented = [m for v, m in models.items() if v is not None]
+    segmented = [str(v) for v in models if v is not None]
     if not segmented:
         return (
             "Differences between segments are not established: the evidence has no segment "
             "estimates for the decision's levers."
         )
-    n = max(1, max(m.tests for m in segmented))
-    smallest = min(m.heterogeneity_p for m in segmented)
     return (
-        "Differences between segments are not established: what the better option adds "
-        "per client does not differ between segments (by "
-        + ", ".join(str(m.variable) for m in segmented)
-        + f") more than chance explains (Cochran's Q; smallest p = {smallest:.3f}, needs "
-        f"under {HETEROGENEITY_ALPHA / n:.4f}: 5% over {n} tests)."
+        "Differences between segments are not established: in no segment (by "
+        + ", ".join(segmented)
+        + ") does any option add more or less per client than on average with posterior "
+        f"probability {SEGMENT_SUPPORT:.1%} or more, so no targeted plan was built."
     )
 
 

@@ -88,10 +88,13 @@ def what_if(
 
     changed = what_if_inputs(inputs, budget=budget, costs=costs, capacity=capacity, effects=effects)
     theta = effect_draws(changed, draws=draws, seed=seed)
-    candidates, models = candidate_plans(changed, theta, seed=seed, min_cell_size=min_cell_size)
+    candidates, models, oracle = candidate_plans(
+        changed, theta, seed=seed, min_cell_size=min_cell_size
+    )
     return recommend(
         candidates,
         models,
+        oracle,
         [o.id for o in changed.options],
         objective_label=objective_label,
         left_out=changed.left_out,
