@@ -55,10 +55,13 @@ class GainModel:
 
 # A segment is targeted on its own only when the posterior puts what some option adds per
 # client there above (or below) the population average with at least this probability;
-# the others are served as one representative mix. A two-sided 95% (2.5% in either tail)
-# and not 50%: with a handful of segments per variable and a few variables, some segment
-# always looks a little better by chance, and a plan built on posterior means chases it.
-SEGMENT_SUPPORT = 0.975
+# the others are served as one representative mix, so a plan built on posterior means
+# does not pick among them by noise. 90%, not 97.5%: this only decides which segments a
+# targeted plan may set apart; whether targeting is recommended at all is judged after,
+# on the whole plan (recommend: probability and gain against expected loss). On seeds
+# 1-13 of the bench, 97.5% built a targeted plan in 6 of 13 heterogeneous organizations,
+# 90% in 11, with no more false targeting in the homogeneous ones once judged.
+SEGMENT_SUPPORT = 0.9
 
 
 def distinct_segments(model: GainModel, support: float = SEGMENT_SUPPORT) -> np.ndarray:
