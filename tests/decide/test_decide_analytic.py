@@ -253,7 +253,7 @@ def test_two_segments_that_clearly_differ_are_targeted_by_hand() -> None:
 
 def test_two_segments_within_noise_are_not_targeted_by_hand() -> None:
     """a 0.28, b 0.32, standard errors 0.05: b - a is 0.04 with standard error 0.07, so
-    P(b gains more than a) is at most Phi(0.57) = 72% before pooling, under the 90% a
+    P(b gains more than a) is at most Phi(0.57) = 72% before pooling, under the 80% a
     segment needs to be set apart: no targeted plan; better for everyone (500 x 0.5)."""
     from decisionframe.decide.analyze import decide_from_inputs
 

@@ -204,7 +204,7 @@ def test_chance_differences_build_no_targeted_plan() -> None:
     chance = {"a": (0.25, 0.05), "b": (0.3, 0.05), "c": (0.3, 0.05), "d": (0.35, 0.05)}
     rec = decide_from_inputs(_inputs(chance), objective_label="housed", draws=4000)
     assert rec.recommendation.kind == "uniform"
-    assert "posterior probability 90.0%" in rec.recommendation.targeting_note
+    assert "posterior probability 80.0%" in rec.recommendation.targeting_note
     assert not any(c.kind == "targeted" for c in rec.recommendation.candidates)
 
 

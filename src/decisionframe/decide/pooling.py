@@ -178,17 +178,24 @@ def deviation_draws(
     both (a segment with no estimate of its own: ``N(mu, tau^2)``). Added to the overall
     effect's draws, they give segment effects whose population average is exactly the
     overall effect: a plan that serves a representative mix of clients is valued the same
-    with or without segments. Each (lever, variable) has its own seeded stream, so the
+    with or without segments. Each segment variable has its own seeded stream, so the
     draws do not depend on the order they are asked for, and are cached: what-ifs that
     change only budgets, costs or the overall effects reuse them.
+
+    The levers of one variable share that stream: a segment's errors are drawn
+    comonotone across levers (the same normal deviate scaled by each lever's standard
+    error). The levers' segment estimates come from separate fits on the same clients and
+    outcomes, so their errors are correlated, by an amount the evidence does not keep;
+    independent draws made what an option adds in a segment (the levers' sum) look
+    surer than it is, and a segment whose estimates were all low by the same chance looked
+    set apart. Perfect correlation is the cautious bound for options that move the
+    levers the same way (an option raising one lever and lowering another is the exception).
     """
     key = (pooled, tuple(segments), tuple(np.round(weights, 12)), draws, seed)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    rng = np.random.default_rng(
-        [seed, 16, zlib.crc32(f"{pooled.variable}/{pooled.lever}".encode())]
-    )
+    rng = np.random.default_rng([seed, 16, zlib.crc32(pooled.variable.encode())])
     if not pooled.segments:
         out = np.zeros((draws, len(segments)))
         out.setflags(write=False)
