@@ -5,7 +5,7 @@ Every output (the CLI, the decide JSON, the report) states the plan through
 
 Rule: the plan with the most expected outcomes among uniform plans and splits; a targeted
 plan replaces it only when (1) it gains more with probability at least
-``TARGETING_THRESHOLD`` (90%) and (2) its expected gain over that plan is at least
+``TARGETING_THRESHOLD`` (80%) and (2) its expected gain over that plan is at least
 ``TARGETING_BAR`` times its own expected loss. Expected loss is measured against the best
 allocation in each posterior draw (``plans.Oracle``), not against the other candidates.
 
@@ -35,7 +35,7 @@ from decisionframe.decide.plans import (
 )
 from decisionframe.decide.pooling import PooledSegment
 
-TARGETING_THRESHOLD = 0.9
+TARGETING_THRESHOLD = 0.8
 TARGETING_BAR = 1.0
 PlanKind = Literal["uniform", "split", "targeted"]
 
