@@ -240,3 +240,22 @@ def test_runs_page_shows_staleness(web_analyzed: Path, tmp_path: Path) -> None:
         assert "out of date: " in html
         assert re.search(r"Re-run analyze", html)
         assert "Out of date:" in client.get("/evidence/0").text
+
+
+def test_the_app_reads_an_edited_config_at_the_next_request(
+    web_source: Path, tmp_path: Path
+) -> None:
+    """The app keeps the parsed decisionframe.yaml between requests (parsing it was a tenth
+    of a page's time) but reads it again as soon as the file changes."""
+    from decisionframe.web.state import WebState
+
+    folder = tmp_path / "org"
+    shutil.copytree(web_source, folder)
+    state = WebState(folder)
+    first = state.project()
+    assert state.project() is first
+    config = folder / "decisionframe.yaml"
+    config.write_text(config.read_text("utf-8").replace("name: ", "name: Renamed ", 1), "utf-8")
+    again = state.project()
+    assert again is not first
+    assert again.config.name.startswith("Renamed ")

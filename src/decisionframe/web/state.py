@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from decisionframe.accounts import Role, list_users
+from decisionframe.config import CONFIG_FILE
 from decisionframe.project import Project
 from decisionframe.store.base import Store
 from decisionframe.web.auth import LoginLimiter, Sessions
@@ -36,9 +37,23 @@ class WebState:
     _accounts: tuple[float, dict[str, Role]] = (0.0, {})
     cache: dict[str, Any] = field(default_factory=dict)
 
+    _project: tuple[tuple[int, int, int], Project] | None = None
+
     def project(self) -> Project:
-        """The project as it is now on disk (its config may have been edited)."""
-        return Project(self.directory)
+        """The project as it is now on disk: read again whenever decisionframe.yaml changes
+        (its modification time, size or inode differ), not on every request (parsing the
+        YAML with line tracking was a tenth of a page's time)."""
+        try:
+            info = (self.directory / CONFIG_FILE).stat()
+        except OSError:
+            return Project(self.directory)  # gone: Project says so, located
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        kept = self._project
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        project = Project(self.directory)
+        self._project = (stamp, project)
+        return project
 
     @contextmanager
     def read(self) -> Iterator[Store]:
