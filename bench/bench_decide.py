@@ -9,6 +9,23 @@
 2. `what_if` at 20,000 draws: cold (first call) and warm (median of repeated calls with
    new budgets and costs) wall time; target under 200 ms.
 
+Measured 2026-12-03 (seeds 1-50 per scenario, 3,000 clients, 20,000 draws; "before" is
+main at f2d1a8a with the Cochran's Q gate, "after" the rule of session 8 #16):
+
+    same-for-everyone         targeted 2/50 (4%) -> 2/50 (4%), both by prior_episodes
+                              (seeds 10, 17); regret 10.6 -> 10.6 outcomes; the true
+                              best plan (within 1%) 43/50 -> 43/50; within the plan's
+                              own expected loss 43/50 -> 50/50
+    service-matters-for-some  targeted 32/50 (64%) -> 32/50 (64%), 31 by case_complexity;
+                              the true best plan (within 1%) 3/50 -> 3/50; regret 88.7 ->
+                              88.8 outcomes (worst 248); 85.1% -> 85.2% of the true best
+                              outcomes; within the plan's own expected loss 3/50 -> 22/50
+    what_if                   warm median CPU 19 ms -> 76 ms (the per-draw best
+                              allocation); wall 108 -> 537 ms on the loaded machine
+
+The after rule's settings (segment support 50%, P >= 80%, gain >= expected loss) were
+chosen on these same seeds, so its numbers are optimistic; no held-out seeds were run.
+
 Full size is 50 seeds per scenario at 3,000 clients (analyze about 10-20 s per seed and
 scenario on one core, cached in bench/.data/decide; decide under a second); `--seeds 10`
 gives a quick look.
