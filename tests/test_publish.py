@@ -38,6 +38,8 @@ COUNT_KEYS = {
     "one_touch",
     "comments",
     "outside_support",
+    "resolved",
+    "still_open",
 }
 
 
@@ -121,8 +123,10 @@ def test_published_demand_has_no_small_cell_and_no_verbatim_text(
     other = next(r for r in data["by_reason"] if r["reason"] == "other")
     assert other["contacts"] is None  # its people are unknown: never printed
     # fields without a publishable form are named, not silently published
-    assert "handoffs" in data["left_out"]
-    assert "handoffs" not in data
+    assert "by_week" in data["left_out"]
+    assert "by_week" not in data
+    # the hand-offs table is published through the disclosure layer (sized by clients)
+    assert "handoffs" not in data["left_out"]
 
 
 def test_publish_without_json_is_refused_before_any_work(demanded: Path) -> None:
@@ -240,3 +244,24 @@ def test_published_decide_hides_a_small_targeted_segment() -> None:
     clients = [a["clients"] for a in data["recommendation"]["plan"]]
     assert clients.count(None) >= 2  # the small one and its complement
     assert "6 clients" not in json.dumps(data)
+
+
+def test_published_voice_and_profiles_leave_out_what_was_already_hidden() -> None:
+    """`voice --publish` crashed (TypeError) on a theme, ask or profile the analysis had
+    already hidden (its counts None, #13)."""
+    hidden = {"id": "praise", "label": "Treated with respect", "comments": None, "clients": None}
+    shown = {"id": "chasing", "label": "Chasing progress", "comments": 17, "clients": 14}
+    voice = {
+        "kind": "voice",
+        "comments": 89,
+        "clients": 58,
+        "themes": [shown, hidden],
+        "asks": [{"label": "call back", "clients": None}],
+        "emerging": [{"label": "x", "clients": None}],
+    }
+    data = publishable(_Saved(voice), min_cell_size=11)
+    assert [t["id"] for t in data["themes"]] == ["chasing"]
+    assert data["asks"] == []
+    assert data["emerging"] == []
+    profiles = {"kind": "profiles", "profiles": [{"id": "p1", "clients": None}], "variety": []}
+    assert publishable(_Saved(profiles), min_cell_size=11)["profiles"] == []

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from decisionframe.demand.published import end_to_end_rows, handoff_rows, rules_rows
 from decisionframe.disclosure import (
     OTHER,
     group_rare,
@@ -316,13 +317,11 @@ def _demand(data: dict[str, Any], k: int) -> dict[str, Any]:
             for i, v in zip(internal, internal_counts, strict=True)
             if v is not None
         ],
-        "end_to_end": [
-            {
-                key: row.get(key)
-                for key in ("needs", "median_days", "p85_days", "p95_days", "mean_days")
-            }
-            for row in data.get("end_to_end", [])
-        ],
+        "rules_fired": rules_rows(
+            data.get("rules_fired", []), all_clients=overall.get("clients"), min_cell_size=k
+        ),
+        "handoffs": handoff_rows(data.get("handoffs", []), min_cell_size=k),
+        "end_to_end": end_to_end_rows(data.get("end_to_end", []), min_cell_size=k),
         "end_to_end_histogram": [
             {"from_day": b.start, "to_day": b.end, "needs": b.count} for b in bins
         ],
@@ -347,21 +346,27 @@ def _demand(data: dict[str, Any], k: int) -> dict[str, Any]:
 # --- voice, profiles, initiatives -----------------------------------------------------
 
 
+def _shown(rows: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    """The groups (themes, asks, emerging needs, profiles) that may be published: with at
+    least k clients behind them. A group the analysis already hid carries no count
+    (``clients`` None, as the report shows it 'suppressed'); it is left out here too."""
+    return [
+        r
+        for r in rows
+        if r.get("clients") is not None and not is_small(float(r["clients"]), min_cell_size=k)
+    ]
+
+
 def _voice(data: dict[str, Any], k: int) -> dict[str, Any]:
     """Themes and asks are word lists (scrubbed), already made from >= k clients; any with
-    fewer are left out here too."""
-    keep = [t for t in data.get("themes", []) if not is_small(t["clients"], min_cell_size=k)]
-    asks = [a for a in data.get("asks", []) if not is_small(a["clients"], min_cell_size=k)]
-    emerging = [
-        e for e in data.get("emerging", []) if not is_small(e.get("clients", 0), min_cell_size=k)
-    ]
+    fewer, or already hidden, are left out here too."""
     return {
         "comments": _count(data.get("comments"), k),
         "clients": _count(data.get("clients"), k),
         "months": data.get("months", []),
-        "themes": keep,
-        "asks": asks,
-        "emerging": emerging,
+        "themes": _shown(data.get("themes", []), k),
+        "asks": _shown(data.get("asks", []), k),
+        "emerging": _shown(data.get("emerging", []), k),
         "words_vs_scores": {
             key: (data.get("words_vs_scores") or {}).get(key) for key in ("correlation", "rule")
         },
@@ -370,12 +375,8 @@ def _voice(data: dict[str, Any], k: int) -> dict[str, Any]:
 
 def _profiles(data: dict[str, Any], k: int) -> dict[str, Any]:
     return {
-        "profiles": [
-            p for p in data.get("profiles", []) if not is_small(p["clients"], min_cell_size=k)
-        ],
-        "variety": [
-            v for v in data.get("variety", []) if not is_small(v["clients"], min_cell_size=k)
-        ],
+        "profiles": _shown(data.get("profiles", []), k),
+        "variety": _shown(data.get("variety", []), k),
         "variety_failure_correlation": data.get("variety_failure_correlation"),
     }
 

@@ -115,7 +115,7 @@ def test_hand_offs_and_internal_customers_by_hand() -> None:
     aggregates.build_summaries(store)
     handoffs = aggregates.handoffs(store)
     assert handoffs.to_dict(orient="records") == [
-        {"from_unit": "desk", "to_unit": "calls", "failure_contacts": 1}
+        {"from_unit": "desk", "to_unit": "calls", "failure_contacts": 1, "clients": 1}
     ]
     shares = aggregates.failure_share_by(store, "unit")
     assert shares["contacts"].dtype.kind == "i"  # counts stay integers

@@ -82,3 +82,59 @@ def test_no_chart_count_below_the_cell_size(sim_cache: Path, tmp_path: Path) -> 
                 assert not [v for v in values if 0 < v < K], (axis, values)
                 checked += 1
     assert checked >= 2
+
+
+def _one_client_bounces_between_units(folder: Path, contacts: int = 60) -> None:
+    """One client's need passes back and forth between a usual unit and a new one
+    ('annex') on every contact, unresolved: every contact after the first is failure demand
+    after a hand-off, and both hand-off pairs with 'annex' are cells of one client."""
+    path = folder / "data" / "contacts.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    template = rows[0]
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(template), lineterminator="\n")
+        for i in range(contacts):
+            writer.writerow(
+                {
+                    **template,
+                    "touchpoint_id": f"TBOUNCE{i:03d}",
+                    "unit": "annex" if i % 2 else template["unit"],
+                    "need_id": "NBOUNCE",
+                    "resolved": "false",
+                    "contact_time": f"2025-03-{1 + i // 4:02d} {9 + i % 4:02d}:00:00",
+                }
+            )
+
+
+def test_demand_tables_count_distinct_clients(sim_cache: Path, tmp_path: Path) -> None:
+    """Rules fired, hand-offs and end-to-end times are sized by distinct clients in the
+    report, the web page (the report's context) and --json --publish alike (#13)."""
+    from decisionframe.publish import publishable
+    from decisionframe.report.build import report_context
+
+    folder = make_project(sim_cache, tmp_path / "org", n=400)
+    _one_client_bounces_between_units(folder)
+    project = Project(folder)
+    project.import_data()
+    result = project.demand()
+    private = result.handoffs
+    annex = private[(private["from_unit"] == "annex") | (private["to_unit"] == "annex")]
+    assert len(annex) == 2
+    assert set(annex["failure_contacts"]) == {30, 29}
+    assert set(annex["clients"]) == {1}
+    demand = report_context(project)["demand"]
+    for row in demand["handoff_rows"]:
+        if "annex" in (row["from_unit"], row["to_unit"]):
+            assert row["failure_contacts"] is None
+    published = publishable(result, min_cell_size=K)
+    annexed = [h for h in published["handoffs"] if "annex" in (h["from_unit"], h["to_unit"])]
+    assert annexed
+    assert all(h["failure_contacts"] is None for h in annexed)
+    for table in ("rules_fired", "handoffs", "end_to_end"):
+        assert table not in published["left_out"]
+    html = build_report(project).read_text()
+    for cells in re.findall(r"<tr><td>[^<]*</td><td>annex</td>(.*?)</tr>", html):
+        assert "suppressed" in cells
+    for cells in re.findall(r"<tr><td>annex</td><td>[^<]*</td>(.*?)</tr>", html):
+        assert "suppressed" in cells

@@ -217,9 +217,22 @@ def build_needs(store: Store) -> None:
 
 
 def rules_fired(store: Store) -> pd.DataFrame:
+    """Contacts and distinct clients per rule (each rule has one code and one class).
+
+    The clients are what a published cell's size is (one client's many contacts under a
+    rare rule are a cell of one, #13), so this reads the touchpoints, not the cube; codes
+    are grouped first and named after, as in ``build_cube``.
+    """
     return store.frame(
-        f"SELECT rule, demand, sum(contacts)::BIGINT AS contacts FROM {CUBE_TABLE} "
-        "GROUP BY 1, 2 ORDER BY contacts DESC, rule, demand"
+        f"""
+        WITH raw AS (
+            SELECT r.code, count(*) AS contacts, count(DISTINCT t.client_id) AS clients
+            FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid GROUP BY 1
+        )
+        SELECT {rule_sql("code")} AS rule, {demand_sql("code")} AS demand,
+               contacts::BIGINT AS contacts, clients::BIGINT AS clients
+        FROM raw ORDER BY contacts DESC, rule, demand
+        """
     )
 
 
@@ -265,11 +278,16 @@ def one_touch_resolution(store: Store) -> dict[str, float]:
 
 
 def end_to_end(store: Store) -> pd.DataFrame:
-    """Days from a need's first contact to its resolution: median, 85th and 95th percentile."""
+    """Days from a need's first contact to its resolution: median, 85th and 95th percentile.
+
+    With the distinct clients behind each count (resolved, still open, all), the margin row
+    included, since a client with several needs can be in more than one cell: the
+    published table is sized by them (#13).
+    """
     return store.frame(
         f"""
         WITH spans AS (
-            SELECT contacts > 1 AS multi,
+            SELECT contacts > 1 AS multi, client_id,
                    date_diff('second', first_at, resolved_at) / 86400.0 AS days
             FROM {NEEDS_TABLE}
         )
@@ -277,6 +295,10 @@ def end_to_end(store: Store) -> pd.DataFrame:
                     WHEN multi THEN 'needs with repeat contacts'
                     ELSE 'needs with one contact' END AS needs,
                count(days) AS resolved, count(*) - count(days) AS still_open,
+               count(DISTINCT CASE WHEN days IS NOT NULL THEN client_id END)
+                   AS resolved_clients,
+               count(DISTINCT CASE WHEN days IS NULL THEN client_id END) AS open_clients,
+               count(DISTINCT client_id) AS clients,
                quantile_cont(days, 0.5) AS median_days, quantile_cont(days, 0.85) AS p85_days,
                quantile_cont(days, 0.95) AS p95_days, avg(days) AS mean_days
         FROM spans GROUP BY ROLLUP (multi) ORDER BY GROUPING(multi) DESC, multi
@@ -322,12 +344,15 @@ def internal_customers(store: Store) -> pd.DataFrame:
 
 
 def handoffs(store: Store) -> pd.DataFrame:
-    """Failure contacts that follow a hand-off of the same need between units."""
+    """Failure contacts that follow a hand-off of the same need between units, and the
+    distinct clients behind each pair (the published cell's size, #13)."""
     return store.frame(
         f"""
-        SELECT handoff_from AS from_unit, unit AS to_unit,
-               sum(contacts)::BIGINT AS failure_contacts
-        FROM {CUBE_TABLE} WHERE handoff_from IS NOT NULL AND demand = 'failure'
+        SELECT r.handoff_from AS from_unit, t.unit AS to_unit,
+               count(*)::BIGINT AS failure_contacts,
+               count(DISTINCT t.client_id)::BIGINT AS clients
+        FROM touchpoints t JOIN {RULES_TABLE} r ON r.rid = t.rowid
+        WHERE r.handoff_from IS NOT NULL AND {demand_sql("r.code")} = 'failure'
         GROUP BY 1, 2 ORDER BY failure_contacts DESC, from_unit, to_unit LIMIT 20
         """
     )

@@ -17,6 +17,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
+from decisionframe.demand.published import end_to_end_rows, handoff_rows, rules_rows
 from decisionframe.disclosure import (
     protect_histogram,
     protect_table,
@@ -397,7 +398,8 @@ def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
         people=[int(h.get("clients", h["needs"])) for h in hist],
         min_cell_size=k,
     )
-    e2e = r["end_to_end"][0] if r["end_to_end"] else None
+    e2e_rows = end_to_end_rows(r["end_to_end"], min_cell_size=k)
+    e2e = e2e_rows[0] if e2e_rows else None
     # Only channels whose share is published are charted.
     charted = [(row["name"], row["share"]) for row in channel_rows[:-1] if row["share"] is not None]
     shares = [s for _, s in charted]
@@ -412,6 +414,13 @@ def _demand(run: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
         "channel_rows": channel_rows,
         "unit_rows": unit_rows,
         "internal_rows": internal_rows,
+        # the channel table's own protected total: the sentence prints no count it hides
+        "unclassified": channel_rows[-1]["unknown"] if channel_rows else None,
+        "rules_rows": rules_rows(
+            r["rules_fired"], all_clients=r["overall"].get("clients"), min_cell_size=k
+        ),
+        "handoff_rows": handoff_rows(r["handoffs"], min_cell_size=k),
+        "e2e_rows": e2e_rows,
         "by_channel": charts.bars(
             [n for n, _ in charted],
             shares,

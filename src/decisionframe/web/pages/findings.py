@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from decisionframe.accounts import Role
 from decisionframe.web.auth import Principal
 from decisionframe.web.pages import page
-from decisionframe.web.pages.shared import ChartData, chart_data, context, count, min_cell_size
+from decisionframe.web.pages.shared import ChartData, chart_data, context, min_cell_size
 
 
 class ShareRow(BaseModel):
@@ -36,15 +36,20 @@ class InternalCustomer(BaseModel):
 
 
 class Handoff(BaseModel):
+    """Failure contacts after a hand-off (None: suppressed; cells sized by distinct
+    clients, see ``demand.published``)."""
+
     from_unit: str
     to_unit: str
-    failure_contacts: str  # as published: a count or "<k"
+    failure_contacts: int | None
 
 
 class EndToEnd(BaseModel):
+    """Needs resolved and still open (None: suppressed, and so are the times)."""
+
     needs: str
-    resolved: str
-    still_open: str
+    resolved: int | None
+    still_open: int | None
     median_days: float | None
     p85_days: float | None
     p95_days: float | None
@@ -132,7 +137,11 @@ def demand_of(request: Request) -> Demand:
         failure_share=None if none_classified else float(overall["failure_share"]),
         failure_cost=float(overall["failure_cost"]) if costed else None,
         all_cost=float(overall["all_cost"]) if costed else None,
-        unclassified=count(overall["unknown"], k) if overall["unknown"] else None,
+        unclassified=(
+            ("{:,}".format(d["unclassified"]) if d["unclassified"] is not None else "Some")
+            if overall["unknown"]
+            else None
+        ),
         one_touch_rate=float(r["one_touch"]["rate"]) if r["one_touch"]["needs"] else None,
         channels=_rows(d["channel_rows"]),
         units=_rows(d["unit_rows"]),
@@ -151,20 +160,20 @@ def demand_of(request: Request) -> Demand:
             Handoff(
                 from_unit=str(h["from_unit"]),
                 to_unit=str(h["to_unit"]),
-                failure_contacts=count(h["failure_contacts"], k) or "",
+                failure_contacts=h["failure_contacts"],
             )
-            for h in r["handoffs"][:5]
+            for h in d["handoff_rows"][:5]
         ],
         end_to_end=[
             EndToEnd(
                 needs=str(e["needs"]),
-                resolved=count(e["resolved"], k) or "",
-                still_open=count(e["still_open"], k) or "",
+                resolved=e["resolved"],
+                still_open=e["still_open"],
                 median_days=e["median_days"],
                 p85_days=e["p85_days"],
                 p95_days=e["p95_days"],
             )
-            for e in r["end_to_end"]
+            for e in d["e2e_rows"]
         ],
         charts=[c for c in charts if c is not None],
         control_charts=[c for c in (chart_data(x["plot"]) for x in d["controls"]) if c],
