@@ -265,3 +265,35 @@ def test_published_voice_and_profiles_leave_out_what_was_already_hidden() -> Non
     assert data["emerging"] == []
     profiles = {"kind": "profiles", "profiles": [{"id": "p1", "clients": None}], "variety": []}
     assert publishable(_Saved(profiles), min_cell_size=11)["profiles"] == []
+
+
+def test_a_common_reason_that_names_a_person_is_grouped_as_other() -> None:
+    """A reason text shared by >= min_cell_size clients was published verbatim even when
+    it named someone (#13): the scrubber decides, and a named one becomes 'other'."""
+
+    def reason(text: str, contacts: int) -> dict[str, Any]:
+        return {
+            "reason": text,
+            "contacts": contacts,
+            "failure": contacts // 2,
+            "unknown": 0,
+            **dict.fromkeys(("clients", "value_clients", "failure_clients"), 40),
+            "unknown_clients": 0,
+        }
+
+    demand = {
+        "kind": "demand",
+        "overall": {"failure_share": 0.5, "contacts": 400},
+        "by_reason": [
+            reason("repairs request", 200),
+            reason("benefit claim (call 11: jane doe, dv refuge)", 120),
+            reason("housing application", 80),
+        ],
+    }
+    data = publishable(_Saved(demand), min_cell_size=11)
+    text = json.dumps(data)
+    assert not NAME.search(text)
+    assert "jane" not in text.lower()
+    reasons = [r["reason"] for r in data["by_reason"]]
+    assert "repairs request" in reasons
+    assert "other" in reasons

@@ -262,6 +262,11 @@ def _reasons(rows: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
         [int(r.get("clients", 0)) for r in rows],
         min_cell_size=k,
     )
+    # A reason shared by k clients can still name a person ("benefit claim (call 11: jane
+    # doe)"): one the personal-details scrubber would change is grouped as 'other' too.
+    from decisionframe.voice.scrub import scrub
+
+    labels = [OTHER if label != OTHER and scrub(label) != label else label for label in labels]
     merged: dict[str, dict[str, Any]] = {}
     for label, r in zip(labels, rows, strict=True):
         if label not in merged:

@@ -82,6 +82,10 @@ def test_no_chart_count_below_the_cell_size(sim_cache: Path, tmp_path: Path) -> 
                 assert not [v for v in values if 0 < v < K], (axis, values)
                 checked += 1
     assert checked >= 2
+    # "Staff tagged N contacts" counted contacts, not people (#13): no count is printed
+    tagged = re.search(r"Staff tagged ([^<]*)</p>", html)
+    assert tagged is not None  # the simulator's staff audit trained the classifier
+    assert not re.search(r"\d[\d,]* contacts", tagged.group(1)), tagged.group(1)
 
 
 def _one_client_bounces_between_units(folder: Path, contacts: int = 60) -> None:
