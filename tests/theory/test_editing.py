@@ -1,13 +1,26 @@
-"""The editor's service layer: state with columns and evidence, live check, save, layout."""
+"""The editor's service layer: state with columns and evidence, live check, save, layout,
+renaming a node."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+import pytest
 import yaml
 
+from decisionframe.errors import ProblemsError
 from decisionframe.project import Project
-from decisionframe.theory.editing import diagnose, editor_state, history, read_layout, save
+from decisionframe.theory.bindings import bindings
+from decisionframe.theory.editing import (
+    diagnose,
+    editor_state,
+    history,
+    read_layout,
+    rename_node,
+    save,
+)
+from decisionframe.theory.model import Theory
 
 
 def test_state_check_and_save_round_trip(project_dir: Path) -> None:
@@ -44,3 +57,72 @@ def test_state_check_and_save_round_trip(project_dir: Path) -> None:
     assert yaml.safe_load(project.theory_path.read_text()) == draft
     assert read_layout(project) == {"leaflets": {"x": 10.0, "y": 20.0}}
     assert [v.author for v in history(project)] == ["ana", "(written by hand)"]
+
+
+def _simulated_draft(project_dir: Path) -> dict:
+    return yaml.safe_load(Project(project_dir).theory_path.read_text())  # type: ignore[no-any-return]
+
+
+def test_rename_node_is_followed_by_arrows_decision_and_binding(project_dir: Path) -> None:
+    draft = _simulated_draft(project_dir)
+    before = copy.deepcopy(draft)
+    renamed = rename_node(draft, "respect", "respectful_contact")
+    assert draft == before  # the caller's draft is untouched (the editor keeps it for undo)
+    ids = [n["id"] for n in renamed["nodes"]]
+    assert "respect" not in ids
+    assert ids.index("respectful_contact") == [n["id"] for n in draft["nodes"]].index("respect")
+    ends = {(e["from"], e["to"]) for e in renamed["edges"]}
+    assert ("respectful_contact", "housed_180") in ends
+    assert ("respectful_contact", "trust") in ends
+    assert not any("respect" in pair for pair in ends)
+    card = next(
+        e for e in renamed["edges"] if e["from"] == "respectful_contact" and "assumption" in e
+    )
+    assert card["assumption"]["claim"] == "Respectful treatment keeps people housed"
+    levers = [option["set"] for option in renamed["decision"]["options"]]
+    assert all(next(iter(s)) == "respectful_contact" for s in levers)  # its place kept
+    # The objective follows too, and the result is still a valid theory.
+    again = rename_node(renamed, "housed_180", "housed_6m")
+    assert again["decision"]["objective"] == "housed_6m"
+    theory = Theory.model_validate(again)
+    assert next(e.label for e in theory.assumption_edges) == "respectful_contact -> housed_6m"
+
+
+def test_rename_keeps_what_an_implicit_measure_reads() -> None:
+    """``measure: {}`` reads the clients column of the node's own name: a renamed node
+    must go on reading the old column, so it is written out."""
+    draft = {
+        "nodes": [
+            {"id": "age", "kind": "context", "measure": {}},
+            {"id": "y", "kind": "outcome", "measure": {"table": "outcomes", "outcome": "y"}},
+        ],
+        "edges": [{"from": "age", "to": "y"}],
+    }
+    renamed = rename_node(draft, "age", "age_at_intake")
+    (binding,) = [
+        b for b in bindings(Theory.model_validate(renamed)).values() if b.table == "clients"
+    ]
+    assert (binding.node, binding.column) == ("age_at_intake", "age")
+    assert rename_node(renamed, "y", "y2")["nodes"][1]["measure"] == draft["nodes"][1]["measure"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule", "words"),
+    [
+        ("respect", "trust", "theory-rename-clash", "there is already a node 'trust'"),
+        ("respect", "2fast", "theory-rename-id", "letters, digits and _"),
+        ("respect", "has space", "theory-rename-id", "letters, digits and _"),
+        ("no_such_node", "x", "theory-rename", "no such node"),
+    ],
+)
+def test_rename_refuses_a_clash_or_a_bad_id(
+    project_dir: Path, old: str, new: str, rule: str, words: str
+) -> None:
+    draft = _simulated_draft(project_dir)
+    with pytest.raises(ProblemsError) as refused:
+        rename_node(draft, old, new)
+    (problem,) = refused.value.problems
+    assert problem.rule == rule
+    assert words in problem.message
+    assert "has space" not in problem.message
+    assert "no_such_node" not in problem.message

@@ -16,6 +16,7 @@ from tests.web.conftest import csrf_of
 
 WRITES = [
     "/editor/check",
+    "/editor/rename",
     "/editor/implications",
     "/editor/save",
     "/editor/dagitty/export",
@@ -37,7 +38,13 @@ def test_roles_on_every_editor_route(client_as, role: Role) -> None:  # type: ig
         assert client.get(path).status_code == 200, (path, role)
     token = csrf_of(client)
     theory = _state(client)["theory"]
-    body = {"theory": theory, "text": "dag { a -> b }", "positions": {}}
+    body = {
+        "theory": theory,
+        "text": "dag { a -> b }",
+        "positions": {},
+        "old": "respect",
+        "new": "respectful",
+    }
     for path in WRITES:
         if path == "/editor/save" and role >= Role.analyst:
             continue  # saving is tried on a private copy below (this project is shared)
@@ -62,7 +69,8 @@ def test_writes_need_the_csrf_token(local_client) -> None:  # type: ignore[no-un
     draft["question"] = "changed"
     for headers in ({}, {"X-CSRF-Token": "forged"}):
         for path in WRITES:
-            answer = local_client.post(path, json={"theory": draft, "text": ""}, headers=headers)
+            body = {"theory": draft, "text": "", "old": "respect", "new": "r2"}
+            answer = local_client.post(path, json=body, headers=headers)
             assert answer.status_code == 403, (path, headers)
     assert theory_file.read_text(encoding="utf-8") == before
 
@@ -101,18 +109,54 @@ def test_check_names_the_variable(client_as) -> None:  # type: ignore[no-untyped
     assert set(respect["adjustment_set"]) == {"case_complexity", "prior_episodes"}
 
 
-def test_implications_tested_on_the_data(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_implications_endpoint_answers_in_words_and_catches_a_deleted_arrow(client_as) -> None:  # type: ignore[no-untyped-def]
+    """POST /editor/implications on the 400-client simulated project: the JSON the page
+    reads (every statement with its verdict, p-value after Holm and a sentence that names
+    the nodes by their labels); the arrow the shipped theory leaves out (case complexity
+    raises earlier episodes) fails; deleting a true arrow of the draft makes its pair fail
+    too. The library side, on 3,000 clients and the full true graph, is
+    tests/theory/test_implications.py."""
     client = client_as(Role.analyst)
     token = csrf_of(client)
     draft = _state(client)["theory"]
-    answer = client.post(
-        "/editor/implications", json={"theory": draft}, headers={"X-CSRF-Token": token}
+
+    def tested(theory: dict) -> dict:
+        answer = client.post(
+            "/editor/implications", json={"theory": theory}, headers={"X-CSRF-Token": token}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    result = tested(draft)
+    assert result["kind"] == "implications"
+    assert result["summary"].startswith("9 implications tested: ")
+    assert result["method"].startswith("generalised covariance measure")
+    tests = {frozenset((t["x"], t["y"])): t for t in result["tests"]}
+    assert {t["verdict"] for t in tests.values()} <= {"holds", "fails", "not tested"}
+    for t in tests.values():
+        assert {"given", "n", "p_value", "p_adjusted", "partial_r"} <= t.keys()
+        assert t["n"] > 200  # clients with both nodes (and the given ones) measured
+        assert "_" not in t["sentence"].split("“")[1].split("”")[0]  # labels, not ids
+    missing = tests[frozenset(("case_complexity", "prior_episodes"))]
+    assert missing["verdict"] == "fails"
+    assert missing["p_adjusted"] < 0.001
+    assert missing["sentence"].startswith(
+        "“Case complexity assessed at intake (1-5)” and “Earlier episodes of homelessness” "
+        "are related"
     )
-    assert answer.status_code == 200, answer.text
-    tests = answer.json()["tests"]
-    assert tests
-    assert all(t["sentence"] for t in tests)
-    assert {t["verdict"] for t in tests} <= {"holds", "fails", "not tested"}
+    assert missing["sentence"].endswith("is an arrow missing, or a common cause?")
+    held = tests[frozenset(("respect", "followup"))]
+    assert held["verdict"] == "holds"
+    assert held["given"] == ["case_complexity", "prior_episodes"]
+
+    cut = copy.deepcopy(draft)
+    cut["edges"] = [
+        e for e in cut["edges"] if (e["from"], e["to"]) != ("case_complexity", "wait_minutes")
+    ]
+    assert frozenset(("case_complexity", "wait_minutes")) not in tests  # joined by an arrow
+    after = {frozenset((t["x"], t["y"])): t for t in tested(cut)["tests"]}
+    assert after[frozenset(("case_complexity", "wait_minutes"))]["verdict"] == "fails"
+
     broken = copy.deepcopy(draft)
     broken["edges"].append({"from": "housed_180", "to": "respect"})
     refused = client.post(
@@ -120,6 +164,35 @@ def test_implications_tested_on_the_data(client_as) -> None:  # type: ignore[no-
     )
     assert refused.status_code == 422
     assert any(d["rule"] == "theory-cycle" for d in refused.json()["diagnostics"])
+
+
+def test_rename_endpoint_follows_arrows_and_refuses_a_clash(client_as) -> None:  # type: ignore[no-untyped-def]
+    client = client_as(Role.analyst)
+    token = csrf_of(client)
+    draft = _state(client)["theory"]
+
+    def rename(old: str, new: str):  # type: ignore[no-untyped-def]
+        body = {"theory": draft, "old": old, "new": new}
+        return client.post("/editor/rename", json=body, headers={"X-CSRF-Token": token})
+
+    answer = rename("followup", "followup_call")
+    assert answer.status_code == 200, answer.text
+    renamed = answer.json()["theory"]
+    assert {"followup_call", "followup"} & {n["id"] for n in renamed["nodes"]} == {"followup_call"}
+    arrow = next(e for e in renamed["edges"] if e["from"] == "followup_call")
+    assert arrow["to"] == "housed_180"
+    assert arrow["assumption"]["estimand"] == "ATT"
+    assert all("followup_call" in o["set"] for o in renamed["decision"]["options"])
+    check = client.post("/editor/check", json={"theory": renamed}, headers={"X-CSRF-Token": token})
+    assert not [d for d in check.json()["diagnostics"] if d["severity"] == "error"]
+
+    clash = rename("followup", "respect")
+    assert clash.status_code == 422
+    assert clash.json()["problems"][0]["rule"] == "theory-rename-clash"
+    assert "already a node 'respect'" in clash.json()["problems"][0]["message"]
+    bad = rename("followup", "9 lives")
+    assert bad.status_code == 422
+    assert "9 lives" not in bad.text
 
 
 def _edited(draft: dict) -> dict:

@@ -4,7 +4,8 @@
   be measured by (type and missing share), the outcomes held, the latest evidence on
   every arrow (verdict, estimate, interval, stale or not) and the diagnosis;
 - ``save(project, draft, positions, author, message)``: ``theory.save.save_theory``
-  against the store's columns, then the layout; every version lands in the store.
+  against the store's columns, then the layout; every version lands in the store;
+- ``rename_node(draft, old, new)``: a node's new id, followed by everything that names it.
 
 The layout (where each node was dragged) is kept beside the store in
 ``.decisionframe/editor-layout.json``: positions are the editor's business, not the
@@ -13,19 +14,22 @@ theory's, so theory.yaml stays free of coordinates.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import yaml
 
-from decisionframe.errors import DecisionframeError
+from decisionframe.errors import DecisionframeError, Problem, ProblemsError
 from decisionframe.project import Project
 from decisionframe.theory.bindings import column_catalogue, store_catalogue, store_outcomes
 from decisionframe.theory.diagnose import TheoryDiagnosis, check_draft
 from decisionframe.theory.save import TheoryVersion, save_theory, versions
 
 LAYOUT_FILE = "editor-layout.json"
+NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # as theory.model.Node.id says
 
 
 @dataclass(frozen=True)
@@ -164,3 +168,62 @@ def history(project: Project) -> list[TheoryVersion]:
         return []
     with project.open_store(read_only=True) as store:
         return versions(store)
+
+
+def _refused(rule: str, message: str, hint: str) -> ProblemsError:
+    return ProblemsError("the node was not renamed", [Problem("theory.yaml", rule, message, hint)])
+
+
+def rename_node(draft: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """The draft with node ``old`` called ``new``, and everything that names it following:
+    the arrows from and to it (their assumption cards ride along), the decision's
+    objective and the levers its options set. A node measured by the clients column of
+    its own name (``measure: {}``) gets that column written out, so the rename changes
+    what the node is called, never what it reads.
+
+    Refused, with nothing changed, when the new id is not one (letters, digits and ``_``)
+    or another node has it: two nodes of one name would merge their arrows. The caller's
+    draft is left untouched (a copy is answered), so an editor can keep it for undo."""
+    nodes = draft.get("nodes") if isinstance(draft, dict) else None
+    if not isinstance(nodes, list):
+        raise _refused("theory-rename", "the draft has no nodes", "reload the editor")
+    ids = [n.get("id") for n in nodes if isinstance(n, dict)]
+    if old not in ids:
+        # The id asked for is not in the theory, so it is not repeated back.
+        raise _refused("theory-rename", "no such node in the draft", "reload the editor")
+    if not isinstance(new, str) or not NODE_ID.match(new):
+        raise _refused(
+            "theory-rename-id",
+            "a node id is letters, digits and _, not starting with a digit",
+            "for example trust_survey",
+        )
+    if new == old:
+        return copy.deepcopy(draft)
+    if new in ids:
+        raise _refused(
+            "theory-rename-clash",
+            f"there is already a node '{new}': two nodes of one id would merge their arrows",
+            "pick another id, or delete the other node first",
+        )
+    out = copy.deepcopy(draft)
+    for node in out["nodes"]:
+        if isinstance(node, dict) and node.get("id") == old:
+            node["id"] = new
+            measure = node.get("measure")
+            implicit = isinstance(measure, dict) and measure.get("table") in (None, "clients")
+            if implicit and not measure.get("column"):
+                measure["column"] = old
+    for edge in out.get("edges") or []:
+        if isinstance(edge, dict):
+            for end in ("from", "to"):
+                if edge.get(end) == old:
+                    edge[end] = new
+    decision = out.get("decision")
+    if isinstance(decision, dict):
+        if decision.get("objective") == old:
+            decision["objective"] = new
+        for option in decision.get("options") or []:
+            levers = option.get("set") if isinstance(option, dict) else None
+            if isinstance(levers, dict) and old in levers:
+                option["set"] = {new if k == old else k: v for k, v in levers.items()}
+    return out

@@ -8,6 +8,8 @@ same answers:
 - ``GET /editor/state.json``: the theory, saved layout, measurable columns, the latest
   evidence per arrow (stale or not), the diagnosis of the saved theory;
 - ``POST /editor/check``: a draft -> its diagnostics and identifications (``check_draft``);
+- ``POST /editor/rename``: a draft, a node id and its new id -> the draft with every arrow,
+  the decision's objective and levers following (``editing.rename_node``);
 - ``POST /editor/implications``: a draft -> its testable implications tested on the data;
 - ``POST /editor/save``: validate, write theory.yaml (``theory.save``), record the version
   and an audit-log row naming the user;
@@ -110,6 +112,22 @@ def build_router() -> APIRouter:
         """Live diagnostics of a draft and how each of its assumptions is identified."""
         project = request.app.state.web.project()
         return editing.diagnose(project, draft).to_dict()
+
+    @router.post("/editor/rename", tags=["editor"], response_model=None)
+    def rename(
+        draft: Any = Body(..., alias="theory"),
+        old: str = Body(..., max_length=200),
+        new: str = Body(..., max_length=200),
+        principal: Principal = Depends(analyst_write),
+    ) -> dict[str, Any] | JSONResponse:
+        """The draft with a node renamed and everything naming it following. Nothing is
+        written; a clash with another node's id is refused (422 with the problem)."""
+        if not isinstance(draft, dict):
+            return JSONResponse({"detail": "a theory is a mapping with `nodes:`"}, 422)
+        try:
+            return {"theory": editing.rename_node(draft, old, new)}
+        except ProblemsError as exc:
+            return _problems(exc)
 
     @router.post("/editor/implications", tags=["editor"], response_model=None)
     def implications(

@@ -20,6 +20,9 @@
   var KIND_LABEL = { intervention: "intervention", service_quality: "service quality", mediator: "mediator", outcome: "outcome", context: "context" };
   var COLUMN_W = 190, LANE_GAP = 40, ROW_H = 64, NODE_W = 156;
   var ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  // The undo history outlives a reload of the tab (sessionStorage: this tab only, gone
+  // when it closes), as long as theory.yaml is still what the tab last loaded or saved.
+  var HISTORY_KEY = "decisionframe.editor.history", MAX_HISTORY = 200;
 
   var root, canEdit, csrf, cy, eh;
   var state = { theory: { nodes: [], edges: [] }, positions: {}, columns: [], outcomes: [], evidence: [], verdict_colours: {} };
@@ -28,6 +31,7 @@
   var past = [], future = [];
   var drawing = false;
   var dirty = false, checkSeq = 0, checkTimer = null, selected = null, lastDiagnosis = null;
+  var baseline = "";  // canonical text of theory.yaml as this tab last loaded or saved it
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, text) {
@@ -74,6 +78,7 @@
     var after = snapshot();
     if (before === after) { return; }
     past.push({ label: label, before: before, after: after });
+    if (past.length > MAX_HISTORY) { past.shift(); }
     future = [];
     afterEdit();
   }
@@ -94,11 +99,54 @@
     afterEdit();
   }
   function afterEdit() {
-    dirty = true;
+    dirty = canonical(draft) !== baseline;
     draw();
+    theoryForm();
     showSelected();
     updateButtons();
     scheduleCheck();
+    persist();
+  }
+
+  // ----- the history across a reload ------------------------------------------------
+  function canonical(x) {
+    // JSON with sorted keys: the draft and the theory read back from the file compare
+    // equal whatever order their keys were added in.
+    if (Array.isArray(x)) { return "[" + x.map(canonical).join(",") + "]"; }
+    if (x && typeof x === "object") {
+      return "{" + Object.keys(x).sort().map(function (k) { return JSON.stringify(k) + ":" + canonical(x[k]); }).join(",") + "}";
+    }
+    return JSON.stringify(x === undefined ? null : x);
+  }
+  function persist() {
+    if (!canEdit) { return; }
+    var keep = past.slice();
+    for (;;) {
+      try {
+        sessionStorage.setItem(HISTORY_KEY, JSON.stringify({ base: baseline, past: keep, future: future, now: snapshot() }));
+        return;
+      } catch (e) {
+        // Storage full (or refused): keep the newest steps that fit, else none.
+        if (!keep.length) { try { sessionStorage.removeItem(HISTORY_KEY); } catch (e2) { /* no storage */ } return; }
+        keep = keep.slice(Math.ceil(keep.length / 2));
+      }
+    }
+  }
+  function recall() {
+    // The history this tab held before a reload, if theory.yaml is as the tab left it.
+    var kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "null"); } catch (e) { kept = null; }
+    if (!kept || !Array.isArray(kept.past) || !Array.isArray(kept.future) || typeof kept.now !== "string") { return ""; }
+    if (kept.base !== baseline) {
+      try { sessionStorage.removeItem(HISTORY_KEY); } catch (e) { /* no storage */ }
+      return "theory.yaml changed since this tab last had it: the undo history starts afresh.";
+    }
+    past = kept.past; future = kept.future;
+    restore(kept.now);
+    draft.nodes = draft.nodes || [];
+    dirty = canonical(draft) !== baseline;
+    if (dirty) { return "Your unsaved edits and their undo history are back from before the reload (not saved yet)."; }
+    return past.length || future.length ? "The undo history is kept from before the reload." : "";
   }
   function updateButtons() {
     if (!canEdit) { return; }
@@ -391,7 +439,9 @@
     var form = $("ed-node-form");
     form.replaceChildren();
     form.appendChild(el("h3", {}, title(n)));
-    field(form, "id", textInput(n.id, { readonly: "readonly" }));
+    var idInput = field(form, "id", textInput(n.id, { pattern: "[A-Za-z_][A-Za-z0-9_]*", spellcheck: "false" }));
+    idInput.id = "ed-node-id";
+    idInput.addEventListener("change", function () { renameNode(n.id, idInput.value.trim(), idInput); });
     onChange(field(form, "label", textInput(n.label)), "change the label of '" + n.id + "'", function (v) { setOrDrop(nodeOf(n.id), "label", v); });
     var kinds = Object.keys(KIND_LABEL).map(function (k) { return [k, KIND_LABEL[k]]; });
     onChange(field(form, "kind", select(kinds, n.kind)), "change the kind of '" + n.id + "'", function (v) {
@@ -429,6 +479,19 @@
       onChange(cf, "change the counterfactual of '" + n.id + "'", function (v) { setOrDrop(nodeOf(n.id), "counterfactual", v); });
     }
     form.hidden = false;
+  }
+
+  function theoryForm() {
+    // The theory-wide fields: the question the evidence answers and the counterfactual
+    // of the whole program (each intervention's own is on its node).
+    var form = $("ed-theory-form");
+    form.replaceChildren();
+    var q = field(form, "question: what should the evidence answer?", textArea(draft.question));
+    q.id = "ed-question";
+    onChange(q, "change the question", function (v) { setOrDrop(draft, "question", v); });
+    var c = field(form, "counterfactual: what would be different for clients without this program?", textArea(draft.counterfactual));
+    c.id = "ed-theory-counterfactual";
+    onChange(c, "change the counterfactual", function (v) { setOrDrop(draft, "counterfactual", v); });
   }
 
   function edgeForm(e) {
@@ -510,6 +573,25 @@
     $("ed-add-id").value = "";
     draw(); showSelected(); fit();
   }
+  function renameNode(from, to, input) {
+    // The server renames (theory.editing.rename_node: arrows, the decision's objective
+    // and levers follow; a clash is refused); the rename is then one undoable edit.
+    if (to === from) { return; }
+    api("POST", "/editor/rename", { theory: draft, old: from, new: to }).then(function (r) {
+      if (!r.ok) {
+        var p = r.data && r.data.problems && r.data.problems[0];
+        status("Not renamed: " + (p ? p.message + " (" + p.hint + ")" : (r.data && r.data.detail) || r.status), "bad");
+        input.value = from;
+        return;
+      }
+      selected = { type: "node", id: to };
+      edit("rename node '" + from + "' to '" + to + "'", function () {
+        draft = r.data.theory;
+        if (positions[from]) { positions[to] = positions[from]; delete positions[from]; }
+      });
+      status("Renamed '" + from + "' to '" + to + "'; its arrows follow.");
+    });
+  }
   function deleteSelected() {
     if (!selected) { return; }
     var s = selected;
@@ -537,9 +619,12 @@
   function save(event) {
     event.preventDefault();
     status("Saving…");
+    var sent = canonical(draft);
     api("POST", "/editor/save", { theory: draft, positions: positions, message: $("ed-message").value }).then(function (r) {
       if (r.ok) {
-        dirty = false;
+        baseline = sent;
+        dirty = canonical(draft) !== baseline;
+        persist();
         $("ed-message").value = "";
         status(r.data.saved ? "Saved theory.yaml (" + r.data.version.summary + ")" : "Saved the layout; theory.yaml was already the same.", "good");
         loadVersions();
@@ -668,6 +753,8 @@
     draft = clone(data.theory || {});
     draft.nodes = draft.nodes || [];
     positions = clone(data.positions || {});
+    baseline = canonical(draft);
+    var recalled = canEdit ? recall() : "";
     if (typeof window.cytoscapeDagre === "function") { try { cytoscape.use(window.cytoscapeDagre); } catch (e) { /* registered already */ } }
     cy = cytoscape({
       container: $("ed-canvas"), style: style(),
@@ -737,9 +824,12 @@
       window.addEventListener("beforeunload", function (event) { if (dirty) { event.preventDefault(); event.returnValue = ""; } });
     }
     showDiagnosis(data.diagnosis);
+    theoryForm();
     showSelected();
     updateButtons();
     loadVersions();
+    if (recalled) { status(recalled); }
+    if (dirty) { scheduleCheck(); }
     root.setAttribute("data-ready", "yes");
   }
 
