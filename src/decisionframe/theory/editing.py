@@ -210,8 +210,11 @@ def rename_node(draft: dict[str, Any], old: str, new: str) -> dict[str, Any]:
         if isinstance(node, dict) and node.get("id") == old:
             node["id"] = new
             measure = node.get("measure")
-            implicit = isinstance(measure, dict) and measure.get("table") in (None, "clients")
-            if implicit and not measure.get("column"):
+            if (
+                isinstance(measure, dict)
+                and measure.get("table") in (None, "clients")
+                and not measure.get("column")
+            ):
                 measure["column"] = old
     for edge in out.get("edges") or []:
         if isinstance(edge, dict):
