@@ -138,6 +138,25 @@ def test_encodings_detected_or_named_when_wrong(tmp_path: Path) -> None:
     assert "encoding:" in problem.hint
 
 
+def test_accented_names_in_windows_1252_are_not_read_as_a_mac_code_page(tmp_path: Path) -> None:
+    """A new user's cases file: only names carry accents. charset-normalizer rated
+    mac_latin2 cleaner than cp1252 on it, and the store held 'Josť NķŮez'."""
+    names = ["Zoë Dubois", "José Núñez", "Renée Côté", "Søren Ålund", "Ana Müller", "Tom Reid"]
+    text = "Case Ref,Referral Date,Key Worker\n" + "".join(
+        f"CR-{i},2025-0{1 + i % 9}-1{i % 10},{names[i % len(names)]}\n" for i in range(3000)
+    )
+    project = _project(
+        tmp_path,
+        "  clients: {path: data/clients.csv, columns: {client_id: Case Ref, "
+        "enrolled_on: Referral Date}}\n",
+        {"clients.csv": text.encode("cp1252")},
+    )
+    result = project.import_data()
+    assert any("encoding detected as cp1252" in n for n in result.notes), result.notes
+    workers = {r[0] for r in _rows(project, "SELECT key_worker FROM clients")}
+    assert workers == set(names)
+
+
 def test_empty_header_only_and_unsplit_files_get_one_clear_problem(tmp_path: Path) -> None:
     sources = "  clients: {path: data/clients.csv}\n"
     for content, rule in (("", "empty-file"), ("client_id,enrolled_on\n", "no-rows")):

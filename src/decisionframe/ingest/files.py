@@ -116,13 +116,25 @@ def _is_utf8(sample: bytes) -> bool:
     return True
 
 
+_EBCDIC = {"cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140"}
+
+
+def _rare_encoding(name: str) -> bool:
+    return name.startswith("mac_") or name in _EBCDIC
+
+
 def detect_encoding(sample: bytes) -> str | None:
     """The encoding charset-normalizer finds most likely for ``sample`` (None: no idea)."""
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(sample))
-    if not matches:
+    found = list(from_bytes(sample))
+    if not found:
         return None
+    # Classic Mac OS and EBCDIC code pages are almost never what a case system exports,
+    # yet on short name columns they can read "cleaner" than the real Windows-1252 (a file
+    # of "José Núñez" and "Zoë Dubois" came out as mac_latin2 "Josť NķŮez"): they count
+    # only when nothing else reads the bytes.
+    matches = [m for m in found if not _rare_encoding(m.encoding)] or found
     # A short export has too little text to tell single-byte code pages apart (cp775 and
     # cp1252 both read "Zoë" cleanly); among the equally clean readings prefer Windows-1252,
     # the commonest non-UTF-8 export encoding, then charset-normalizer's own order.
