@@ -42,8 +42,8 @@ def _evidence(folder: Path) -> list[dict[str, object]]:
 def test_two_keys_and_two_row_orders_give_identical_evidence(
     sim_cache: Path, tmp_path: Path
 ) -> None:
-    first = make_project(sim_cache, tmp_path / "a", n=1500, seed=11)
-    second = make_project(sim_cache, tmp_path / "b", n=1500, seed=11)
+    first = make_project(sim_cache, tmp_path / "a", n=800, seed=11)
+    second = make_project(sim_cache, tmp_path / "b", n=800, seed=11)
     _shuffle_rows(second, seed=5)
     a, b = _evidence(first), _evidence(second)
     keys = [(f / ".decisionframe" / "key").read_text() for f in (first, second)]

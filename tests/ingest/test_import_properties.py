@@ -60,7 +60,7 @@ def _write_project(root: Path, defects: dict[int, str]) -> None:
             writer.writerow([row[h] for h in header])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     defects=st.dictionaries(
         keys=st.integers(min_value=1, max_value=N_ROWS - 1),
