@@ -38,7 +38,10 @@ def page(served):  # type: ignore[no-untyped-def]
             "console",
             lambda m: (
                 errors.append(m.text)
-                if m.type == "error" and "favicon" not in m.text and "404" not in m.text
+                if m.type == "error"
+                and "favicon" not in m.text
+                and "404" not in m.text
+                and "422" not in m.text  # the refused rename, on purpose
                 else None
             ),
         )
@@ -109,6 +112,11 @@ def test_add_connect_check_save_reload_undo(page, served) -> None:  # type: igno
     assert "trust_survey" in _node_ids(page)
     assert {"from": "respect", "to": "trust_survey"} in _draft(page)["edges"]
     expect(page.locator("#ed-versions")).to_contain_text("trust survey", timeout=10_000)
+    # The undo history outlives the reload (sessionStorage), the file being as saved.
+    assert page.evaluate("window.dfEditor.history()") == [
+        "add node 'trust_survey'",
+        "add arrow respect -> trust_survey",
+    ]
 
     # Delete the node, undo brings it back with its arrow, redo deletes it again.
     x, y = _screen_xy(page, "trust_survey")
@@ -121,6 +129,18 @@ def test_add_connect_check_save_reload_undo(page, served) -> None:  # type: igno
     page.click("#ed-redo")
     assert "trust_survey" not in _node_ids(page)
     page.click("#ed-undo")
+
+    # Rename it from its id field: the arrow follows; an id in use is refused.
+    page.evaluate("window.dfEditor.cy.getElementById('trust_survey').emit('tap')")
+    page.fill("#ed-node-id", "respect")
+    page.press("#ed-node-id", "Tab")
+    expect(page.locator("#ed-status")).to_contain_text("already a node 'respect'", timeout=10_000)
+    page.fill("#ed-node-id", "survey_trust")
+    page.press("#ed-node-id", "Tab")
+    expect(page.locator("#ed-status")).to_contain_text("Renamed", timeout=10_000)
+    assert {"from": "respect", "to": "survey_trust"} in _draft(page)["edges"]
+    page.click("#ed-undo")
+    assert "trust_survey" in _node_ids(page)
 
     # An arrow's assumption card, and a node's measure picker from the store's columns.
     # (selected through Cytoscape's own events: where an arrow's middle falls depends on
