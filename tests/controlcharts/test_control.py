@@ -141,3 +141,20 @@ def test_autocorrelated_stable_months_keep_the_report_budget() -> None:
     assert flagged / len(reports) <= 0.15
     phis = [charts[0].budget.carryover for charts in reports if charts[0].budget]
     assert 0.25 <= float(np.mean(phis)) <= 0.65  # pooled estimate near the true 0.4
+
+
+def test_p_chart_limits_are_drawn_inside_zero_and_one() -> None:
+    """Few contacts a month make binomial limits run past 0 and 1 (a new user's unit chart
+    showed -0.1 to 1.1); drawn limits stop at the bounds, the signals stay as they were."""
+    from decisionframe.controlcharts.control import control_chart
+
+    shares = [0.5, 0.4, 0.6, 0.5, 0.45, 0.55, 0.5, 0.4, 0.6, 0.5, 0.5, 0.45, 0.5, 0.55]
+    chart = control_chart("failure share", [f"m{i}" for i in range(14)], shares,
+                          kind="p", n=[8] * 14)  # fmt: skip
+    phase = chart.phases[0]
+    assert min(phase.lower) < 0  # the binomial limits
+    assert max(phase.upper) > 1
+    drawn = chart.to_dict()["phases"][0]
+    assert min(drawn["lower"]) == 0.0
+    assert max(drawn["upper"]) == 1.0
+    assert all(0.0 <= v <= 1.0 for v in drawn["lower"] + drawn["upper"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -161,3 +162,11 @@ def test_sensitivity_is_benchmarked_against_a_measured_covariate() -> None:
     )
     reading = sensitivity_of(fitted, treatment="d", outcome="y", benchmarks=marks).reading
     assert "An unmeasured confounder as strong as strong" in reading
+    # Zero is judged on the interval with sampling error, not on the point bounds: the
+    # weak covariate's point bounds hug the estimate, its interval is wider than they are.
+    weak_text = by["weak"].reading
+    assert "with sampling error" in weak_text
+    bounds = [float(x) for x in re.findall(r"[+-]\d[\d.e+-]*", weak_text.split("error, ")[1])]
+    ci_low, ci_high = bounds[0], bounds[1]
+    assert ci_low < by["weak"].estimate_low <= by["weak"].estimate_high < ci_high
+    assert weak_text.endswith("includes zero." if ci_low <= 0 <= ci_high else "excludes zero.")

@@ -124,9 +124,19 @@ class ControlChart:
     def has_signal(self) -> bool:
         return bool(self.signals)
 
+    def _limits(self, phase: Phase) -> dict[str, list[float]]:
+        """The limits as drawn: a p-chart's share lies in [0, 1], so a limit beyond that is
+        drawn at the bound (no point can cross it; the signals do not change)."""
+        if self.kind != "p":
+            return {"lower": phase.lower, "upper": phase.upper}
+        return {
+            "lower": [max(0.0, v) for v in phase.lower],
+            "upper": [min(1.0, v) for v in phase.upper],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["phases"] = [{**asdict(p), "lower": p.lower, "upper": p.upper} for p in self.phases]
+        data["phases"] = [{**asdict(p), **self._limits(p)} for p in self.phases]
         data["has_signal"] = self.has_signal
         return data
 

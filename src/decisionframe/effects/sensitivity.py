@@ -180,11 +180,22 @@ def benchmark_covariates(
             low = sign * float(np.ravel(theta["lower"])[0]) * est.scale
             high = sign * float(np.ravel(theta["upper"])[0]) * est.scale
             low, high = min(low, high), max(low, high)
+            # Whether zero is ruled out is said of the confidence bounds (sampling error
+            # and the confounder together), not of the point bounds: with a weak
+            # confounder the point bounds collapse onto the estimate ("+0.034 to +0.034,
+            # which still excludes zero") while its interval already reaches zero.
+            ci = model.sensitivity_params["ci"]
+            ci_low = sign * float(np.ravel(ci["lower"])[0]) * est.scale
+            ci_high = sign * float(np.ravel(ci["upper"])[0]) * est.scale
+            ci_low, ci_high = min(ci_low, ci_high), max(ci_low, ci_high)
+            zero = (
+                "which includes zero." if ci_low <= 0 <= ci_high else "which still excludes zero."
+            )
             reading = (
                 f"An unmeasured confounder as strong as {name} (explaining {cf_y:.1%} of the "
                 f"outcome's and {cf_d:.1%} of the treatment's remaining variation) would move "
-                f"the estimate to between {low:+.3f} and {high:+.3f} {unit}"
-                + (", which includes zero." if low <= 0 <= high else ", which still excludes zero.")
+                f"the estimate to between {low:+.3g} and {high:+.3g} {unit}; with sampling "
+                f"error, {ci_low:+.3g} to {ci_high:+.3g}, {zero}"
             )
             out.append(Benchmark(name, cf_y, cf_d, abs(rho), low, high, reading))
     except (ValueError, ArithmeticError, np.linalg.LinAlgError, KeyError, TypeError):
