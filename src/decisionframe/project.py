@@ -78,7 +78,10 @@ class StatusResult(Result):
     def summary(self) -> str:
         if not self.tables:
             return f"{self.project}: nothing imported yet (run `decisionframe import`)."
-        return f"{self.project}: " + ", ".join(f"{t.table} {t.rows:,}" for t in self.tables)
+        return f"{self.project}: " + ", ".join(
+            f"{t.table} {t.rows:,}" + (f" ({t.quarantined:,} set aside)" if t.quarantined else "")
+            for t in self.tables
+        )
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(

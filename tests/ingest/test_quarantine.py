@@ -76,6 +76,14 @@ def test_quarantine_loads_the_valid_rows_and_lists_the_others_by_line(tmp_path: 
     assert any("touchpoints: 6 rows set aside" in n for n in result.notes)
     status = {t.table: t.quarantined for t in project.status().tables}
     assert status == {"clients": 1, "touchpoints": 6}
+    # `decisionframe status` says so too (importing.md promises it), in its summary line.
+    from typer.testing import CliRunner
+
+    from decisionframe.cli import app
+
+    shown = CliRunner().invoke(app, ["status", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "clients 2 (1 set aside), touchpoints 2 (6 set aside)" in " ".join(shown.output.split())
 
 
 def test_a_fixed_reimport_loads_everything_and_clears_the_quarantine(tmp_path: Path) -> None:

@@ -89,6 +89,15 @@ def import_(
     write_json(result, json_out)
 
 
+def _files_cell(paths: str) -> str:
+    """A table's files for the terminal: a monthly series of 24 files is named by its count,
+    first and last (all of them are in `--json`)."""
+    names = paths.split(", ")
+    if len(names) <= 3:
+        return paths
+    return f"{len(names)} files: {names[0]} ... {names[-1]}"
+
+
 def status(
     directory: Path = typer.Argument(..., help="project folder"),
     json_out: Path | None = JsonOption,
@@ -96,12 +105,15 @@ def status(
     """Show what is loaded, from which files, and when."""
     with user_errors():
         result = Project(directory).status()
-    table = Table("table", "rows", "file", "sha256", "imported at (UTC)", title=result.project)
+    table = Table(
+        "table", "rows", "set aside", "file", "sha256", "imported at (UTC)", title=result.project
+    )
     for item in result.tables:
         table.add_row(
             item.table,
             f"{item.rows:,}",
-            item.source_path,
+            f"{item.quarantined:,}",
+            _files_cell(item.source_path),
             item.sha256[:12],
             item.imported_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
