@@ -151,3 +151,44 @@ def test_dagitty_import_adds_an_arrow_and_keeps_the_rest(theory_file: Path) -> N
     assert len(updated.edges) == len(theory.edges) + 1
     assert updated.assumption_edges == theory.assumption_edges
     assert updated.decision == theory.decision
+
+
+def test_a_renamed_node_keeps_its_comments_and_those_of_its_arrows(theory_file: Path) -> None:
+    """The editor sends the renamed theory, not the rename: saving recognises the node
+    under its new id, so the comments above it, beside its id and on its arrows stay
+    (they went with the old id before), and a lever it is keeps its place."""
+    from decisionframe.theory.editing import rename_node
+
+    text = theory_file.read_text().replace(
+        "  - id: respect\n",
+        "  # Respect: the rating clients give at each visit.\n"
+        "  - id: respect   # the heart of the theory\n",
+    )
+    theory_file.write_text(text)
+    renamed = rename_node(yaml.safe_load(text), "respect", "respectful")
+    save_theory(theory_file, renamed, author="ana")
+    after = theory_file.read_text()
+    assert yaml.safe_load(after) == renamed
+    for comment in (
+        "  # Respect: the rating clients give at each visit.\n  - id: respectful",
+        "- id: respectful # the heart of the theory",
+        "# 2 points more housed per rating point would change our plans",
+        "# Standard: rushed contacts as today",
+    ):
+        assert comment in after, comment
+    assert "set: {respectful: 3, explained_next_steps: 3, followup: 0}" in after
+
+
+def test_a_deleted_node_leaves_its_comments_behind(theory_file: Path) -> None:
+    """A node deleted and a different one added is no rename: the deleted node's comment
+    does not move onto the new node."""
+    text = theory_file.read_text().replace(
+        "  - id: trust\n", "  # Trust: not measured yet.\n  - id: trust\n"
+    )
+    theory_file.write_text(text)
+    data = yaml.safe_load(text)
+    data["nodes"] = [n for n in data["nodes"] if n["id"] != "trust"]
+    data["edges"] = [e for e in data["edges"] if "trust" not in (e["from"], e["to"])]
+    data["nodes"].append({"id": "belonging", "kind": "mediator"})
+    save_theory(theory_file, data, author="ana")
+    assert "Trust: not measured yet" not in theory_file.read_text()

@@ -7,7 +7,9 @@ The editor sends the theory as data (the dict theory.yaml holds). Saving
 2. merges it into the file as ruamel.yaml reads it (round-trip mode): a key whose value is
    unchanged keeps its formatting and comments, nodes are matched by ``id`` and edges by
    ``from``/``to`` so the comments written beside them stay with them, new entries follow
-   the file's style (a plain edge in flow style ``{from: a, to: b}``);
+   the file's style (a plain edge in flow style ``{from: a, to: b}``); a node renamed in
+   the editor is recognised (``renamed_nodes``) and matched under its old id, so its
+   comments, and those of its arrows, stay with it instead of going with the old id;
 3. reads what it is about to write back through the project's own YAML reader and refuses
    to write unless that equals the edited theory (no silent change by the merge);
 4. writes the file atomically, and records the version (full text, unified diff against
@@ -60,13 +62,19 @@ def dump_roundtrip(data: Any) -> str:
     return out.getvalue()
 
 
-def _key(item: Any, kind: str) -> tuple[str, ...] | None:
+def _key(
+    item: Any, kind: str, renames: dict[str, str] | None = None
+) -> tuple[str, ...] | None:
+    """How an item of a list is matched between the file and the draft; ``renames`` maps
+    an old node id to its new one (applied to the file's items, so they match the draft)."""
     if not isinstance(item, dict):
         return None
+    names = renames or {}
     if kind == "nodes" and "id" in item:
-        return (str(item["id"]),)
+        return (names.get(str(item["id"]), str(item["id"])),)
     if kind == "edges" and "from" in item and "to" in item:
-        return (str(item["from"]), str(item["to"]))
+        source, target = str(item["from"]), str(item["to"])
+        return (names.get(source, source), names.get(target, target))
     if kind == "options" and "id" in item:
         return (str(item["id"]),)
     return None
@@ -89,20 +97,94 @@ def _fresh(value: Any, *, flow_leaves: bool) -> Any:
     return value
 
 
-def merge(old: Any, new: Any, *, kind: str = "") -> Any:
-    """``new``'s content in ``old``'s clothes: unchanged parts keep their comments/format."""
+def renamed_nodes(old: Any, new: Any) -> dict[str, str]:
+    """The nodes of ``old`` that ``new`` holds under another id: {old id: new id}.
+
+    The editor sends the edited theory, not the edits, so a rename is recognised from the
+    two theories: a node id gone and one come, the node otherwise the same (its label may
+    differ; a measure that read the column of the node's own name, now written out, is the
+    same measure) and, when it had arrows, every one of them still there under the new id.
+    Only a one-to-one pairing counts: a node deleted and another added are not a rename
+    unless nothing but the id tells them apart (then the comments stay with the node).
+    """
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return {}
+
+    def nodes_of(theory: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        found = theory.get("nodes")
+        return {
+            str(n["id"]): n
+            for n in (found if isinstance(found, list) else [])
+            if isinstance(n, dict) and "id" in n
+        }
+
+    def arrows_of(theory: dict[str, Any]) -> set[tuple[str, str]]:
+        found = theory.get("edges")
+        return {
+            (str(e.get("from")), str(e.get("to")))
+            for e in (found if isinstance(found, list) else [])
+            if isinstance(e, dict)
+        }
+
+    def signature(node: dict[str, Any], node_id: str, *, label: bool) -> Any:
+        out = {k: v for k, v in node.items() if k != "id" and (label or k != "label")}
+        measure = out.get("measure")
+        if isinstance(measure, dict) and measure.get("table") in (None, "clients"):
+            out["measure"] = {**measure, "column": measure.get("column") or node_id}
+        return _plain(out)
+
+    before, after = nodes_of(old), nodes_of(new)
+    gone = [i for i in before if i not in after]
+    came = [i for i in after if i not in before]
+    old_arrows, new_arrows = arrows_of(old), arrows_of(new)
+
+    def same(was: str, now: str) -> bool:
+        touching = {a for a in old_arrows if was in a}
+        if not touching:  # nothing but the node itself to go by
+            return bool(
+                signature(before[was], was, label=True) == signature(after[now], now, label=True)
+            )
+        moved = {tuple(now if end == was else end for end in a) for a in touching}
+        return bool(
+            signature(before[was], was, label=False) == signature(after[now], now, label=False)
+            and moved <= new_arrows
+        )
+
+    pairs = {was: [now for now in came if same(was, now)] for was in gone}
+    takers: dict[str, int] = {}
+    for options in pairs.values():
+        for now in options:
+            takers[now] = takers.get(now, 0) + 1
+    return {
+        was: options[0]
+        for was, options in pairs.items()
+        if len(options) == 1 and takers[options[0]] == 1
+    }
+
+
+def merge(old: Any, new: Any, *, kind: str = "", renames: dict[str, str] | None = None) -> Any:
+    """``new``'s content in ``old``'s clothes: unchanged parts keep their comments/format.
+    ``renames`` ({old node id: new id}) matches a renamed node and its arrows under their
+    old names, so their comments stay."""
     if isinstance(old, CommentedMap) and isinstance(new, dict):
+        if kind == "set" and renames:  # an option's levers: a renamed one keeps its place
+            for was, now in renames.items():
+                if was in old and was not in new and now in new and now not in old:
+                    comment = old.ca.items.pop(was, None)
+                    old.insert(list(old).index(was), now, old.pop(was))
+                    if comment is not None:
+                        old.ca.items[now] = comment
         for key in [k for k in old if k not in new]:
             del old[key]
         for key, value in new.items():
             old[key] = (
-                merge(old[key], value, kind=str(key))
+                merge(old[key], value, kind=str(key), renames=renames)
                 if key in old
                 else _fresh(value, flow_leaves=kind in ("", "nodes", "edges", "assumption"))
             )
         return old
     if isinstance(old, CommentedSeq) and isinstance(new, list):
-        return _merge_seq(old, new, kind)
+        return _merge_seq(old, new, kind, renames)
     if isinstance(old, str) and new == {"one": old}:
         return old  # a unit written as its shorthand (`unit: minute of waiting`) stays so
     if isinstance(old, str) and isinstance(new, str):
@@ -126,9 +208,13 @@ def _same_scalar(old: Any, new: Any) -> bool:
     return isinstance(old, int | float) and isinstance(new, int | float) and old == new
 
 
-def _merge_seq(old: CommentedSeq, new: list[Any], kind: str) -> CommentedSeq:
+def _merge_seq(
+    old: CommentedSeq, new: list[Any], kind: str, renames: dict[str, str] | None = None
+) -> CommentedSeq:
     """Match items by key so an item keeps its comments when others move or go."""
-    by_key = {k: i for i, item in enumerate(old) if (k := _key(item, kind)) is not None}
+    by_key = {
+        k: i for i, item in enumerate(old) if (k := _key(item, kind, renames)) is not None
+    }
     comments = dict(old.ca.items)
     out = CommentedSeq()
     if old.fa.flow_style():
@@ -139,7 +225,7 @@ def _merge_seq(old: CommentedSeq, new: list[Any], kind: str) -> CommentedSeq:
         if source is None and key is None and position < len(old):
             source = position  # unkeyed lists (a contrast pair): by position
         if source is not None:
-            out.append(merge(old[source], value, kind=kind))
+            out.append(merge(old[source], value, kind=kind, renames=renames))
             if source in comments:
                 out.ca.items[len(out) - 1] = comments[source]
         else:
@@ -173,7 +259,9 @@ class TheoryVersion(Result):
 def render_theory(path: Path, data: dict[str, Any]) -> str:
     """The text theory.yaml would hold after saving ``data`` (comments and order kept)."""
     old_text = path.read_text(encoding="utf-8") if path.exists() else ""
-    merged = merge(read_roundtrip(old_text), _plain(data))
+    old = read_roundtrip(old_text)
+    new = _plain(data)
+    merged = merge(old, new, renames=renamed_nodes(_plain(old), new))
     text = dump_roundtrip(merged)
     # Compared as theories: a unit kept as its shorthand is the same unit.
     if Theory.model_validate(yaml.safe_load(text) or {}) != Theory.model_validate(data):
@@ -307,6 +395,7 @@ __all__ = [
     "dump_roundtrip",
     "merge",
     "read_roundtrip",
+    "renamed_nodes",
     "render_theory",
     "save_theory",
     "theory_data",
