@@ -62,9 +62,7 @@ def dump_roundtrip(data: Any) -> str:
     return out.getvalue()
 
 
-def _key(
-    item: Any, kind: str, renames: dict[str, str] | None = None
-) -> tuple[str, ...] | None:
+def _key(item: Any, kind: str, renames: dict[str, str] | None = None) -> tuple[str, ...] | None:
     """How an item of a list is matched between the file and the draft; ``renames`` maps
     an old node id to its new one (applied to the file's items, so they match the draft)."""
     if not isinstance(item, dict):
@@ -212,9 +210,7 @@ def _merge_seq(
     old: CommentedSeq, new: list[Any], kind: str, renames: dict[str, str] | None = None
 ) -> CommentedSeq:
     """Match items by key so an item keeps its comments when others move or go."""
-    by_key = {
-        k: i for i, item in enumerate(old) if (k := _key(item, kind, renames)) is not None
-    }
+    by_key = {k: i for i, item in enumerate(old) if (k := _key(item, kind, renames)) is not None}
     comments = dict(old.ca.items)
     out = CommentedSeq()
     if old.fa.flow_style():
