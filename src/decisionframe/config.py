@@ -328,8 +328,9 @@ class ProjectConfig(_Strict):
     )
     engine: Literal["duckdb", "spark"] = Field(
         default="duckdb",
-        description="where `demand` runs its heavy SQL: the store itself (duckdb, also for a "
-        "PostgreSQL store), or Spark over Parquet copies of the store's validated tables",
+        description="where `demand` and `analyze`'s per-client frames run their heavy SQL: the "
+        "store itself (duckdb, also for a PostgreSQL store), or Spark over Parquet copies of "
+        "the store's validated tables",
     )
     spark_master: str = Field(
         default="local[2]",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +92,9 @@ class StatusResult(Result):
 
 
 SPARK_TABLES = ("touchpoints", "initiatives", "df_columns")
+# What `analyze` reads through Spark: the per-client frames join the clients, their
+# touchpoints, outcomes and feedback (with its themes) and the column log (bindings).
+SPARK_FRAME_TABLES = ("clients", "touchpoints", "outcomes", "feedback", "df_columns")
 
 
 class Project:
@@ -244,13 +248,14 @@ class Project:
         with self.open_store(read_only=True) as store:
             theory = load_theory(self.theory_path, store)
             check_themes(store, theory)
-            result = analyze_theory(
-                store,
-                theory,
-                seed=seed,
-                min_cell_size=self.config.privacy.min_cell_size,
-                progress=progress,
-            )
+            with self._frames_engine(store) as frames:
+                result = analyze_theory(
+                    frames,
+                    theory,
+                    seed=seed,
+                    min_cell_size=self.config.privacy.min_cell_size,
+                    progress=progress,
+                )
             prov = provenance(store, theory_path=self.theory_path, seed=seed)
         self._save(result, prov)
         return result
@@ -317,6 +322,40 @@ class Project:
         self._save(result, prov)
         return result
 
+    @contextmanager
+    def _frames_engine(self, store: Store) -> Iterator[Store]:
+        """Where the per-client analysis frames are built: the store itself, or with
+        ``engine: spark`` Spark over Parquet copies of the tables the frames read.
+
+        Only the frames (joins and windows over every touchpoint) move to Spark; each frame
+        comes back through Arrow and the estimation runs on it here, as on DuckDB. The
+        frames are the same on every engine (tests/engines), and folds are drawn from row
+        content (``effects.splits``), so the estimates are too.
+        """
+        if self.config.engine != "spark":
+            yield store
+            return
+        from decisionframe.store.duckdb_store import export_parquet
+        from decisionframe.store.spark_store import SparkStore, spark_session
+        from decisionframe.voice import THEMES_TABLE
+
+        duck = self._parquet_source(store)
+        tables = export_parquet(
+            duck, self.directory / STATE_DIR / "parquet", [*SPARK_FRAME_TABLES, THEMES_TABLE]
+        )
+        with SparkStore.over_parquet(spark_session(self.config.spark_master), tables) as spark:
+            yield spark
+
+    @staticmethod
+    def _parquet_source(store: Store) -> DuckDBStore:
+        if not isinstance(store, DuckDBStore):
+            raise ProjectError(
+                "engine: spark reads Parquet copies of a DuckDB store's tables; with a "
+                "PostgreSQL store, leave engine at duckdb (the database runs the queries "
+                "itself)."
+            )
+        return store
+
     # What demand reads: the touchpoints, the initiatives (marked on the charts) and the
     # column log (which attribute columns are service-quality measures to chart).
     def _demand_on_spark(
@@ -328,12 +367,9 @@ class Project:
         from decisionframe.store.duckdb_store import export_parquet
         from decisionframe.store.spark_store import SparkStore, spark_session
 
-        if not isinstance(store, DuckDBStore):
-            raise ProjectError(
-                "engine: spark reads Parquet copies of a DuckDB store's tables; with a "
-                "PostgreSQL store, leave engine at duckdb (the database runs demand itself)."
-            )
-        tables = export_parquet(store, self.directory / ".decisionframe" / "parquet", SPARK_TABLES)
+        tables = export_parquet(
+            self._parquet_source(store), self.directory / STATE_DIR / "parquet", SPARK_TABLES
+        )
         session = spark_session(self.config.spark_master)
         with SparkStore.over_parquet(session, tables) as spark:
             return analyze_demand(
