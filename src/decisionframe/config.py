@@ -82,7 +82,8 @@ class ColumnSource(ReadOptions):
     column: str = Field(description="the column's name in the source file")
     values: ValueMap | None = Field(
         default=None,
-        description="recode values: {Walk-in: in_person}; the key '*' recodes every other value",
+        description="recode values: {Walk-in: in_person}; the key '*' recodes every other "
+        "value that is not empty (an empty cell stays empty unless a '' key recodes it)",
     )
     other_values: Literal["keep", "refuse"] = Field(
         default="keep",
@@ -161,8 +162,9 @@ class SourceConfig(ReadOptions):
     other_columns: Literal["keep", "drop"] = Field(
         default="keep",
         description="keep: every column not named under `columns:` is loaded as an attribute. "
-        "drop: only the named columns are read; the others (names, SSNs, free text) never "
-        "reach the store, not even while importing",
+        "drop: only the named columns, and those already named as a canonical column "
+        "(client_id), are read; the others (names, SSNs, free text) never reach the store, "
+        "not even while importing",
     )
     repeated_rows: Literal["refuse", "collapse"] = Field(
         default="refuse",

@@ -434,3 +434,65 @@ def test_a_preset_with_quarantine_sets_the_unlisted_row_aside(tmp_path: Path) ->
     listed = (tmp_path / result.quarantine_file).read_text("utf-8")
     assert "data/hmis/Exit.csv,4,unlisted-value" in listed.replace('"', "")
     assert "440" not in listed
+
+
+def test_a_catch_all_recode_leaves_empty_cells_missing(tmp_path: Path) -> None:
+    """'*' recodes every other value, not an empty cell: before, an empty cell became the
+    catch-all's value (a missing RecordType read as in_person). A '' key asks for it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clients.csv").write_text("client_id\nA1\nA2\n", "utf-8")
+    (data / "contacts.csv").write_text(
+        "Id,Ref,When,How,Kind\nC1,A1,2025-01-01,x,web\nC2,A1,2025-01-02,,\n"
+        "C3,A2,2025-01-03,y,  \nC4,A2,2025-01-04,z,other\n",
+        "utf-8",
+    )
+    (tmp_path / "decisionframe.yaml").write_text(
+        """name: catch-all
+sources:
+  clients: {path: data/clients.csv}
+  touchpoints:
+    path: data/contacts.csv
+    columns: {touchpoint_id: Id, client_id: Ref, started_at: When,
+              channel: {column: How, values: {'*': phone, '': phone}},
+              kind: {column: Kind, values: {web: online, '*': elsewhere}}}
+""",
+        "utf-8",
+    )
+    Project(tmp_path).import_data()
+    with Project(tmp_path).open_store(read_only=True) as store:
+        rows = store.rows("SELECT touchpoint_id, channel, kind FROM touchpoints ORDER BY 1")
+    assert rows == [
+        ("C1", "phone", "online"),
+        ("C2", "phone", None),  # '' asked for the empty How; the empty Kind stays missing
+        ("C3", "phone", None),  # only spaces: empty too
+        ("C4", "phone", "elsewhere"),
+    ]
+
+
+def test_other_columns_drop_reads_a_column_spelled_as_a_canonical_one(tmp_path: Path) -> None:
+    """A file's client_id column needs no `columns: {client_id: client_id}` line with
+    other_columns: drop (it used to be dropped, then refused as missing)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clients.csv").write_text(
+        "client_id,Full Name,Born\nA1,Zed Quill,1990-06-01\nA2,Ann Vorn,1950-01-01\n", "utf-8"
+    )
+    (tmp_path / "decisionframe.yaml").write_text(
+        """name: drop
+sources:
+  clients:
+    path: data/clients.csv
+    other_columns: drop
+    columns: {age_band: {column: Born, age_bands: [30, 60], as_of: 2025-01-01}}
+""",
+        "utf-8",
+    )
+    result = Project(tmp_path).import_data()
+    assert [t.rows for t in result.tables] == [2]
+    with Project(tmp_path).open_store(read_only=True) as store:
+        columns = [c for c, _ in store.table_columns("clients")]
+        bands = store.rows("SELECT age_band FROM clients ORDER BY 1")
+    assert columns == ["client_id", "enrolled_on", "age_band"]
+    assert bands == [("30-59",), ("60+",)]
+    assert _leaks(_store_text(tmp_path), ["Zed Quill", "Ann Vorn"]) == []

@@ -913,6 +913,10 @@ def _projection(
     if source.other_columns == "keep" and not banded:
         return None
     wanted = set(source.read_columns())
+    # A file column already spelled as a canonical column (client_id) maps itself, as it
+    # does with ``other_columns: keep``: it needs no `columns:` line to be read, unless
+    # another column is mapped onto that name.
+    wanted |= {c for c in header if staged.spec.column(c) and c not in source.columns}
     keep = [c for c in header if source.other_columns == "keep" or c in wanted]
     if not keep:
         return None

@@ -103,14 +103,18 @@ class Reading:
             return text
         key = f"lower(trim({text}))"
         other = self._get("default") if self.has_default else text
+        # An empty cell is missing, not "any other value": a '*' catch-all left it filled
+        # (an empty RecordType became in_person). Only an explicit '' key recodes it.
+        empty = f"{self._get('map')}['']" if "" in self.values else "CAST(NULL AS VARCHAR)"
         if self.refuse_others:
             return (
-                f"(CASE WHEN {key} IS NULL OR {key} = '' THEN {text} "
+                f"(CASE WHEN {key} IS NULL OR {key} = '' THEN {empty} "
                 f"WHEN map_contains({self._get('map')}, {key}) THEN {self._get('map')}[{key}] "
                 f"ELSE '{UNLISTED}' END)"
             )
         return (
-            f"(CASE WHEN map_contains({self._get('map')}, {key}) "
+            f"(CASE WHEN {key} IS NULL OR {key} = '' THEN {empty} "
+            f"WHEN map_contains({self._get('map')}, {key}) "
             f"THEN {self._get('map')}[{key}] ELSE {other} END)"
         )
 
