@@ -154,3 +154,24 @@ def test_new_process_prevents_failure_demand_from_its_date_only() -> None:
         "initiatives"
         not in build_world(n_clients=300, seed=2, scenario=SCENARIOS["service-matters"]).truth
     )
+
+
+def test_clients_is_refused_for_a_series_scenario_not_ignored(tmp_path: Path) -> None:
+    """`--clients 300 --scenario staggered-rollout` wrote 12 offices' series and said
+    nothing: the user believed they had simulated 300 clients."""
+    from typer.testing import CliRunner
+
+    from decisionframe.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["simulate", str(tmp_path / "s"), "--scenario", "staggered-rollout", "--clients", "300"],
+    )
+    assert result.exit_code == 2, result.output
+    assert "--clients does not apply to scenario 'staggered-rollout'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "s" / "decisionframe.yaml").exists()
+    result = CliRunner().invoke(
+        app, ["simulate", str(tmp_path / "s"), "--scenario", "staggered-rollout"]
+    )
+    assert result.exit_code == 0, result.output

@@ -28,7 +28,9 @@ def init(directory: Path = typer.Argument(..., help="project folder to create"))
 
 def simulate(
     directory: Path = typer.Argument(..., help="project folder to write"),
-    clients: int = typer.Option(5000, "--clients", help="number of clients to simulate"),
+    clients: int | None = typer.Option(
+        None, "--clients", help="number of clients to simulate (default 5000; not for series)"
+    ),
     seed: int = typer.Option(1, "--seed", help="random seed (same seed, same data)"),
     scenario: str = typer.Option(
         "service-matters",
@@ -39,7 +41,9 @@ def simulate(
     json_out: Path | None = JsonOption,
 ) -> None:
     """Write a simulated service organization (data, config, theory) and its truth.json."""
-    with user_errors(), console.status(f"Simulating {clients:,} clients..."):
+    with user_errors(), console.status(
+        f"Simulating {clients:,} clients..." if clients else "Simulating..."
+    ):
         result = simulate_project(
             directory, n_clients=clients, seed=seed, scenario=scenario, overwrite=overwrite
         )

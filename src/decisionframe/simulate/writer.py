@@ -92,20 +92,33 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 def simulate_project(
     directory: Path | str,
     *,
-    n_clients: int = 5000,
+    n_clients: int | None = None,
     seed: int = 1,
     scenario: str = "service-matters",
     name: str | None = None,
     overwrite: bool = False,
 ) -> SimulationResult:
-    """Write a realistic project folder whose true effects are known (see truth.json)."""
+    """Write a realistic project folder whose true effects are known (see truth.json).
+
+    ``n_clients`` (default 5000) is refused for a series scenario: those simulate monthly
+    measures of offices, not clients, and a silently ignored ``--clients`` let a user
+    believe they had asked for a larger organization.
+    """
     if scenario in SERIES_SCENARIOS:
+        if n_clients is not None:
+            raise DecisionframeError(
+                f"--clients does not apply to scenario '{scenario}': it simulates monthly "
+                "measures of offices (series and initiatives), not clients. Hint: leave out "
+                f"--clients, or pick a client scenario: {', '.join(SCENARIOS)}"
+            )
         return _simulate_series(
             directory, seed=seed, scenario=scenario, name=name, overwrite=overwrite
         )
     if scenario not in SCENARIOS:
         choices = ", ".join([*SCENARIOS, *SERIES_SCENARIOS])
         raise DecisionframeError(f"unknown scenario '{scenario}'. Hint: choose one of {choices}")
+    if n_clients is None:
+        n_clients = 5000
     if n_clients < 50:
         raise DecisionframeError("--clients must be at least 50. Hint: try 5000.")
     target = Path(directory)
