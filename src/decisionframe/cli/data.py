@@ -41,8 +41,9 @@ def simulate(
     json_out: Path | None = JsonOption,
 ) -> None:
     """Write a simulated service organization (data, config, theory) and its truth.json."""
-    with user_errors(), console.status(
-        f"Simulating {clients:,} clients..." if clients else "Simulating..."
+    with (
+        user_errors(),
+        console.status(f"Simulating {clients:,} clients..." if clients else "Simulating..."),
     ):
         result = simulate_project(
             directory, n_clients=clients, seed=seed, scenario=scenario, overwrite=overwrite
