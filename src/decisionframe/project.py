@@ -110,9 +110,22 @@ class Project:
             )
         self.config: ProjectConfig = load_config(self.directory)
 
+    def _inside(self, name: str, what: str) -> Path:
+        """``name`` resolved (symlinks followed) inside the project folder, or a located
+        config error: every path the project reads or writes goes through here (#13), so
+        ``theory: ../victim/theory.yaml`` cannot make the editor read and overwrite
+        another project's theory, and a ``.decisionframe`` symlinked elsewhere cannot send
+        the key, the quarantine list or pending runs out of the folder."""
+        inside = resolve_inside(
+            self.directory, name, allow_outside=self.config.allow_outside_project
+        )
+        if inside is None:
+            raise ConfigError("invalid project config", [outside_problem(name, what)])
+        return inside[0]
+
     @property
     def state_dir(self) -> Path:
-        return self.directory / STATE_DIR
+        return self._inside(STATE_DIR, "the state folder")
 
     @property
     def store_path(self) -> Path:
@@ -120,18 +133,16 @@ class Project:
             raise ProjectError(
                 "this project's store is a PostgreSQL database, not a file in the folder"
             )
-        inside = resolve_inside(
-            self.directory, self.config.store, allow_outside=self.config.allow_outside_project
-        )
-        if inside is None:
-            raise ConfigError(
-                "invalid project config", [outside_problem(self.config.store, "store")]
-            )
-        return inside[0]
+        return self._inside(self.config.store, "store")
 
     @property
     def theory_path(self) -> Path:
-        return self.directory / self.config.theory
+        return self._inside(self.config.theory, "theory")
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where ``report`` writes when no ``--out`` is given."""
+        return self._inside("reports", "the reports folder")
 
     def open_store(self, *, read_only: bool = False) -> DuckDBStore | PostgresStore:
         """The project's store: the DuckDB file, or the PostgreSQL database of ``store:``.
@@ -341,7 +352,7 @@ class Project:
 
         duck = self._parquet_source(store)
         tables = export_parquet(
-            duck, self.directory / STATE_DIR / "parquet", [*SPARK_FRAME_TABLES, THEMES_TABLE]
+            duck, self.state_dir / "parquet", [*SPARK_FRAME_TABLES, THEMES_TABLE]
         )
         with SparkStore.over_parquet(spark_session(self.config.spark_master), tables) as spark:
             yield spark
@@ -368,7 +379,7 @@ class Project:
         from decisionframe.store.spark_store import SparkStore, spark_session
 
         tables = export_parquet(
-            self._parquet_source(store), self.directory / STATE_DIR / "parquet", SPARK_TABLES
+            self._parquet_source(store), self.state_dir / "parquet", SPARK_TABLES
         )
         session = spark_session(self.config.spark_master)
         with SparkStore.over_parquet(session, tables) as spark:

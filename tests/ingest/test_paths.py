@@ -58,3 +58,48 @@ def test_allowed_outside_paths_record_the_real_path(project_dir: Path) -> None:
     result = Project(project_dir).import_data()
     [costs] = [t for t in result.tables if t.table == "costs"]
     assert str(outside.resolve()) in str(costs.source_path)
+
+
+def test_a_theory_outside_the_project_is_refused(project_dir: Path) -> None:
+    """`theory: ../victim/theory.yaml` was read by `theory check` and by the editor, which
+    showed it to viewers and wrote an analyst's save over it."""
+    victim = project_dir.parent / "victim"
+    victim.mkdir()
+    shutil.copy(project_dir / "theory.yaml", victim / "theory.yaml")
+    before = (victim / "theory.yaml").read_bytes()
+    (project_dir / "decisionframe.yaml").write_text(
+        (project_dir / "decisionframe.yaml").read_text() + "theory: ../victim/theory.yaml\n"
+    )
+    from decisionframe.theory.editing import editor_state, save
+
+    project = Project(project_dir)
+    for attempt in (
+        project.theory_check,
+        lambda: editor_state(project),
+        lambda: save(project, {"nodes": []}, positions={}, author="a", message=""),
+    ):
+        with pytest.raises(ConfigError) as info:
+            attempt()
+        assert info.value.problems[0].rule == "path-outside-project"
+    assert (victim / "theory.yaml").read_bytes() == before
+
+
+def test_a_state_folder_linked_out_of_the_project_is_refused(project_dir: Path) -> None:
+    """A `.decisionframe` symlinked elsewhere (store configured at the top of the folder)
+    sent the key, the quarantine list and pending runs out of the project."""
+    elsewhere = project_dir.parent / "elsewhere"
+    elsewhere.mkdir()
+    (project_dir / ".decisionframe").symlink_to(elsewhere, target_is_directory=True)
+    _edit(project_dir, "store: .decisionframe/store.duckdb", "store: store.duckdb")
+    with pytest.raises(ConfigError) as info:
+        Project(project_dir).import_data()
+    assert info.value.problems[0].rule == "path-outside-project"
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_default_report_folder_stays_inside(project_dir: Path) -> None:
+    elsewhere = project_dir.parent / "published-elsewhere"
+    elsewhere.mkdir()
+    (project_dir / "reports").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(ConfigError):
+        _ = Project(project_dir).reports_dir

@@ -126,3 +126,17 @@ def test_rename_refuses_a_clash_or_a_bad_id(
     assert words in problem.message
     assert "has space" not in problem.message
     assert "no_such_node" not in problem.message
+
+
+def test_state_reads_the_theory_without_aliases(project_dir: Path) -> None:
+    """The editor read theory.yaml with a plain safe_load: PyYAML shares aliased nodes, so
+    a few hundred bytes of nested aliases came back as millions of strings once the answer
+    was JSON (a "billion laughs" through the viewer's /editor/state.json, #13)."""
+    import json
+
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 8)}]" for i in range(1, 7)]
+    (project_dir / "theory.yaml").write_text("\n".join(lines) + "\nnodes: *a6\n")
+    state = editor_state(Project(project_dir))
+    assert state["theory"] == {}
+    assert len(json.dumps(state)) < 100_000

@@ -649,7 +649,7 @@ def render_report(
             verdict_colour=lambda v: charts.VERDICT_COLOUR.get(v, "#333"),
         )
     )
-    target = out or project.directory / "reports" / "report.html"
+    target = out or project.reports_dir / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")
     return ReportResult(

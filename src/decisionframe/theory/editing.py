@@ -20,13 +20,13 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import yaml
 
 from decisionframe.errors import DecisionframeError, Problem, ProblemsError
 from decisionframe.project import Project
 from decisionframe.theory.bindings import column_catalogue, store_catalogue, store_outcomes
 from decisionframe.theory.diagnose import TheoryDiagnosis, check_draft
 from decisionframe.theory.save import TheoryVersion, save_theory, versions
+from decisionframe.yamlfile import read_located_yaml
 
 LAYOUT_FILE = "editor-layout.json"
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # as theory.model.Node.id says
@@ -118,10 +118,14 @@ def diagnose(project: Project, draft: Any) -> TheoryDiagnosis:
 
 
 def editor_state(project: Project) -> dict[str, Any]:
-    text = project.theory_path.read_text(encoding="utf-8") if project.theory_path.exists() else ""
+    # The theory file through the same guarded reader as every other YAML (no aliases,
+    # bounded size and depth, #13): a plain safe_load shares aliased nodes, so a
+    # 400-byte "billion laughs" theory only exploded when this answer was turned into
+    # JSON. A file that cannot be read opens an empty editor (the check says why).
+    path = project.theory_path  # confined to the project (a config error otherwise)
     try:
-        theory = yaml.safe_load(text) or {}
-    except yaml.YAMLError:
+        theory = read_located_yaml(path).data
+    except ProblemsError:
         theory = {}
     columns: list[dict[str, Any]] = []
     if project.has_store():
