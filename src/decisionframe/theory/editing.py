@@ -20,7 +20,6 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-
 from decisionframe.errors import DecisionframeError, Problem, ProblemsError
 from decisionframe.project import Project
 from decisionframe.theory.bindings import column_catalogue, store_catalogue, store_outcomes
