@@ -442,10 +442,15 @@ def _hint_for(error: dict[str, Any]) -> str:
         return f"remove it; allowed keys here: {', '.join(choices) or 'none'}"
     if kind == "missing":
         return f"add '{loc[-1]}' (see the commented template from `decisionframe init`)"
-    if kind == "literal_error" and loc and loc[0] == "sources":
+    if kind == "literal_error" and loc[:1] == ("sources",) and loc[-1] == "[key]":
         return (
             "sources can be: clients, touchpoints, outcomes, feedback, costs, initiatives, series"
         )
+    if kind == "literal_error":
+        # The allowed values of this very key (on_error: skip was told about `sources`).
+        expected = str((error.get("ctx") or {}).get("expected", ""))
+        if expected:
+            return f"use {expected} (`decisionframe schema` says what each does)"
     return "fix the value; `decisionframe init` writes a commented example"
 
 

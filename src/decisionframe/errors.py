@@ -11,6 +11,11 @@ from dataclasses import dataclass
 LINES_SHOWN = 5  # line numbers a grouped problem shows; --json gives them all
 
 
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 problem', '2 problems', '1,200 values': a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in a user's file."""
@@ -65,7 +70,7 @@ class ProblemsError(DecisionframeError):
         super().__init__(self._render())
 
     def _render(self, limit: int = 50) -> str:
-        lines = [f"{self.summary} ({len(self.problems)} problem(s))"]
+        lines = [f"{self.summary} ({count_of(len(self.problems), 'problem')})"]
         lines += [f"  - {p}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"  ... and {len(self.problems) - limit} more (use --json to see all)")

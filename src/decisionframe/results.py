@@ -46,7 +46,7 @@ from typing import Annotated, Any, ClassVar, Self, cast
 import pandas as pd
 from pydantic import PlainSerializer, PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 
-from decisionframe.errors import ResultFormatError
+from decisionframe.errors import ResultFormatError, count_of
 
 
 def _frame_to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -148,7 +148,7 @@ class Result:
             where = ".".join(str(p) for p in first["loc"]) or "(top)"
             raise ResultFormatError(
                 f"'{cls.kind}' result does not fit its schema at {where}: {first['msg']} "
-                f"({exc.error_count()} problem(s))"
+                f"({count_of(exc.error_count(), 'problem')})"
             ) from exc
         return result
 

@@ -115,6 +115,64 @@ def _problem(path: Path, rule: str, message: str, hint: str, mark: yaml.Mark | N
     )
 
 
+_DEFAULT_SYNTAX_HINT = "check indentation and that every `key: value` pair has a space after ':'"
+_FLOW_SYNTAX = "?:#,[]{}&*!|>%@`"
+
+
+def _token_at(line: str, column: int) -> str:
+    """The flow-collection item around ``column``: from the previous ``{``, ``[``, ``,`` or
+    ``: `` to the next ``,``, ``}``, ``]`` or ``: `` (the name YAML stumbled on)."""
+    left = column
+    while left > 0 and line[left - 1] not in "{[,":
+        if line[left - 1] == " " and left >= 2 and line[left - 2] == ":":
+            break
+        left -= 1
+    right = column + 1
+    while right < len(line) and line[right] not in ",}]":
+        if line[column] != ":" and line[right] == ":" and line[right + 1 : right + 2] in ("", " "):
+            break
+        right += 1
+    return line[left:right].strip()
+
+
+def _quoted(token: str) -> str:
+    return f'"{token}"' if "'" in token else f"'{token}'"
+
+
+def syntax_hint(text: str, exc: yaml.MarkedYAMLError) -> str:
+    """A hint for a YAML syntax error that names the likely cause.
+
+    The commonest one in a config is an export's column name with a character YAML reads
+    as syntax (``Resolved?``, ``Score: 1-5``, ``Notes #1``) written unquoted inside
+    ``{...}``; the generic "check indentation" sent users looking in the wrong place.
+    """
+    mark, lines = exc.problem_mark, text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    column = mark.column if mark is not None else 0
+    where = str(exc.context or "")
+    char = line[column] if column < len(line) else ""
+    if "flow" in where and char and char in _FLOW_SYNTAX:
+        token = _token_at(line, column)
+        if token:
+            return (
+                f"write {_quoted(token)} in quotes: inside {{...}} or [...] YAML reads "
+                "? : # , [ ] { } as syntax, so a column name holding one needs quotes"
+            )
+    if "flow" in where:
+        return (
+            "close every { and [, and quote any name holding ? : # , [ ] { } "
+            "(e.g. 'Resolved?', 'Notes #1'): inside {...} YAML reads them as syntax"
+        )
+    if str(exc.problem or "").startswith("mapping values are not allowed"):
+        return (
+            "a value holding ': ' must be in quotes (column: 'Score: 1-5'); otherwise "
+            + _DEFAULT_SYNTAX_HINT
+        )
+    if "cannot start any token" in str(exc.problem or ""):
+        return "a value starting with @ or ` must be in quotes ('@home')"
+    return _DEFAULT_SYNTAX_HINT
+
+
 def parse_located_yaml(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """Parse ``text`` once (no aliases, bounded depth, unique keys): data and key lines.
 
@@ -170,7 +228,7 @@ def read_located_yaml(path: Path, *, error: type[ProblemsError] = ConfigError) -
             path,
             "yaml-syntax",
             str(exc.problem or "invalid YAML"),
-            "check indentation and that every `key: value` pair has a space after ':'",
+            syntax_hint(text, exc),
             exc.problem_mark,
         )
         raise error(f"cannot parse {path.name}", [problem]) from exc

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from decisionframe.errors import DecisionframeError, ProblemsError
+from decisionframe.errors import DecisionframeError, ProblemsError, count_of
 
 # Markup off: names, reasons and questions come from users' files, and a value such as
 # "[/red]" must print as itself, not be read as Rich markup (which crashed commands after
@@ -84,7 +84,9 @@ def write_json(
 def show_problems(error: ProblemsError, limit: int = 200) -> None:
     """Print problems compiler-style (file, line, column, rule, message, hint), one per line."""
     err_console.print(
-        Text.assemble(("error:", "red"), f" {error.summary} ({len(error.problems)} problem(s))")
+        Text.assemble(
+            ("error:", "red"), f" {error.summary} ({count_of(len(error.problems), 'problem')})"
+        )
     )
     for problem in error.problems[:limit]:
         err_console.print(f"  {problem}", soft_wrap=True)

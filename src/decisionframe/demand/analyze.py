@@ -15,7 +15,7 @@ from decisionframe.demand.classify import TextClassifier, classify_demand, web_l
 from decisionframe.errors import NotEstimableError
 from decisionframe.ingest.load import Progress
 from decisionframe.results import Frame, Result
-from decisionframe.store import Store
+from decisionframe.store import Store, nothing_imported
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +85,9 @@ def analyze_demand(
         or not store.rows("SELECT count(*) FROM touchpoints")[0][0]
     ):
         raise NotEstimableError(
-            "no touchpoints loaded. Hint: add a `touchpoints` source and run import."
+            "nothing is loaded yet. Hint: run `decisionframe import` first."
+            if nothing_imported(store)
+            else "no touchpoints loaded. Hint: add a `touchpoints` source and run import."
         )
     report = progress or (lambda step, done, total: None)
     report("classifying every contact", 0, 3)

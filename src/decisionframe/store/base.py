@@ -35,6 +35,17 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def nothing_imported(store: Store) -> bool:
+    """True when no import has loaded anything yet (never run, or every one refused).
+
+    Commands then say "run import first", not "add a source": the config usually has
+    the source already, and it is the refused or missing import that left the table out.
+    """
+    if not store.table_exists("df_imports"):
+        return True
+    return not store.rows("SELECT count(*) FROM df_imports")[0][0]
+
+
 def quote(identifier: str) -> str:
     """Quote a SQL identifier (column or table name coming from user files)."""
     return '"' + identifier.replace('"', '""') + '"'

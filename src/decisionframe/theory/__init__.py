@@ -8,9 +8,9 @@ from typing import ClassVar
 
 import pandas as pd
 
-from decisionframe.errors import TheoryError
+from decisionframe.errors import Problem, TheoryError
 from decisionframe.results import Result
-from decisionframe.store import Store
+from decisionframe.store import Store, nothing_imported
 from decisionframe.theory.bindings import check_bindings
 from decisionframe.theory.diagnose import (
     Diagnostic,
@@ -65,6 +65,16 @@ def load_theory(path: Path, store: Store | None = None) -> Theory:
     theory, located = parse_theory(path)
     if store is not None:
         problems = check_bindings(theory, located, store)
+        if problems and nothing_imported(store):
+            # One problem, not one per node: the cause is the missing import, not the theory.
+            problems = [
+                Problem(
+                    str(located.path),
+                    "nothing-imported",
+                    "no data is loaded yet, so no measure can be read",
+                    "run `decisionframe import` first (and fix what it reports)",
+                )
+            ]
         if problems:
             raise TheoryError(f"theory {path.name} does not match the data", problems)
     return theory

@@ -103,10 +103,18 @@ def _check_one(
     binding: Binding, catalogue: dict[str, list[str]], outcomes: list[str]
 ) -> tuple[str, str, str] | None:
     if binding.table not in catalogue:
+        # An empty catalogue: no import has loaded anything yet (never run, or refused).
+        # "Add a source" then sent users to a config that already had one.
+        hint = (
+            "nothing is loaded yet: run `decisionframe import` first (and fix what it reports)"
+            if not catalogue
+            else f"add a source for `{binding.table}` to decisionframe.yaml and run "
+            "`decisionframe import` (if it is there already, import again)"
+        )
         return (
             "theory-measure-table",
             f"measure of '{binding.node}' reads table '{binding.table}', which is not loaded",
-            f"add a `{binding.table}` source to decisionframe.yaml and run `decisionframe import`",
+            hint,
         )
     if binding.table == "outcomes":
         if binding.outcome not in outcomes:

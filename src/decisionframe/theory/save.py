@@ -34,7 +34,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-from decisionframe.errors import Problem, TheoryError
+from decisionframe.errors import Problem, TheoryError, count_of
 from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.diagnose import check_draft
@@ -316,7 +316,9 @@ def save_theory(
             Problem(str(path), d.rule, d.message, d.hint or "fix it in the editor", column=d.where)
             for d in diagnosis.errors
         ]
-        raise TheoryError(f"the edited theory was not saved: {len(problems)} problem(s)", problems)
+        raise TheoryError(
+            f"the edited theory was not saved: {count_of(len(problems), 'problem')}", problems
+        )
     before = path.read_text(encoding="utf-8") if path.exists() else ""
     text = render_theory(path, data)
     if text == before:

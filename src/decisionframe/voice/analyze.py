@@ -13,7 +13,7 @@ from decisionframe.config import VoiceConfig
 from decisionframe.disclosure import protect
 from decisionframe.errors import NotEstimableError
 from decisionframe.results import Result
-from decisionframe.store import Store, quote
+from decisionframe.store import Store, nothing_imported, quote
 from decisionframe.voice.asks import group_asks
 from decisionframe.voice.emerging import emerging_term_clusters, find_emerging
 from decisionframe.voice.scrub import scrub_all
@@ -45,7 +45,9 @@ def read_comments(
     columns = _has(store, "feedback")
     if not columns or not store.rows("SELECT count(*) FROM feedback")[0][0]:
         raise NotEstimableError(
-            "no feedback loaded. Hint: add a `feedback` source (feedback_id, text) to "
+            "nothing is loaded yet. Hint: run `decisionframe import` first."
+            if nothing_imported(store)
+            else "no feedback loaded. Hint: add a `feedback` source (feedback_id, text) to "
             "decisionframe.yaml and run `decisionframe import`."
         )
     touch = _has(store, "touchpoints")

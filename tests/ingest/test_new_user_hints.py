@@ -1,0 +1,103 @@
+"""What a new user trying their own export hit (issue #141), through the real CLI.
+
+Each test builds a small hand-made project (not the simulator's), runs the command a user
+would, and checks the message says where the problem is and what to do, with the right
+hint, in correct English, without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from decisionframe.cli import app
+
+runner = CliRunner()
+
+THEORY = """question: Does contact quality keep people housed?
+nodes:
+  - id: quality
+    kind: service_quality
+    label: Quality of contact (1-5)
+    measure: {table: touchpoints, column: quality, aggregate: mean, within_days: 90}
+  - id: prior_episodes
+    kind: context
+    measure: {table: clients, column: prior_episodes}
+  - id: housed
+    kind: outcome
+    measure: {table: outcomes, outcome: housed, at_day: 180}
+edges:
+  - {from: prior_episodes, to: quality}
+  - {from: prior_episodes, to: housed}
+  - from: quality
+    to: housed
+    assumption: {claim: better contacts keep people housed, expected: increase}
+"""
+
+
+def _project(root: Path, config: str, files: dict[str, str]) -> Path:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (root / "data" / name).write_text(text, "utf-8")
+    (root / "decisionframe.yaml").write_text(config, "utf-8")
+    (root / "theory.yaml").write_text(THEORY, "utf-8")
+    return root
+
+
+CLIENTS = "Case Ref,Referral Date,Prior\nC1,2025-01-03,0\nC2,2025-01-04,1\n"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_an_invalid_on_error_is_told_its_own_choices_not_the_table_names(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "name: t\nsources:\n  clients: {path: data/clients.csv, on_error: skip}\n",
+        {"clients.csv": CLIENTS},
+    )
+    code, out = _run("import", str(root))
+    assert code == 2
+    assert "sources.clients.on_error" in out
+    assert "Hint: use 'refuse' or 'quarantine'" in out
+    assert "sources can be" not in out
+    assert "(1 problem)" in out
+    assert "problem(s)" not in out
+
+
+def test_an_unquoted_column_name_with_a_question_mark_gets_a_quoting_hint(tmp_path: Path) -> None:
+    config = (
+        "name: t\nsources:\n  clients: {path: data/clients.csv,\n"
+        "    columns: {client_id: Case Ref, resolved: Resolved?}}\n"
+    )
+    root = _project(tmp_path, config, {"clients.csv": "Case Ref,Resolved?\nC1,yes\n"})
+    code, out = _run("import", str(root))
+    assert code == 2
+    assert "decisionframe.yaml, line 4" in out
+    assert "write 'Resolved?' in quotes" in out
+    # Quoted as the hint says, it imports.
+    (root / "decisionframe.yaml").write_text(config.replace("Resolved?}", "'Resolved?'}"))
+    code, out = _run("import", str(root))
+    assert code == 0, out
+    assert "'Resolved?' -> resolved" in out
+
+
+def test_analyze_after_a_refused_import_says_run_import_not_add_a_source(tmp_path: Path) -> None:
+    config = (
+        "name: t\nsources:\n  clients: {path: data/clients.csv,\n"
+        "    columns: {client_id: Case Ref, enrolled_on: Referral Date, prior_episodes: Prior}}\n"
+    )
+    root = _project(tmp_path, config, {"clients.csv": CLIENTS + "C3,not a date,2\n"})
+    assert _run("import", str(root))[0] == 2  # refused: the store exists, holds nothing
+    code, out = _run("analyze", str(root))
+    assert code == 2
+    assert "run `decisionframe import` first" in out
+    assert "add a" not in out
+    assert "(1 problem)" in out  # one cause, said once (not once per node)
+    code, out = _run("demand", str(root))
+    assert code == 2
+    assert "run `decisionframe import` first" in out
