@@ -23,7 +23,13 @@ from decisionframe.voice.staff import (
     labels_from_store,
     learn_staff_themes,
 )
-from decisionframe.voice.themes import ThemeModel, expand, find_themes, match_previous
+from decisionframe.voice.themes import (
+    ThemeModel,
+    discovered_label,
+    expand,
+    find_themes,
+    match_previous,
+)
 
 THEMES_TABLE = "df_voice_themes"
 EXCERPTS_PER_THEME = 3
@@ -33,6 +39,18 @@ def _has(store: Store, table: str) -> set[str]:
     if not store.table_exists(table):
         return set()
     return {name for name, _ in store.table_columns(table)}
+
+
+def _place(name: str, feedback: set[str], touchpoint: set[str]) -> str:
+    """Where a comment was given (``channel`` or ``unit``): the feedback export's own column
+    when it has one (survey tools often record it), else the touchpoint's it answers."""
+    if name in feedback and name in touchpoint:
+        return f"CAST(coalesce(f.{name}, t.{name}) AS VARCHAR) AS {name}"
+    if name in feedback:
+        return f"CAST(f.{name} AS VARCHAR) AS {name}"
+    if name in touchpoint:
+        return f"CAST(t.{name} AS VARCHAR) AS {name}"
+    return f"NULL AS {name}"
 
 
 def read_comments(
@@ -64,8 +82,8 @@ def read_comments(
         f"CAST({client} AS VARCHAR) AS client_id",
         f"{when} AS given_on",
         "TRY_CAST(f.score AS DOUBLE) AS score" if "score" in columns else "NULL AS score",
-        "CAST(t.channel AS VARCHAR) AS channel" if join_touch else "NULL AS channel",
-        "CAST(t.unit AS VARCHAR) AS unit" if join_touch and "unit" in touch else "NULL AS unit",
+        _place("channel", columns, touch if join_touch else set()),
+        _place("unit", columns, touch if join_touch else set()),
     ]
     if label_column and label_column in columns:
         selects.append(f"CAST(f.{quote(label_column)} AS VARCHAR) AS staff_label")
@@ -391,7 +409,7 @@ def _add_term_clusters(
             continue
         member, _ = expand(model.doc_terms, cluster.member)
         model = model.with_theme(
-            theme_id, " / ".join(cluster.terms[:3]), "discovered", cluster.terms, member
+            theme_id, discovered_label(cluster.terms), "discovered", cluster.terms, member
         )
     return model
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from decisionframe.voice.themes import clean_for_model
+from decisionframe.voice.themes import clean_for_model, discovered_label, quiet_nmf
 
 _CUE = re.compile(
     r"\b(?:please|pls|plz|could you|can you|would you|could they|can they|"
@@ -89,7 +89,8 @@ def group_asks(texts: Sequence[str], *, max_groups: int = 10, seed: int = 0) -> 
     names = vectorizer.get_feature_names_out()
     k = max(1, min(max_groups, len(sentences) // 20, x.shape[1] - 1))
     k = min(k, x.shape[0])
-    w = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=300).fit(x)
+    with quiet_nmf():
+        w = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=300).fit(x)
     weights = w.transform(x)
     group = np.where(weights.max(axis=1) > 0, weights.argmax(axis=1), -1)
     merged = _merge(w.components_)
@@ -104,7 +105,7 @@ def group_asks(texts: Sequence[str], *, max_groups: int = 10, seed: int = 0) -> 
     )
     return AskGroups(
         ids,
-        tuple(" / ".join(t[:3]) for t in terms),
+        tuple(discovered_label(t) for t in terms),
         tuple(terms),
         np.array(owner, dtype=int),
         group,

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -269,6 +271,36 @@ def _top_terms(weights: np.ndarray, names: np.ndarray, k: int = TOP_TERMS) -> tu
     return tuple(str(names[i]) for i in order if weights[i] > 0)
 
 
+@contextmanager
+def quiet_nmf() -> Iterator[None]:
+    """scikit-learn's NMF takes the square root of its float32 reconstruction error, which
+    rounding can make a hair below zero: a NaN in the error it tracks, not in the factors,
+    so the RuntimeWarning it prints is not the user's concern."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value encountered in sqrt", RuntimeWarning)
+        yield
+
+
+def discovered_label(terms: Sequence[str], k: int = 3) -> str:
+    """A discovered theme's name: its first ``k`` top terms that say something new.
+
+    Top terms mix bigrams with their own words ("people thank", "people", "thank"); a term
+    sharing a word with the label so far mostly repeats it, so it is skipped (the full
+    list stays in ``terms``).
+    """
+    chosen: list[str] = []
+    said: set[str] = set()
+    for term in terms:
+        words = set(term.split())
+        if words & said:
+            continue
+        chosen.append(term)
+        said |= words
+        if len(chosen) == k:
+            break
+    return " / ".join(chosen)
+
+
 def discovered_id(terms: Sequence[str]) -> str:
     digest = hashlib.sha1(" ".join(sorted(terms[:5])).encode("utf-8")).hexdigest()
     return f"d_{digest[:8]}"
@@ -343,6 +375,28 @@ def _carried_components(
     return ids, terms, np.array(rows).reshape(len(rows), len(names))
 
 
+GUIDED_OVERLAP = 0.6  # a discovered theme this much inside one guided theme repeats it
+
+
+def _not_guided_again(discovered: np.ndarray, guided: np.ndarray) -> list[int]:
+    """The discovered themes (columns) that are not mostly comments of one guided theme.
+
+    The term-profile check above misses a component built on the guided theme's other
+    phrasings ("waited 40 minutes before anyone picked up" beside the seed "hold"): its
+    words differ, its comments do not. A theme from a previous run is kept regardless
+    (its id must carry on); only fresh components are tested.
+    """
+    if guided.shape[1] == 0:
+        return list(range(discovered.shape[1]))
+    fresh = []
+    for j in range(discovered.shape[1]):
+        rows = discovered[:, j]
+        inside = guided[rows].mean(axis=0) if rows.any() else np.zeros(guided.shape[1])
+        if float(np.max(inside)) < GUIDED_OVERLAP:
+            fresh.append(j)
+    return fresh
+
+
 def find_themes(
     texts: Sequence[str],
     *,
@@ -377,10 +431,13 @@ def find_themes(
         profiles.append(centroid)
         terms.append(_top_terms(centroid, names))
     member, strength = [g_member], [g_strength]
-    k = min(discover, max(0, n // 30), x_words.shape[1] - 1)
+    # One component more per guided theme: the components that only repeat a guided theme
+    # are dropped below, and the spare ones keep `discover` themes for what is left.
+    k = min(discover + len(guided) if discover else 0, max(0, n // 30), x_words.shape[1] - 1)
     if k >= 1:
         nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=300)
-        w = nmf.fit_transform(x_words)
+        with quiet_nmf():
+            w = nmf.fit_transform(x_words)
         h = nmf.components_
         keep = []
         for j in range(k):
@@ -396,26 +453,34 @@ def find_themes(
             from sklearn.decomposition import non_negative_factorization
 
             h = np.vstack([h, c_rows]).astype(x_words.dtype)
-            w, _, _ = non_negative_factorization(
-                x_words,
-                H=h,
-                n_components=h.shape[0],
-                init="custom",
-                update_H=False,
-                max_iter=300,
-                random_state=seed,
-            )
+            with quiet_nmf():
+                w, _, _ = non_negative_factorization(
+                    x_words,
+                    H=h,
+                    n_components=h.shape[0],
+                    init="custom",
+                    update_H=False,
+                    max_iter=300,
+                    random_state=seed,
+                )
             keep += list(range(k, k + len(c_ids)))
         if keep:
             share = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
             level = np.quantile(w, 0.99, axis=0)
             d_member = (share >= 0.25) & (w >= 0.2 * level) & (w > 0)
-            ids += d_ids + c_ids
-            labels += [" / ".join(t[:3]) for t in d_terms + c_terms]
-            kinds += ["discovered"] * len(keep)
-            terms += d_terms + c_terms
-            member.append(d_member[:, keep])
-            strength.append(share[:, keep])
+            fresh = _not_guided_again(d_member[:, keep[: len(d_ids)]], g_member)
+            # At most `discover` fresh themes: the most prevalent (the spare components
+            # were fitted for the guided ones' sake, not to discover more).
+            size = d_member[:, keep[: len(d_ids)]].sum(axis=0)
+            fresh = sorted(sorted(fresh, key=lambda i: -int(size[i]))[:discover])
+            chosen = [keep[i] for i in fresh] + keep[len(d_ids) :]
+            ids += [d_ids[i] for i in fresh] + c_ids
+            labels += [discovered_label(d_terms[i]) for i in fresh]
+            labels += [discovered_label(t) for t in c_terms]
+            kinds += ["discovered"] * len(chosen)
+            terms += [d_terms[i] for i in fresh] + c_terms
+            member.append(d_member[:, chosen])
+            strength.append(share[:, chosen])
     return ThemeModel(
         tuple(ids),
         tuple(labels),
