@@ -31,12 +31,70 @@ SOURCE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xlsm", ".xls", ".od
 FileFormat = Literal["csv", "parquet", "excel"]
 
 
+_HUMAN_TOKENS = re.compile(
+    r"yyyy|yy|mmmm|month|mmm|mon|mm|m|dd|d|hh|h|ss|s|am/pm|tt|a|[/\-.:, T]",
+    re.IGNORECASE,
+)
+_HUMAN_CODES = {
+    "yyyy": "%Y",
+    "yy": "%y",
+    "mmmm": "%B",
+    "month": "%B",
+    "mmm": "%b",
+    "mon": "%b",
+    "dd": "%d",
+    "d": "%d",
+    "ss": "%S",
+    "s": "%S",
+}
+HUMAN_DATE_EXAMPLES = "dd/mm/yyyy, mm/dd/yyyy, yyyy-mm-dd, dd-Mon-yyyy, dd/mm/yyyy hh:mm"
+
+
+def strftime_of(pattern: str) -> str | None:
+    """The strftime format of a date pattern written the human way, or None if it is not one.
+
+    Exports are described the way spreadsheets and manuals write them (dd/mm/yyyy,
+    dd-Mon-yyyy, dd/MM/yyyy HH:mm): such a pattern was taken as a strftime format of
+    literal letters, so every date failed. ``mm`` is the month, or the minutes right after
+    an hour; ``hh`` is 24-hour unless ``am/pm`` is present. A pattern holding ``%`` is
+    strftime already and is returned as written.
+    """
+    if "%" in pattern:
+        return pattern
+    tokens = _HUMAN_TOKENS.findall(pattern)
+    if "".join(tokens) != pattern or not any(t.isalpha() for t in tokens):
+        return None
+    twelve_hour = any(t.lower() in ("am/pm", "tt", "a") for t in tokens)
+    out, after_hour, fields = [], False, 0
+    for token in tokens:
+        low = token.lower()
+        if low in ("hh", "h"):
+            out.append("%I" if twelve_hour else "%H")
+            after_hour = True
+        elif low in ("mm", "m"):
+            out.append("%M" if after_hour else "%m")
+            after_hour = False
+        elif low in ("am/pm", "tt", "a"):
+            out.append("%p")
+        elif low in _HUMAN_CODES:
+            out.append(_HUMAN_CODES[low])
+        elif token == "T" or not token.isalpha():
+            out.append(token)
+            continue
+        else:
+            return None
+        fields += 1
+    return "".join(out) if fields >= 2 else None
+
+
 class ReadOptions(_Strict):
     """How values are written in the export (per source, or per column under ``columns:``)."""
 
     date_format: DateFormats | None = Field(
         default=None,
-        description="strftime format of dates/timestamps ('%d/%m/%Y'), or a list tried in order",
+        description="format of dates/timestamps, or a list tried in order: strftime "
+        f"('%d/%m/%Y') or written the usual way ({HUMAN_DATE_EXAMPLES}; mm after an hour "
+        "is minutes)",
     )
     timezone: str | None = Field(
         default=None,
@@ -53,10 +111,31 @@ class ReadOptions(_Strict):
         default=None, description="words read as false in yes/no columns"
     )
 
-    def formats(self) -> list[str]:
+    @field_validator("date_format")
+    @classmethod
+    def _readable_format(cls, value: DateFormats | None) -> DateFormats | None:
+        for item in [value] if isinstance(value, str) else value or []:
+            if strftime_of(item) is None:
+                raise ValueError(
+                    f"date_format '{item}' is neither a strftime format nor a pattern such "
+                    f"as {HUMAN_DATE_EXAMPLES}"
+                )
+        return value
+
+    def written_formats(self) -> list[str]:
+        """The date formats as written in the config (a human pattern not yet translated)."""
         if self.date_format is None:
             return []
         return [self.date_format] if isinstance(self.date_format, str) else list(self.date_format)
+
+    def formats(self) -> list[str]:
+        """The date formats in strftime, human patterns (dd/mm/yyyy) translated."""
+        return [strftime_of(f) or f for f in self.written_formats()]
+
+    def translated_formats(self) -> list[tuple[str, str]]:
+        """(as written, strftime) of every human pattern, for the import's notes."""
+        pairs = zip(self.written_formats(), self.formats(), strict=True)
+        return [(f, t) for f, t in pairs if f != t]
 
 
 class LookupStep(_Strict):
@@ -440,6 +519,11 @@ def _hint_for(error: dict[str, Any]) -> str:
         if close:
             return f"did you mean '{close[0]}'? Allowed keys here: {', '.join(choices)}"
         return f"remove it; allowed keys here: {', '.join(choices) or 'none'}"
+    if kind == "value_error" and loc and loc[-1] == "date_format":
+        return (
+            "write it in strftime ('%d/%m/%Y' for 31/03/2025, '%m/%d/%Y' for 03/31/2025, "
+            "'%d-%b-%Y' for 31-Mar-2025) or as dd/mm/yyyy, mm/dd/yyyy, dd-Mon-yyyy"
+        )
     if kind == "missing":
         return f"add '{loc[-1]}' (see the commented template from `decisionframe init`)"
     if kind == "literal_error" and loc[:1] == ("sources",) and loc[-1] == "[key]":

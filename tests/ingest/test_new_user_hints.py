@@ -7,11 +7,15 @@ hint, in correct English, without a traceback.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from decisionframe.cli import app
+from decisionframe.project import Project
 
 runner = CliRunner()
 
@@ -101,3 +105,71 @@ def test_analyze_after_a_refused_import_says_run_import_not_add_a_source(tmp_pat
     code, out = _run("demand", str(root))
     assert code == 2
     assert "run `decisionframe import` first" in out
+
+
+def _clients_config(extra: str) -> str:
+    return (
+        "name: t\nsources:\n  clients: {path: data/clients.csv, " + extra + ",\n"
+        "    columns: {client_id: Case Ref, enrolled_on: Referral Date}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "strftime"),
+    [
+        ("dd/mm/yyyy", "%d/%m/%Y"),
+        ("mm/dd/yyyy", "%m/%d/%Y"),
+        ("yyyy-mm-dd", "%Y-%m-%d"),
+        ("dd-Mon-yyyy", "%d-%b-%Y"),
+        ("DD/MM/YYYY", "%d/%m/%Y"),
+    ],
+)
+def test_a_human_date_pattern_is_translated_and_said(
+    tmp_path: Path, pattern: str, strftime: str
+) -> None:
+    """`date_format: 'dd/mm/yyyy'` was taken as strftime (literal letters): every date then
+    failed, or with a day-first file that auto-detection would have read, was misread."""
+    days = [date(2025, 3, 31), date(2025, 1, 2), date(2024, 12, 11)]
+    text = "Case Ref,Referral Date\n" + "".join(
+        f"C{i},{d.strftime(strftime)}\n" for i, d in enumerate(days)
+    )
+    root = _project(tmp_path, _clients_config(f"date_format: '{pattern}'"), {"clients.csv": text})
+    code, out = _run("import", str(root))
+    assert code == 0, out
+    assert f"date_format '{pattern}' read as '{strftime}'" in out
+    with Project(root).open_store(read_only=True) as store:
+        loaded = [r[0] for r in store.rows("SELECT enrolled_on FROM clients ORDER BY 1")]
+    assert loaded == sorted(days)
+
+
+def test_an_unreadable_date_pattern_is_a_located_config_error(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        _clients_config("date_format: 'dd/mm/jjjj'"),
+        {"clients.csv": "Case Ref,Referral Date\nC1,31/03/2025\n"},
+    )
+    code, out = _run("import", str(root))
+    assert code == 2
+    assert "decisionframe.yaml, line 3, column 'sources.clients.date_format'" in out
+    assert "'%d/%m/%Y' for 31/03/2025" in out
+
+
+def test_a_missing_sheet_lists_the_sheets_the_workbook_has(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Case Ref": ["C1"], "Referral Date": ["2025-01-01"]})
+    (tmp_path / "data").mkdir()
+    with pd.ExcelWriter(tmp_path / "data" / "cases.xlsx") as writer:
+        frame.to_excel(writer, sheet_name="Read me", index=False)
+        frame.to_excel(writer, sheet_name="Cases", index=False)
+    config = (
+        "name: t\nsources:\n  clients: {path: data/cases.xlsx, sheet: Clients,\n"
+        "    columns: {client_id: Case Ref, enrolled_on: Referral Date}}\n"
+    )
+    root = _project(tmp_path, config, {})
+    code, out = _run("import", str(root))
+    assert code == 2
+    assert "[bad-sheet]" in out
+    assert "'Read me' (0), 'Cases' (1)" in out
+    (root / "decisionframe.yaml").write_text(config.replace("sheet: Clients", "sheet: 7"))
+    code, out = _run("import", str(root))
+    assert code == 2
+    assert "'Read me' (0), 'Cases' (1)" in out

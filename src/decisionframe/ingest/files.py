@@ -285,6 +285,20 @@ def _transcode(file: SourceFile, encoding: str, scratch: Path) -> tuple[Path, Pr
     return target, None
 
 
+def _sheet_hint(file: SourceFile, engine: str) -> str:
+    """The sheets the workbook has, to pick from (sheet names are layout, not personal
+    data; a user told only "not found" had to open the file to see them)."""
+    import pandas as pd
+
+    try:
+        with pd.ExcelFile(file.path, engine=engine) as book:  # type: ignore[arg-type]
+            names = [str(name) for name in book.sheet_names]
+    except Exception:  # the workbook itself is the problem: say what we can
+        return "check `sheet:` (a sheet name or a 0-based index)"
+    listed = ", ".join(f"'{name}' ({index})" for index, name in enumerate(names))
+    return f"set `sheet:` to one of the workbook's sheets, by name or 0-based index: {listed}"
+
+
 def read_spreadsheet(file: SourceFile, sheet: str | int | None) -> tuple[Any, list[Problem]]:
     """A sheet as a pandas frame of text (None for empty cells), or the problem."""
     import pandas as pd
@@ -294,12 +308,12 @@ def read_spreadsheet(file: SourceFile, sheet: str | int | None) -> tuple[Any, li
     try:
         frame = pd.read_excel(file.path, sheet_name=sheet or 0, dtype=str, engine=engine)  # type: ignore[call-overload]
     except Exception as exc:  # a corrupt or mislabelled workbook: no traceback for the user
-        if sheet is not None and isinstance(exc, ValueError | KeyError):
+        if sheet is not None and isinstance(exc, ValueError | KeyError | IndexError):
             problem = Problem(
                 file.display,
                 "bad-sheet",
                 "the sheet was not found in the workbook",
-                "check `sheet:` (a sheet name or a 0-based index)",
+                _sheet_hint(file, engine),
             )
         else:
             problem = Problem(

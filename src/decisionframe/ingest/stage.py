@@ -239,6 +239,12 @@ def stage_source(
         temp_table=f"df_stage_{table}",
         exact=exact or file_format == "excel",
     )
+    for written, strftime in source.translated_formats():
+        staged.notes.append(f"{table}: date_format '{written}' read as '{strftime}'")
+    for target in source.columns:
+        own = source.options_for(target)
+        for written, strftime in own.translated_formats() if own is not None else []:
+            staged.notes.append(f"{table}.{target}: date_format '{written}' read as '{strftime}'")
     prepared: list[PreparedFile] = []
     frames: list[Any] = []
     problems: list[Problem] = []
