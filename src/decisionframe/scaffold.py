@@ -41,7 +41,7 @@ THEORY_TEMPLATE = """\
 # Nodes are things that vary between clients; edges are causes; an edge with an
 # `assumption` is a belief decisionframe will test against your data.
 question: Does how we treat people change whether they stay housed?
-counterfactual: Without us, clients could still get help from two other agencies.
+counterfactual: Clients could still get help from two other agencies.
 nodes:
   - id: respect
     kind: service_quality      # intervention | service_quality | mediator | outcome | context

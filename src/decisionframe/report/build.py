@@ -601,10 +601,12 @@ def render_report(
         kind: project.latest_run(kind, allow_stale=allow_stale)
         for kind in ("analyze", "decide", "demand", "voice", "initiatives")
     }
-    if saved["analyze"] is None and saved["demand"] is None and saved["initiatives"] is None:
+    # Any one analysis makes a report: an organization may start from its feedback or its
+    # contacts alone, before anyone writes down (or can measure) its impact theory.
+    if all(run is None for run in saved.values()):
         raise ProjectError(
-            "nothing to report yet. Hint: run `decisionframe analyze` (and `decide`, "
-            f"`demand`, `initiatives`) on {project.directory} first."
+            "nothing to report yet. Hint: run `decisionframe analyze` (and `decide`), "
+            f"`demand`, `voice` or `initiatives` on {project.directory} first."
         )
     stale = [note for run in saved.values() if run for note in run.provenance.stale]
     runs = {kind: _plain_run(run) for kind, run in saved.items()}

@@ -5,7 +5,7 @@ THEORY_YAML = """\
 # Each edge is an arrow of cause; an edge with an `assumption` is a belief to test.
 question: Does how we treat people change whether they stay housed?
 counterfactual: >-
-  Without us, clients could still apply to the council's housing office directly;
+  Clients could still apply to the council's housing office directly;
   about 35% of people like our clients are stably housed after six months anyway.
 nodes:
   - id: case_complexity
