@@ -33,7 +33,9 @@ def test_editing_the_theory_after_analyze_makes_decide_and_report_refuse(copy: P
     for attempt in (copy.decide, copy.report, lambda: copy.latest("analyze")):
         with pytest.raises(StaleResultError) as caught:
             attempt()
-        assert caught.value.changes == ["theory.yaml changed since the last `analyze`"]
+        assert caught.value.changes == [
+            "theory.yaml changed since the last `analyze` (its arrows and assumptions)"
+        ]
         assert caught.value.rerun[0] == "analyze"
     # Demand reads no theory: it stays current.
     assert copy.latest("demand") is not None
@@ -44,6 +46,46 @@ def test_editing_the_theory_after_analyze_makes_decide_and_report_refuse(copy: P
     assert any("theory.yaml changed" in note for note in decided.provenance.stale)
     report = copy.report(allow_stale=True)
     assert any("theory.yaml changed" in note for note in report.stale)
+
+
+def test_a_new_node_without_arrows_or_a_comment_leaves_every_run_current(copy: Project) -> None:
+    """Staleness follows what the analysis reads, not the file's bytes: a node the editor
+    added but no arrow touches yet, a comment, a reworded question or description change
+    no estimate, so decide and the report go ahead (they refused before)."""
+    theory = copy.theory_path
+    text = theory.read_text()
+    text = text.replace("nodes:\n", "# a comment\nnodes:\n  - {id: belonging, kind: mediator}\n", 1)
+    text = text.replace("question: ", "question: Now, ", 1)
+    theory.write_text(text)
+    assert copy.latest_run("analyze") is not None  # no StaleResultError
+    assert copy.report().stale == ()
+    copy.decide(seed=3, draws=2000)  # no --allow-stale needed
+    # An arrow to it feeds the analysis: now it is stale, and the note says which part.
+    theory.write_text(text.replace("edges:\n", "edges:\n  - {from: belonging, to: trust}\n", 1))
+    with pytest.raises(StaleResultError) as caught:
+        copy.latest("analyze")
+    assert caught.value.changes == [
+        "theory.yaml changed since the last `analyze` (its nodes, its arrows and assumptions)"
+    ]
+
+
+def test_a_run_saved_before_theory_parts_goes_by_the_file_hash(copy: Project) -> None:
+    """Runs saved before the parts were kept have none: any change of the file is a change."""
+    from dataclasses import replace
+
+    from decisionframe.runs import staleness, theory_hash, theory_parts
+
+    run = copy.latest_run("analyze")
+    assert run is not None
+    assert run.provenance.theory_parts is not None
+    old = replace(run, provenance=replace(run.provenance, theory_parts=None))
+    theory = copy.theory_path
+    theory.write_text(theory.read_text() + "# a comment\n")
+    now = {"theory_sha256": theory_hash(theory), "imports": run.provenance.imports}
+    assert staleness(run, **now, parts=theory_parts(theory)) == []
+    assert staleness(old, **now, parts=theory_parts(theory)) == [
+        "theory.yaml changed since the last `analyze`"
+    ]
 
 
 def test_reimporting_a_changed_file_makes_decide_and_report_refuse(copy: Project) -> None:

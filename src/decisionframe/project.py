@@ -31,6 +31,7 @@ from decisionframe.runs import (
     stale_error,
     staleness,
     theory_hash,
+    theory_parts,
     upstream,
 )
 from decisionframe.store import DuckDBStore, Store, quote
@@ -507,7 +508,10 @@ class Project:
     def _changes(self, store: Store, run: SavedRun) -> list[str]:
         """What changed since ``run``: the theory, the data, or a run it read."""
         changes = staleness(
-            run, theory_sha256=theory_hash(self.theory_path), imports=current_imports(store)
+            run,
+            theory_sha256=theory_hash(self.theory_path),
+            imports=current_imports(store),
+            parts=theory_parts(self.theory_path),
         )
         for kind, run_id in run.provenance.inputs.items():
             if latest_run_id(store, kind) != run_id:

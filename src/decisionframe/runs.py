@@ -102,6 +102,10 @@ class Provenance(Result):
     created_at: str
     inputs: dict[str, str] = field(default_factory=dict)
     stale: tuple[str, ...] = ()
+    # What the theory says that an analysis reads, part by part (``theory_parts``): a
+    # comment, the layout of the file or a node with no arrow yet changes the file's hash
+    # but none of these, so it does not make the run stale. None in runs saved before.
+    theory_parts: dict[str, str] | None = None
 
     def summary(self) -> str:
         theory = self.theory_sha256[:12] if self.theory_sha256 else "none"
@@ -121,6 +125,70 @@ class SavedRun:
 
 def theory_hash(theory_path: Path) -> str | None:
     return hashlib.sha256(theory_path.read_bytes()).hexdigest() if theory_path.exists() else None
+
+
+# The parts of a theory a run can depend on, as the staleness note names them.
+THEORY_PARTS = {
+    "nodes": "its nodes",
+    "edges": "its arrows and assumptions",
+    "decision": "the decision",
+}
+# Words for people that no analysis reads (the report and the pages read them as they are
+# now): editing them makes no run stale.
+_PROSE = ("question", "counterfactual", "description")
+
+
+def theory_parts(theory_path: Path) -> dict[str, str] | None:
+    """A hash of each part of the theory an analysis reads (``THEORY_PARTS``), from the
+    parsed theory, so comments, formatting and key order count for nothing.
+
+    The question, the counterfactuals and the descriptions are left out (``_PROSE``). A
+    node that no arrow touches is left out: it adds no path, so no adjustment set,
+    identification or estimate can change; unless the analysis reads it all the same (a
+    measured context node is a candidate for the estimates by group, a node measured by a
+    theme is checked against voice's themes, a lever or objective of the decision). None
+    when there is no theory or it does not parse (then the file's hash decides)."""
+    sha = theory_hash(theory_path)
+    if sha is None:
+        return None
+    if sha not in _PARTS_SEEN:  # parsing takes ~10 ms; a page asks once per kind of run
+        if len(_PARTS_SEEN) > 64:
+            _PARTS_SEEN.clear()
+        parts = _theory_parts(theory_path)
+        if theory_hash(theory_path) != sha:  # written meanwhile: not kept under the old hash
+            return parts
+        _PARTS_SEEN[sha] = parts
+    found = _PARTS_SEEN[sha]
+    return dict(found) if found is not None else None
+
+
+_PARTS_SEEN: dict[str, dict[str, str] | None] = {}  # by the file's hash: same text, same parts
+
+
+def _theory_parts(theory_path: Path) -> dict[str, str] | None:
+    from decisionframe.errors import DecisionframeError
+    from decisionframe.theory import load_theory
+
+    try:
+        theory = load_theory(theory_path)
+    except (DecisionframeError, ValueError, OSError):
+        return None
+    data = theory.model_dump(mode="json", by_alias=True)
+    linked = {end for e in theory.edges for end in (e.source, e.target)}
+    if theory.decision is not None:
+        linked.add(theory.decision.objective)
+        linked.update(k for option in theory.decision.options for k in option.set)
+    nodes = [
+        {k: v for k, v in n.items() if k not in _PROSE}
+        for node, n in zip(theory.nodes, data["nodes"], strict=True)
+        if node.id in linked
+        or (node.measure is not None and (node.kind == "context" or node.measure.theme))
+    ]
+    parts = {"nodes": nodes, "edges": data["edges"], "decision": data.get("decision")}
+    return {
+        part: hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
+        for part, value in parts.items()
+    }
 
 
 def current_imports(store: Store) -> tuple[ImportedFile, ...]:
@@ -157,18 +225,35 @@ def provenance(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         inputs=dict(inputs or {}),
         stale=stale,
+        theory_parts=theory_parts(theory_path),
     )
 
 
 def staleness(
-    run: SavedRun, *, theory_sha256: str | None, imports: tuple[ImportedFile, ...]
+    run: SavedRun,
+    *,
+    theory_sha256: str | None,
+    imports: tuple[ImportedFile, ...],
+    parts: dict[str, str] | None = None,
 ) -> list[str]:
     """What changed since ``run`` was computed (empty when it is current).
 
-    Names tables and the theory, never a value from them.
+    The theory counts as changed when a part the analysis reads did (``theory_parts``;
+    ``parts`` is the theory's now), and the note names the parts; a run saved before the
+    parts were kept, or a theory that does not parse, falls back to the file's hash.
+    Names tables and parts of the theory, never a value from them.
     """
     changes = []
-    if run.kind not in _THEORY_FREE and run.provenance.theory_sha256 != theory_sha256:
+    then_parts = run.provenance.theory_parts
+    if run.kind in _THEORY_FREE or run.provenance.theory_sha256 == theory_sha256:
+        pass
+    elif then_parts is not None and parts is not None:
+        moved = [
+            words for part, words in THEORY_PARTS.items() if then_parts.get(part) != parts[part]
+        ]
+        if moved:
+            changes.append(f"theory.yaml changed since the last `{run.kind}` ({', '.join(moved)})")
+    else:
         changes.append(f"theory.yaml changed since the last `{run.kind}`")
     then = {f.table: f.sha256 for f in run.provenance.imports}
     now = {f.table: f.sha256 for f in imports}
@@ -281,5 +366,6 @@ __all__ = [
     "stale_error",
     "staleness",
     "theory_hash",
+    "theory_parts",
     "upstream",
 ]

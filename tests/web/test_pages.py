@@ -80,6 +80,7 @@ def test_evidence_page_is_the_saved_evidence_through_the_disclosure_layer(  # ty
     listing = client.get("/evidence.json").json()
     assert len(listing["assumptions"]) == len(evidence.edges)
     k = Project(web_analyzed).config.privacy.min_cell_size
+    pointed = 0
     for number, edge in enumerate(evidence.edges):
         page = client.get(f"/evidence/{number}.json").json()
         twin = client.get(f"/evidence/{number}", headers={"Accept": "application/json"}).json()
@@ -102,6 +103,11 @@ def test_evidence_page_is_the_saved_evidence_through_the_disclosure_layer(  # ty
         assert "data-chart=" in html
         assert "<script>" not in html
         assert "style=" not in html
+        if "(below)" in page["advice"]:  # what the advice points to is there, below it
+            assert page["measure_next"], page["advice"]
+            assert html.index(page["advice"]) < html.index('id="measure-next"')
+            pointed += 1
+    assert pointed  # the demo's inconclusive assumption the decision turns on
     assert client.get(f"/evidence/{len(evidence.edges)}").status_code == 404
     assert client.get("/evidence/x.json").status_code == 422
 
@@ -214,10 +220,16 @@ def test_rerun_in_the_background_with_progress(analyzed_as, analyzed_app, web_an
         time.sleep(0.5)
     assert job["error"] is None
     assert job["finished"] == ["demand"]
-    assert "hx-trigger" not in client.get("/runs/job").text  # done: polling stops
+    done = client.get("/runs/job").text
+    assert "hx-trigger" not in done  # done: polling stops
     after = client.get("/runs.json").json()
     new = next(k for k in after["kinds"] if k["kind"] == "demand")
     assert new["run_id"] != old
+    # The last progress answer brings the runs table with the new run (out of band): the
+    # page shows it without a reload.
+    assert '<div id="runs-listing" hx-swap-oob="true">' in done
+    assert new["run_id"][:8] in done
+    assert old[:8] not in done.split("History")[0]
     assert new["stale"] == []
     with Project(web_analyzed).open_store(read_only=True) as store:
         actions = [(e.username, e.action) for e in audit_log(store, limit=20)]
@@ -231,7 +243,7 @@ def test_runs_page_shows_staleness(web_analyzed: Path, tmp_path: Path) -> None:
     with Project(folder).open_store() as store:
         store.execute("DELETE FROM df_users")  # the local, no-login app
     theory = folder / "theory.yaml"
-    theory.write_text(theory.read_text() + "\n# edited\n")
+    theory.write_text(theory.read_text().replace("expected: increase", "expected: decrease", 1))
     with TestClient(create_app(folder), base_url=BASE) as client:
         runs = client.get("/runs.json").json()
         analyze = next(k for k in runs["kinds"] if k["kind"] == "analyze")

@@ -62,6 +62,14 @@ class Segment(BaseModel):
     interval: str
 
 
+class MeasureRow(BaseModel):
+    """A row of the report's 'what to measure next' table that is about this assumption."""
+
+    about: str
+    collect: str
+    clients: str  # how many more clients for a 90% sure choice, in words
+
+
 class Belief(BaseModel):
     prior_mean: float
     prior_sd: float
@@ -81,6 +89,8 @@ class Evidence(BaseModel):
     headline: str
     chance: str
     advice: str
+    measure_next_heading: str
+    measure_next: list[MeasureRow]  # the rows the advice points to ("below"), this edge's
     unit: str  # the scale the words use (e.g. per 100 people served)
     estimand: str
     effect: Interval | None  # on the lever's own units, as analyze saved it
@@ -119,6 +129,40 @@ def _interval(effect: dict[str, Any] | None) -> Interval | None:
     )
 
 
+def _measure_next(decision: dict[str, Any] | None, edge: str) -> list[MeasureRow]:
+    """The decision's 'what to measure next' rows about ``edge``, worded as the report's
+    table words them: the evidence page's advice says they are below, so they are."""
+    if not decision:
+        return []
+    rows = [
+        MeasureRow(
+            about=f"{m['claim']} (inconclusive)",
+            collect="more clients with both measured",
+            clients="more clients cannot settle it at this precision"
+            if m["extra_clients"] is None
+            else f"about {m['extra_clients']:,} {m['goal']}",
+        )
+        for m in decision.get("inconclusive", [])
+        if m["edge"] == edge
+    ]
+    for m in decision.get("measure_rows", []):
+        if m["edge"] != edge:
+            continue
+        extra = m["extra_clients"]
+        rows.append(
+            MeasureRow(
+                about=str(m["cause"]),
+                collect=str(m["collect"]),
+                clients="cannot be computed (the options are too close)"
+                if extra is None
+                else "none: already 90% sure"
+                if extra == 0
+                else f"{extra:,}",
+            )
+        )
+    return rows
+
+
 def evidence_of(request: Request, number: int) -> Evidence:
     found = context(request)
     evidence = found.get("evidence")
@@ -144,6 +188,8 @@ def evidence_of(request: Request, number: int) -> Evidence:
         headline=w.headline,
         chance=w.chance,
         advice=w.advice,
+        measure_next_heading=str(found.get("measure_next_heading", "What to measure next")),
+        measure_next=_measure_next(found.get("decision"), w.edge),
         unit=w.scale.axis,
         estimand=str(e.get("estimand", "ATE")),
         effect=_interval(e) if e.get("estimate") is not None else None,

@@ -185,8 +185,7 @@ def build_router() -> APIRouter:
 
 
 def _job_partial(request: Request, principal: Principal) -> HTMLResponse:
-    return render(
-        request,
-        "_job.html.j2",
-        {"job": job_state(request.app.state.web.jobs.current)},
-    )
+    """The progress, and the runs table with it (out of band): when a run ends, the table
+    shows it without a reload, and while one runs its buttons are off."""
+    runs = runs_of(request, principal)
+    return render(request, "_job_update.html.j2", {"job": runs.job, "page": runs})

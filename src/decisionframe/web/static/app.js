@@ -23,6 +23,9 @@
     }, spec.layout || {});
     layout.xaxis = Object.assign({}, axis, (spec.layout || {}).xaxis);
     layout.yaxis = Object.assign({}, axis, (spec.layout || {}).yaxis);
+    // The box is as tall as the chart: a short chart in the default box left a blank gap
+    // under it (the CSP allows setting a style from script, not a style attribute).
+    if (layout.height) { element.style.height = layout.height + "px"; }
     window.Plotly.react(element, spec.data, layout, { displayModeBar: false, responsive: true, displaylogo: false });
   }
   function drawAll(root) {
