@@ -18,7 +18,8 @@
     { id: "lane-outcomes", title: "Outcomes", kinds: ["outcome"] }
   ];
   var KIND_LABEL = { intervention: "intervention", service_quality: "service quality", mediator: "mediator", outcome: "outcome", context: "context" };
-  var COLUMN_W = 190, LANE_GAP = 40, ROW_H = 64, NODE_W = 156;
+  // Between lanes there is room for an arrow's verdict, written beside its cause.
+  var COLUMN_W = 184, LANE_GAP = 88, ROW_H = 64, NODE_W = 164, MAX_ROW_H = 150, LANE_ROWS = 8;
   var ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
   // The undo history outlives a reload of the tab (sessionStorage: this tab only, gone
   // when it closes), as long as theory.yaml is still what the tab last loaded or saved.
@@ -185,7 +186,7 @@
         if (ev) {
           classes.push("has-evidence");
           if (ev.stale) { classes.push("stale"); }
-          label = ev.verdict + (ev.stale ? " (stale)" : "");
+          label = ev.verdict + (ev.stale ? "\n(stale)" : "");
         } else {
           label = "to test";
         }
@@ -288,30 +289,49 @@
 
   function layOut() {
     // Dagre orders the nodes (layered, few crossings); the lanes then place each kind in
-    // its column, each dagre layer of a lane a column of its own.
+    // its column. A lane takes a second column only for a chain inside it (a mediator
+    // leading to another) or when it has more than LANE_ROWS nodes: every column more
+    // makes the graph wider, and a wide graph is drawn small on a laptop's screen. The rows
+    // are spread to the canvas's shape (up to MAX_ROW_H apart), so a small theory fills
+    // the space instead of sitting in a thin band across it.
     var things = cy.nodes(".thing");
     if (things.empty()) { return {}; }
     things.union(cy.edges()).layout({ name: "dagre", rankDir: "LR", nodeSep: 18, rankSep: 80, animate: false, fit: false }).run();
-    var out = {}, x = 0;
-    LANES.forEach(function (lane, i) {
+    var lanes = LANES.map(function (lane, i) {
       var inLane = things.filter(function (n) { return laneIndex(kindOf(n)) === i; });
-      // At most two columns a lane (a mediator chain still steps right); in a column the
-      // nodes keep dagre's order, one row apart, centred, so 30 nodes fit one screen.
+      var chained = inLane.edgesWith(inLane).nonempty();
       var ranks = [];
       inLane.forEach(function (n) { var r = Math.round(n.position("x")); if (ranks.indexOf(r) < 0) { ranks.push(r); } });
       ranks.sort(function (a, b) { return a - b; });
-      var width = Math.min(2, Math.max(1, ranks.length));
+      var width = chained || inLane.length > LANE_ROWS ? Math.min(2, Math.max(1, ranks.length)) : 1;
       var columns = [];
       for (var k = 0; k < width; k++) { columns.push([]); }
-      inLane.forEach(function (n) { columns[ranks.indexOf(Math.round(n.position("x"))) % width].push(n); });
+      inLane.forEach(function (n) {
+        var c = width === 1 ? 0 : chained ? ranks.indexOf(Math.round(n.position("x"))) % width : columns[0].length > columns[1].length ? 1 : 0;
+        columns[c].push(n);
+      });
+      // In a column the nodes keep dagre's order (few crossings), one row apart, centred.
+      columns.forEach(function (col) { col.sort(function (a, b) { return a.position("y") - b.position("y"); }); });
+      return columns.filter(function (col) { return col.length; });
+    });
+    var nColumns = 0, rows = 1;
+    lanes.forEach(function (columns) {
+      nColumns += Math.max(1, columns.length);
+      columns.forEach(function (col) { rows = Math.max(rows, col.length); });
+    });
+    var wide = nColumns * COLUMN_W + (LANES.length - 1) * LANE_GAP;
+    var box = cy.container().getBoundingClientRect();
+    var shape = box.width > 0 && box.height > 0 ? box.height / box.width : 0.6;
+    var rowH = Math.max(ROW_H, Math.min(MAX_ROW_H, (shape * wide - 90) / Math.max(1, rows)));
+    var out = {}, x = 0;
+    lanes.forEach(function (columns) {
       columns.forEach(function (col, c) {
-        col.sort(function (a, b) { return a.position("y") - b.position("y"); });
         col.forEach(function (n, row) {
-          var offset = c * ROW_H / 2;  // the second column half a row down: arrows stay apart
-          out[n.id()] = { x: x + c * COLUMN_W + COLUMN_W / 2, y: (row - (col.length - 1) / 2) * ROW_H + offset };
+          var offset = c * rowH / 2;  // the second column half a row down: arrows stay apart
+          out[n.id()] = { x: x + c * COLUMN_W + COLUMN_W / 2, y: Math.round((row - (col.length - 1) / 2) * rowH + offset) };
         });
       });
-      x += columns.length * COLUMN_W + LANE_GAP;
+      x += Math.max(1, columns.length) * COLUMN_W + LANE_GAP;
     });
     return out;
   }
@@ -699,9 +719,9 @@
   function style() {
     return [
       { selector: "node.thing", style: {
-        "shape": "round-rectangle", "width": NODE_W, "height": 46, "label": "data(label)",
+        "shape": "round-rectangle", "width": NODE_W, "height": 54, "label": "data(label)",
         "text-wrap": "wrap", "text-max-width": NODE_W - 12, "text-valign": "center", "text-halign": "center",
-        "font-size": 11, "font-family": "system-ui, sans-serif", "color": "#1a1a1a",
+        "font-size": 13, "font-family": "system-ui, sans-serif", "color": "#1a1a1a",
         "background-color": "#ffffff", "border-width": 2, "border-color": "#444444", "z-index-compare": "manual", "z-index": 10 } },
       { selector: "node.k-intervention", style: { "border-color": "#0072B2", "background-color": "#e8f1f8" } },
       { selector: "node.k-service_quality", style: { "border-color": "#009E73", "background-color": "#e6f5f0" } },
@@ -720,9 +740,13 @@
       { selector: "edge", style: {
         "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.5, "line-color": "data(colour)",
         "target-arrow-color": "data(colour)", "arrow-scale": 1.1, "z-index-compare": "manual", "z-index": 5 } },
+      // The verdict is written beside the arrow's cause, not at its middle: arrows into one
+      // outcome meet there, and their labels hid one another behind the nodes in between.
       { selector: "edge.assumption", style: {
-        "width": 4, "label": "data(label)", "font-size": 10, "color": "#1a1a1a",
-        "text-background-color": "#ffffff", "text-background-opacity": 0.9, "text-background-padding": 2 } },
+        "width": 4, "source-label": "data(label)", "source-text-offset": 60, "font-size": 12,
+        "font-weight": "bold", "color": "data(colour)", "text-wrap": "wrap", "text-max-width": 90,
+        "text-background-color": "#ffffff", "text-background-opacity": 0.92, "text-background-padding": 2,
+        "text-background-shape": "round-rectangle" } },
       { selector: "edge.stale", style: { "line-style": "dashed", "line-dash-pattern": [8, 4] } },
       { selector: "edge.d-warning", style: { "underlay-color": "#E69F00", "underlay-opacity": 0.4, "underlay-padding": 4 } },
       { selector: "edge.d-error", style: { "underlay-color": "#a63c00", "underlay-opacity": 0.5, "underlay-padding": 5 } },
