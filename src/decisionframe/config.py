@@ -155,6 +155,21 @@ class LookupStep(_Strict):
         return value
 
 
+class AsOfFile(_Strict):
+    """Where an export writes its own reference day: the latest date in one column of one
+    file (HMIS: ExportEndDate in Export.csv)."""
+
+    path: str = Field(description="the file holding the day (CSV, relative to the project)")
+    column: str = Field(description="its column holding the day (the latest one is used)")
+
+    @field_validator("path")
+    @classmethod
+    def _csv(cls, value: str) -> str:
+        if not value.lower().endswith((".csv", ".csv.gz")):
+            raise ValueError("an as_of_from file must be .csv or .csv.gz")
+        return value
+
+
 class ColumnSource(ReadOptions):
     """A mapped column with its own reading options: {column: Contact Date, date_format: ...}."""
 
@@ -183,7 +198,17 @@ class ColumnSource(ReadOptions):
         "stored",
     )
     as_of: date | None = Field(
-        default=None, description="the day ages are counted to (default: the day of the import)"
+        default=None,
+        description="the day ages are counted to (default: `as_of_from`, else the export's "
+        "latest contact date: touchpoints.started_at, else outcomes.measured_on or "
+        "feedback.given_on; the day of the import only when the data hold no date). The day "
+        "used is in the import summary and the import log (`status`)",
+    )
+    as_of_from: AsOfFile | None = Field(
+        default=None,
+        description="read the day ages are counted to from the export itself: {path: "
+        "data/hmis/Export.csv, column: ExportEndDate}; if the file is missing or holds no "
+        "date, the default above is used (and the summary says so)",
     )
 
     @model_validator(mode="after")
@@ -300,6 +325,21 @@ class SourceConfig(ReadOptions):
         """The file columns read when ``other_columns: drop`` (mapped ones and row markers)."""
         named = [self.column_name(t) or "" for t in self.columns]
         return list(dict.fromkeys([*named, *self.skip_rows_with]))
+
+    def as_of_paths(self) -> list[str]:
+        """The files a banded column reads its day from (``as_of_from``), hashed like lookups."""
+        return [
+            mapped.as_of_from.path
+            for mapped in self.columns.values()
+            if isinstance(mapped, ColumnSource) and mapped.as_of_from and mapped.as_of is None
+        ]
+
+    def counts_ages(self) -> bool:
+        """Whether a column is read as a date of birth without a fixed ``as_of`` day."""
+        return any(
+            isinstance(mapped, ColumnSource) and mapped.age_bands and mapped.as_of is None
+            for mapped in self.columns.values()
+        )
 
     def lookup_paths(self) -> list[str]:
         return [

@@ -92,6 +92,10 @@ def _hmis(folder: str, options: dict[str, Any]) -> dict[str, Any]:
     band: dict[str, Any] = {"column": "DOB", "age_bands": HMIS_AGE_BANDS}
     if options.get("as_of") is not None:
         band["as_of"] = options["as_of"]
+    else:
+        # Ages are counted to the export's own end date (Export.csv, ExportEndDate), so the
+        # same export gives the same ages whenever it is imported.
+        band["as_of_from"] = {"path": at("Export.csv"), "column": "ExportEndDate"}
     flags = {
         "woman": "Woman",
         "man": "Man",

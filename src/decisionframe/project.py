@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal, overload
 
@@ -67,6 +67,7 @@ class LoadedTable:
     sha256: str
     imported_at: datetime
     quarantined: int = 0  # rows of the latest import set aside (on_error: quarantine)
+    as_of: date | None = None  # the day the latest import counted ages to (a date of birth)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ class StatusResult(Result):
         if not self.tables:
             return f"{self.project}: nothing imported yet (run `decisionframe import`)."
         return f"{self.project}: " + ", ".join(
-            f"{t.table} {t.rows:,}" + (f" ({t.quarantined:,} set aside)" if t.quarantined else "")
+            f"{t.table} {t.rows:,}"
+            + (f" ({t.quarantined:,} set aside)" if t.quarantined else "")
+            + (f" (ages counted to {t.as_of})" if t.as_of else "")
             for t in self.tables
         )
 
@@ -566,8 +569,12 @@ class Project:
                 return StatusResult(self.config.name, ())
             # One row per table: a source of several files lists them and hashes their hashes
             # (in Python, the same on every store's SQL dialect).
+            # A store last written before migration 6 (read-only opens do not migrate) has
+            # no as_of column: its imports recorded no day.
+            logged = {c for c, _ in store.table_columns("df_imports")}
+            as_of = "as_of" if "as_of" in logged else "CAST(NULL AS DATE)"
             files = store.rows(
-                "SELECT table_name, source_path, sha256, imported_at FROM df_imports "
+                f"SELECT table_name, source_path, sha256, imported_at, {as_of} FROM df_imports "
                 "WHERE batch_id = (SELECT batch_id FROM df_imports ORDER BY imported_at DESC "
                 "LIMIT 1) ORDER BY table_name, source_path"
             )
@@ -581,15 +588,22 @@ class Project:
                     )
                 }
             grouped: dict[str, list[tuple[str, str, datetime]]] = {}
-            for table, path, sha, at in files:
+            days: dict[str, date] = {}
+            for table, path, sha, at, as_of in files:
                 grouped.setdefault(str(table), []).append((str(path), str(sha), at))
+                if as_of is not None:
+                    days[str(table)] = as_of
             tables = []
             for table, parts in grouped.items():
                 sha = parts[0][1] if len(parts) == 1 else _combined_sha(parts)
                 path = ", ".join(p for p, _, _ in parts)
                 actual = int(store.rows(f"SELECT count(*) FROM {quote(table)}")[0][0])
                 at = max(a for _, _, a in parts)
-                tables.append(LoadedTable(table, actual, path, sha, at, set_aside.get(table, 0)))
+                tables.append(
+                    LoadedTable(
+                        table, actual, path, sha, at, set_aside.get(table, 0), days.get(table)
+                    )
+                )
         return StatusResult(self.config.name, tuple(tables))
 
 

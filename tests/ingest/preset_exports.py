@@ -147,6 +147,28 @@ PROJECT_COLUMNS = [
 
 FIRST = ("Maria", "James", "Aisha", "Dmitri", "Keisha", "Tomás", "Mei", "Oluwaseun")
 LAST = ("Garcia", "Okafor", "Nguyen", "Kowalski", "Haddad", "Johansson", "Reyes", "Brennan")
+# FY2024 Export.csv (the export's own record: who, which period, which spec version).
+EXPORT_COLUMNS = [
+    "ExportID",
+    "SourceType",
+    "SourceID",
+    "SourceName",
+    "SourceContactFirst",
+    "SourceContactLast",
+    "SourceContactPhone",
+    "SourceContactExtension",
+    "SourceContactEmail",
+    "ExportDate",
+    "ExportStartDate",
+    "ExportEndDate",
+    "SoftwareName",
+    "SoftwareVersion",
+    "CSVVersion",
+    "ExportPeriodType",
+    "ExportDirective",
+    "HashStatus",
+    "ImplementationID",
+]
 PROJECTS = {"P-ES": "1", "P-RRH": "13", "P-PSH": "3"}  # ProjectID -> ProjectType
 DESTINATIONS = ("435", "410", "101", "116", "302", "422", "99", "207")
 
@@ -169,8 +191,14 @@ def _write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
             writer.writerow({c: row.get(c, "") for c in columns})
 
 
-def write_hmis_export(folder: Path, *, clients: int = 40, deleted: int = 1) -> HmisExport:
-    """An HMIS CSV export of ``clients`` people; the last ``deleted`` have DateDeleted set."""
+def write_hmis_export(
+    folder: Path, *, clients: int = 40, deleted: int = 1, export_end: str | None = "2025-09-30"
+) -> HmisExport:
+    """An HMIS CSV export of ``clients`` people; the last ``deleted`` have DateDeleted set.
+
+    Export.csv (FY2024 section "Export.csv") is written with ``export_end`` as its
+    ExportEndDate, or left out when that is None.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     export = HmisExport(folder)
     stamp = "2025-01-02 10:00:00"
@@ -270,6 +298,23 @@ def write_hmis_export(folder: Path, *, clients: int = 40, deleted: int = 1) -> H
     _write(folder / "Exit.csv", EXIT_COLUMNS, exits)
     _write(folder / "Services.csv", SERVICES_COLUMNS, services)
     _write(folder / "Project.csv", PROJECT_COLUMNS, projects)
+    if export_end is not None:
+        export_row = {
+            "ExportID": "E1",
+            "SourceType": "1",
+            "SourceName": "Test CoC HMIS",
+            "SourceContactFirst": "Ida",
+            "SourceContactLast": "Marsh",
+            "ExportDate": "2025-10-02 06:00:00",
+            "ExportStartDate": "2024-10-01",
+            "ExportEndDate": export_end,
+            "SoftwareName": "Test",
+            "CSVVersion": "2024 v1.2",
+            "ExportPeriodType": "3",
+            "ExportDirective": "2",
+            "HashStatus": "1",
+        }
+        _write(folder / "Export.csv", EXPORT_COLUMNS, [export_row])
     return export
 
 

@@ -68,6 +68,11 @@ def test_same_tables_as_the_duckdb_import(team) -> None:  # type: ignore[no-unty
     assert {t.table: t.rows for t in status.tables} == {
         t.table: t.rows for t in team["first"].tables
     }
+    # Migration 6 ran on the server too: the import log records the day ages were counted
+    # to (none here: the simulated export has no date of birth).
+    with Project(team["folder"]).open_store(read_only=True) as pg:
+        assert ("as_of", "DATE") in [(c, t.upper()) for c, t in pg.table_columns("df_imports")]
+        assert pg.rows("SELECT count(*) FROM df_imports WHERE as_of IS NOT NULL")[0][0] == 0
 
 
 def test_unchanged_sources_write_nothing(team) -> None:  # type: ignore[no-untyped-def]

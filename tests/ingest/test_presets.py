@@ -7,6 +7,7 @@ PersonalID, may appear in the store, in any output or in any error, also when a 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -496,3 +497,98 @@ sources:
     assert columns == ["client_id", "enrolled_on", "age_band"]
     assert bands == [("30-59",), ("60+",)]
     assert _leaks(_store_text(tmp_path), ["Zed Quill", "Ann Vorn"]) == []
+
+
+class _Today:
+    """Stand-ins for ``date`` whose today() is a chosen day (the import's "today")."""
+
+    @staticmethod
+    def on(day: date) -> type[date]:
+        class Fixed(date):
+            @classmethod
+            def today(cls) -> date:
+                return day
+
+        return Fixed
+
+
+def _bands_imported_on(root: Path, today: date, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import decisionframe.ingest.load as load_module
+    import decisionframe.ingest.stage as stage_module
+
+    fixed = _Today.on(today)
+    monkeypatch.setattr(stage_module, "date", fixed)
+    monkeypatch.setattr(load_module, "date", fixed, raising=False)
+    Project(root).import_data()
+    monkeypatch.undo()
+    with Project(root).open_store(read_only=True) as store:
+        return [str(r[0]) for r in store.rows("SELECT age_band FROM clients ORDER BY client_id")]
+
+
+def test_the_same_hmis_export_gives_the_same_ages_on_any_import_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ages are counted to the export's ExportEndDate, not to the import day: imported a
+    year later (or six), the same files give the same bands; the day is said and logged."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    for root in (first, later):
+        _hmis_project(root)
+    before = _bands_imported_on(first, date(2025, 10, 6), monkeypatch)
+    (later / ".decisionframe").mkdir()  # the same key: the same pseudonyms, row for row
+    shutil.copy(first / ".decisionframe" / "key", later / ".decisionframe" / "key")
+    after = _bands_imported_on(later, date(2031, 10, 6), monkeypatch)
+    assert before == after
+    with Project(first).open_store(read_only=True) as store:
+        logged = store.rows("SELECT DISTINCT table_name, as_of FROM df_imports ORDER BY 1")
+    assert logged == [("clients", date(2025, 9, 30)), ("outcomes", None), ("touchpoints", None)]
+    status = Project(first).status()
+    assert {t.table: t.as_of for t in status.tables}["clients"] == date(2025, 9, 30)
+    assert "clients 39 (ages counted to 2025-09-30)" in status.summary()
+    shown = CliRunner().invoke(app, ["status", str(first), "--json", str(tmp_path / "s.json")])
+    assert shown.exit_code == 0, shown.output
+    tables = json.loads((tmp_path / "s.json").read_text("utf-8"))["tables"]
+    assert {t["table"]: t["as_of"] for t in tables}["clients"] == "2025-09-30"
+
+
+def test_without_an_export_date_ages_count_to_the_latest_contact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Export.csv: the latest service date (DateProvided) is the day, and the summary
+    says so; an explicit `as_of` next to `preset:` still wins."""
+    export = write_hmis_export(tmp_path / "data" / "hmis", export_end=None)
+    (tmp_path / "decisionframe.yaml").write_text(HMIS_CONFIG, "utf-8")
+    services = pd.read_csv(export.folder / "Services.csv", dtype=str)
+    live = services[services["DateDeleted"].isna()]
+    latest = max(date.fromisoformat(d) for d in live["DateProvided"])
+    import decisionframe.ingest.stage as stage_module
+
+    monkeypatch.setattr(stage_module, "date", _Today.on(date(2040, 1, 1)))
+    result = Project(tmp_path).import_data()
+    monkeypatch.undo()
+    assert {t.table: t.as_of for t in result.tables}["clients"] == latest
+    notes = "\n".join(result.notes)
+    assert (
+        f"clients.age_band ('DOB'): ages counted to {latest} (the latest "
+        "touchpoints.started_at; data/hmis/Export.csv: not found)"
+    ) in notes
+    assert f"Ages counted to {latest}." in result.summary()
+    (tmp_path / "decisionframe.yaml").write_text(
+        HMIS_CONFIG.replace("path: data/hmis/}", "path: data/hmis/, as_of: 2024-12-31}"), "utf-8"
+    )
+    result = Project(tmp_path).import_data()
+    assert {t.table: t.as_of for t in result.tables}["clients"] == date(2024, 12, 31)
+    assert "ages counted to 2024-12-31 (as_of)" in "\n".join(result.notes)
+
+
+def test_a_store_from_before_the_as_of_log_is_read_and_migrated(tmp_path: Path) -> None:
+    """A store written before migration 6 has no as_of column: status still reads it
+    (read-only opens do not migrate), and the next writable open adds the column."""
+    _hmis_project(tmp_path, clients=12)
+    Project(tmp_path).import_data()
+    with Project(tmp_path).open_store() as store:
+        store.execute("ALTER TABLE df_imports DROP COLUMN as_of")
+        store.execute("DELETE FROM df_migrations WHERE version = 6")
+    assert {t.as_of for t in Project(tmp_path).status().tables} == {None}
+    with Project(tmp_path).open_store() as store:
+        assert 6 in store.applied_migrations()
+        assert "as_of" in {c for c, _ in store.table_columns("df_imports")}

@@ -10,15 +10,15 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
 from pyarrow import csv as pa_csv
 
-from decisionframe.config import ProjectConfig, SourceConfig
-from decisionframe.errors import ImportValidationError, Problem
+from decisionframe.config import ColumnSource, ProjectConfig, SourceConfig
+from decisionframe.errors import ImportValidationError, Problem, StoreError
 from decisionframe.ingest.files import SourceFile, resolve_files
 from decisionframe.ingest.pseudonymize import PseudonymKey
 from decisionframe.ingest.quarantine import (
@@ -37,6 +37,11 @@ from decisionframe.store.postgres_store import PostgresStore, pg_type
 from decisionframe.store.schema import SQL_TYPES
 
 Progress = Callable[[str, int, int], None]
+# The import log's columns, named: a store migrated from before `as_of` (migration 6) has
+# them in this order too, and naming them keeps every INSERT right if more are added.
+IMPORT_LOG_COLUMNS = (
+    "batch_id, table_name, source_path, sha256, rows, fingerprint, imported_at, as_of"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ class TableImport:
     files: tuple[FileImport, ...] = ()
     removed: tuple[FileImport, ...] = ()  # files of the previous import no longer there
     quarantined: int = 0  # rows set aside (on_error: quarantine); ``rows`` are those loaded
+    # The day ages were counted to (a date-of-birth column read as age bands), also in the
+    # import log: the same export gives the same ages whenever it is imported.
+    as_of: date | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,9 @@ class ImportResult(Result):
             return "Sources unchanged since the last import; the store was not touched."
         rows = ", ".join(f"{t.table} {t.rows:,}" for t in self.tables)
         text = f"Imported batch {self.batch_id[:8]}: {rows}."
+        days = sorted({t.as_of for t in self.tables if t.as_of is not None})
+        if days:
+            text += f" Ages counted to {', '.join(str(d) for d in days)}."
         if self.quarantined:
             text += (
                 f" {self.quarantined:,} rows were set aside (on_error: quarantine), listed by "
@@ -248,8 +259,17 @@ def _load_table(
     for part in staged.parts:
         rows = part.loaded_rows
         store.execute(
-            "INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [batch_id, staged.table, part.display, part.sha256, rows, fingerprint, now],
+            f"INSERT INTO df_imports ({IMPORT_LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                batch_id,
+                staged.table,
+                part.display,
+                part.sha256,
+                rows,
+                fingerprint,
+                now,
+                staged.as_of,
+            ],
         )
         before = previous.get(part.display)
         change = "new" if before is None else "unchanged" if before[0] == part.sha256 else "changed"
@@ -268,6 +288,7 @@ def _load_table(
         columns,
         tuple(files),
         removed,
+        as_of=staged.as_of,
     )
 
 
@@ -297,6 +318,7 @@ def import_sources(
     files, missing = _source_files(config, tables, project_dir)
     lookups, missing_lookups = _lookup_files(config, tables, project_dir)
     missing += missing_lookups
+    lookups.update(_as_of_files(config, tables, project_dir, lookups))
     if missing:
         raise ImportValidationError("import refused; nothing was loaded", missing)
     fingerprint = _fingerprint(config, files, key, lookups)
@@ -473,16 +495,24 @@ def _stage_and_validate(
     total = 2 * len(tables) + 1
     staged: dict[str, StagedSource] = {}
     problems: list[Problem] = []
-    for done, table in enumerate(tables):
+    # Sources that count ages are staged last: their default day is the latest contact
+    # date of the others (a date of birth is banded as it is read, so the day comes first).
+    ages = [t for t in tables if config.sources[t].counts_ages()]  # type: ignore[index]
+    fallback: tuple[date, str] | None = None
+    for done, table in enumerate([t for t in tables if t not in ages] + ages):
         report(f"reading {table}" if not exact else f"locating problems in {table}", done, total)
+        source_config: SourceConfig = config.sources[table]  # type: ignore[index]
+        if table in ages and fallback is None:
+            fallback = _latest_contact_day(store, staged)
         source, found = stage_source(
             store,
             table=table,
-            source=config.sources[table],  # type: ignore[index]
+            source=source_config,
             files=files[table],
             scratch=scratch,
             exact=exact,
             lookups=lookups,
+            band_days=_band_days(store, source_config, lookups or {}, fallback),
         )
         problems += found
         if source is not None:
@@ -492,6 +522,105 @@ def _stage_and_validate(
     if not problems:
         problems = validate_staged(store, staged, channels=config.channels)
     return staged, problems
+
+
+def _as_of_files(
+    config: ProjectConfig,
+    tables: Sequence[str],
+    project_dir: Path,
+    known: dict[str, SourceFile],
+) -> dict[str, SourceFile]:
+    """The ``as_of_from`` files found (hashed, so a new export date re-imports). A missing
+    one is no error: the ages are then counted to the latest contact date, as noted."""
+    found: dict[str, SourceFile] = {}
+    for table in tables:
+        for path in config.sources[table].as_of_paths():  # type: ignore[index]
+            if path in known or path in found:
+                continue
+            files, _missing = resolve_files(
+                SourceConfig(path=path),
+                project_dir,
+                table,
+                allow_outside=config.allow_outside_project,
+            )
+            if files:
+                found[path] = files[0]
+    return found
+
+
+# Where "the latest contact date" is looked for, in this order.
+_CONTACT_DATES = (
+    ("touchpoints", "started_at"),
+    ("outcomes", "measured_on"),
+    ("feedback", "given_on"),
+)
+
+
+def _latest_contact_day(store: DuckDBStore, staged: dict[str, StagedSource]) -> tuple[date, str]:
+    """The export's own day when it does not write one: its latest contact date.
+
+    Counting ages to the import day made the same export give other ages a year later;
+    the data's last date does not move. Only cells that read as dates count (a bad cell is
+    reported by validation). The day of the import only when no source holds a date.
+    """
+    for table, column in _CONTACT_DATES:
+        source = staged.get(table)
+        if source is None or column not in source.columns:
+            continue
+        bad = source.bad_sql(column)
+        where = f"WHERE NOT coalesce({bad}, false)" if bad else ""
+        try:
+            day = store.rows(
+                f"SELECT max(CAST(v AS DATE)) FROM (SELECT {source.value_sql(column)} AS v "
+                f"FROM {quote(source.temp_table)} {where})"
+            )[0][0]
+        except StoreError:
+            continue
+        if day is not None:
+            return day, f"the latest {table}.{column}"
+    return date.today(), "the day of the import: the data hold no contact date"
+
+
+def _band_days(
+    store: DuckDBStore,
+    source: SourceConfig,
+    files: dict[str, SourceFile],
+    fallback: tuple[date, str] | None,
+) -> dict[str, tuple[date, str]]:
+    """Each date-of-birth column's day (by file column) and where it came from."""
+    days: dict[str, tuple[date, str]] = {}
+    for mapped in source.columns.values():
+        if not isinstance(mapped, ColumnSource) or not mapped.age_bands:
+            continue
+        if mapped.as_of is not None:
+            days[mapped.column] = (mapped.as_of, "as_of")
+            continue
+        default = fallback or (date.today(), "the day of the import")
+        if mapped.as_of_from is None:
+            days[mapped.column] = default
+            continue
+        wanted = mapped.as_of_from
+        found = files.get(wanted.path)
+        day = _day_in_file(store, found, wanted.column) if found is not None else None
+        if day is not None:
+            days[mapped.column] = (day, f"{wanted.column} in {found.display}")  # type: ignore[union-attr]
+        else:
+            why = "not found" if found is None else f"no date in {wanted.column}"
+            days[mapped.column] = (default[0], f"{default[1]}; {wanted.path}: {why}")
+    return days
+
+
+def _day_in_file(store: DuckDBStore, file: SourceFile, column: str) -> date | None:
+    """The latest date in ``column`` of a CSV file (a timestamp counts by its day)."""
+    try:
+        day = store.rows(
+            f"SELECT max(TRY_CAST(trim({quote(column)}) AS DATE)) "
+            "FROM read_csv(?, all_varchar = true, header = true)",
+            [str(file.path)],
+        )[0][0]
+    except StoreError:  # a missing column or an unreadable file: the default day, noted
+        return None
+    return None if day is None else day  # DuckDB gives a datetime.date
 
 
 def _unprotected_copies(staged: StagedSource, pseudonymize: Sequence[str]) -> list[Problem]:
@@ -581,8 +710,11 @@ def import_into_database(
 def _copy_history(target: PostgresStore, scratch: DuckDBStore) -> None:
     """The database's import log into the scratch store, so "unchanged since the last
     import" and the per-file changes are judged against what the database holds."""
-    for row in target.rows("SELECT * FROM df_imports"):
-        scratch.execute("INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)", list(row))
+    for row in target.rows(f"SELECT {IMPORT_LOG_COLUMNS} FROM df_imports"):
+        scratch.execute(
+            f"INSERT INTO df_imports ({IMPORT_LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            list(row),
+        )
 
 
 def _export_csv(
@@ -611,8 +743,13 @@ def _copy_bookkeeping(
         target.execute("DELETE FROM df_columns WHERE table_name = ?", [name])
         for row in scratch.rows("SELECT * FROM df_columns WHERE table_name = ?", [name]):
             target.execute("INSERT INTO df_columns VALUES (?, ?, ?, ?, ?, ?)", list(row))
-    for row in scratch.rows("SELECT * FROM df_imports WHERE batch_id = ?", [batch_id]):
-        target.execute("INSERT INTO df_imports VALUES (?, ?, ?, ?, ?, ?, ?)", list(row))
+    for row in scratch.rows(
+        f"SELECT {IMPORT_LOG_COLUMNS} FROM df_imports WHERE batch_id = ?", [batch_id]
+    ):
+        target.execute(
+            f"INSERT INTO df_imports ({IMPORT_LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            list(row),
+        )
 
 
 __all__ = ["ImportResult", "TableImport", "import_into_database", "import_sources"]

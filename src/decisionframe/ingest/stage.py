@@ -104,6 +104,7 @@ class StagedSource:
     # temp table (key, value) it joins; see ``_plan_lookup`` and ``apply_lookups``.
     lookup_columns: dict[str, str] = field(default_factory=dict)
     lookup_tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # (table, files)
+    as_of: date | None = None  # the day ages were counted to (a date-of-birth column)
 
     @property
     def sha256(self) -> str:
@@ -220,6 +221,7 @@ def stage_source(
     scratch: Path,
     exact: bool = True,
     lookups: dict[str, SourceFile] | None = None,
+    band_days: dict[str, tuple[date, str]] | None = None,
 ) -> tuple[StagedSource | None, list[Problem]]:
     """Stage one source's files; return it (None if unusable) and the problems found so far.
 
@@ -228,7 +230,8 @@ def stage_source(
     read all of a source's CSV files at once and parse the columns whose sampled values it
     reads exactly as our rules would, in any order: it can tell *whether* a source is clean,
     not *where* it is not. The importer stages fast first and exactly only when something is
-    wrong.
+    wrong. ``band_days`` gives each date-of-birth column (by file column) the day its ages
+    are counted to and where that day came from, said in the notes.
     """
     register_words(store)
     file_format = source.file_format(files[0].display)
@@ -296,7 +299,7 @@ def stage_source(
         )
     except SourceReadError as exc:
         return None, [_unreadable(first.file.display, exc)]
-    projection = _projection(store, staged, source, full_header)
+    projection = _projection(store, staged, source, full_header, band_days or {})
     if file_format == "excel":
         for index, frame in enumerate(frames):
             stage_frame(
@@ -866,14 +869,14 @@ def band_labels(edges: list[int]) -> list[str]:
     return [*labels, f"{edges[-1]}+"]
 
 
-def _band_sql(store: DuckDBStore, column: str, var: str, options: ColumnSource) -> str:
-    """SQL turning a date-of-birth cell into its age band, read as the file is read.
+def _band_sql(store: DuckDBStore, column: str, var: str, options: ColumnSource, day: date) -> str:
+    """SQL turning a date-of-birth cell into its age band on ``day``, read as the file is read.
 
     The edges, labels, formats and day are DuckDB variables set with bound parameters.
     """
     edges = options.age_bands or []
     labels = band_labels(edges)
-    store.execute(f"SET VARIABLE {var}_asof = ?::DATE", [options.as_of or date.today()])
+    store.execute(f"SET VARIABLE {var}_asof = ?::DATE", [day])
     for index, edge in enumerate(edges):
         store.execute(f"SET VARIABLE {var}_e{index} = ?::INTEGER", [edge])
     for index, label in enumerate(labels):
@@ -907,7 +910,11 @@ def _banded(source: SourceConfig) -> dict[str, ColumnSource]:
 
 
 def _projection(
-    store: DuckDBStore, staged: StagedSource, source: SourceConfig, header: list[str]
+    store: DuckDBStore,
+    staged: StagedSource,
+    source: SourceConfig,
+    header: list[str],
+    band_days: dict[str, tuple[date, str]],
 ) -> str | None:
     """The select list a source is read through, or None to read every column as it is.
 
@@ -930,9 +937,20 @@ def _projection(
     for index, column in enumerate(keep):
         if column in banded:
             var = f"df_{staged.table}_band{index}"
-            parts.append(
-                f"{_band_sql(store, quote(column), var, banded[column])} AS {quote(column)}"
+            options = banded[column]
+            # Without a day from the importer (a caller that does not work one out), the
+            # configured one, else today: the importer always passes the export's own day.
+            day, why = band_days.get(column) or (
+                (options.as_of, "as_of") if options.as_of else (date.today(), "today")
             )
+            if staged.as_of is None:
+                staged.as_of = day
+                target = next(t for t, m in source.columns.items() if m is options)
+                note = f"{staged.table}.{target} ('{column}'): ages counted to {day} ({why})"
+                if note not in staged.notes:
+                    staged.notes.append(note)
+            band = _band_sql(store, quote(column), var, options, day)
+            parts.append(f"{band} AS {quote(column)}")
         else:
             parts.append(quote(column))
     return ", ".join(parts)

@@ -114,4 +114,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "the day an import counted ages to (as_of), so the same export gives the same ages",
+        # Nullable: a table without a date-of-birth column, and every import before this.
+        ("ALTER TABLE df_imports ADD COLUMN as_of DATE",),
+    ),
 )
