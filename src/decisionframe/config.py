@@ -185,6 +185,13 @@ class ColumnSource(ReadOptions):
         "it is a located error (a code outside the list, e.g. an HMIS Destination); empty "
         "cells stay empty. List a code under `values:` to accept it deliberately",
     )
+    codes_by: str | None = Field(
+        default=None,
+        description="the file column this column's codes depend on: the codes under "
+        "`values:` are then written '<that column's code>:<this column's code>' (HMIS "
+        "TypeProvided by RecordType: '141:1' is PATH's re-engagement); an empty cell stays "
+        "empty",
+    )
     lookup: list[LookupStep] | None = Field(
         default=None,
         description="replace the value by another file's column on the same key, hop by hop "
@@ -219,6 +226,8 @@ class ColumnSource(ReadOptions):
             )
         if self.other_values == "refuse" and not self.values:
             raise ValueError("other_values: refuse needs `values:`, the list of accepted codes")
+        if self.codes_by is not None and self.lookup:
+            raise ValueError("codes_by and lookup cannot be combined on one column")
         return self
 
     @field_validator("age_bands")
@@ -324,7 +333,10 @@ class SourceConfig(ReadOptions):
     def read_columns(self) -> list[str]:
         """The file columns read when ``other_columns: drop`` (mapped ones and row markers)."""
         named = [self.column_name(t) or "" for t in self.columns]
-        return list(dict.fromkeys([*named, *self.skip_rows_with]))
+        paired = [
+            m.codes_by for m in self.columns.values() if isinstance(m, ColumnSource) and m.codes_by
+        ]
+        return list(dict.fromkeys([*named, *paired, *self.skip_rows_with]))
 
     def as_of_paths(self) -> list[str]:
         """The files a banded column reads its day from (``as_of_from``), hashed like lookups."""

@@ -10,7 +10,8 @@ What the mappings rest on:
 - HMIS: HUD's *HMIS CSV Format Specifications FY2024* (files Client.csv, Enrollment.csv,
   Exit.csv, Services.csv, Project.csv; column names as written there; dates yyyy-mm-dd)
   and its Appendix B lists: 3.12.1 Living Situation / Destination (400-series codes are
-  "Permanent"), 2.02.6 ProjectType, 1.4 RecordType.
+  "Permanent"), 2.02.6 ProjectType, 1.4 RecordType, and the TypeProvided list of each
+  RecordType (P1.2, R14.2, W1.2, V2.2, W2.2, V3.3, P2.2, 4.14, V8.1, C2.2).
 - Zendesk: the ticket CSV export of Zendesk Support (Admin Center > Account > Tools >
   Reports > Export, "CSV export"; column titles as the export writes them: Id, Requester id,
   Created at, Solved at, Via, Group, Status, Satisfaction Score, Reopens, ...).
@@ -69,6 +70,32 @@ HMIS_PROJECT_TYPES = {  # Appendix B 2.02.6 ProjectType (FY2024)
     "12": "homelessness_prevention",
     "13": "rapid_rehousing",
     "14": "coordinated_entry",
+}
+# Appendix B 1.4 RecordType (FY2024): the kind of each row of Services.csv.
+HMIS_RECORD_TYPES = {
+    "141": "path_service",
+    "142": "rhy_service_connections",
+    "143": "hopwa_service",
+    "144": "ssvf_service",
+    "151": "hopwa_financial_assistance",
+    "152": "ssvf_financial_assistance",
+    "161": "path_referral",
+    "200": "bed_night",
+    "210": "hud_vash_oth_voucher_tracking",
+    "300": "c2_moving_on_assistance",
+}
+# TypeProvided's list depends on RecordType (FY2024 Services.csv): the codes of each.
+HMIS_TYPES_PROVIDED = {
+    "141": (*range(1, 13), 14),  # P1.2 PATH services
+    "142": (2, 5, 6, 7, 8, 10, 12, 13, 14, 17, 18, 26, 27, 28, 29),  # R14.2 RHY services
+    "143": tuple(range(1, 15)),  # W1.2 HOPWA services
+    "144": tuple(range(1, 10)),  # V2.2 SSVF services
+    "151": (1, 2, 3, 4, 7),  # W2.2 HOPWA financial assistance
+    "152": (1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18),  # V3.3 SSVF financial
+    "161": tuple(range(1, 12)),  # P2.2 PATH referrals
+    "200": (200,),  # 4.14 bed night
+    "210": tuple(range(1, 13)),  # V8.1 HUD-VASH voucher tracking
+    "300": tuple(range(1, 6)),  # C2.2 Moving On assistance
 }
 HMIS_AGE_BANDS = [18, 25, 35, 45, 55, 65]  # under 18, 18-24, ..., 55-64, 65+
 # Appendix B 1.8 No/Yes/Reasons for Missing Data (VeteranStatus) and 1.7 No/Yes/Missing
@@ -148,8 +175,22 @@ def _hmis(folder: str, options: dict[str, Any]) -> dict[str, Any]:
                     "values": dict(HMIS_PROJECT_TYPES),
                     **_REFUSE,
                 },
-                "service": "TypeProvided",
-                "record_type": "RecordType",
+                # TypeProvided is checked with its RecordType ('141:1'); the code is kept.
+                "service": {
+                    "column": "TypeProvided",
+                    "codes_by": "RecordType",
+                    "values": {
+                        f"{record}:{code}": str(code)
+                        for record, codes in HMIS_TYPES_PROVIDED.items()
+                        for code in codes
+                    },
+                    **_REFUSE,
+                },
+                "record_type": {
+                    "column": "RecordType",
+                    "values": {code: code for code in HMIS_RECORD_TYPES},
+                    **_REFUSE,
+                },
             },
         },
         "outcomes": {

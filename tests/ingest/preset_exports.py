@@ -270,7 +270,8 @@ def write_hmis_export(
                     "PersonalID": pid,
                     "DateProvided": (entry + timedelta(days=7 * k)).isoformat(),
                     "RecordType": "200" if project == "P-ES" else "144",
-                    "TypeProvided": "1" if project == "P-ES" else str(1 + k % 4),
+                    # 4.14: a bed night's TypeProvided is 200; V2.2 SSVF services 1-9.
+                    "TypeProvided": "200" if project == "P-ES" else str(1 + k % 4),
                     "OtherTypeProvided": f"note about {first}" if k == 0 else "",
                     "DateDeleted": "2025-02-01 09:00:00" if gone else "",
                 }

@@ -592,3 +592,54 @@ def test_a_store_from_before_the_as_of_log_is_read_and_migrated(tmp_path: Path) 
     with Project(tmp_path).open_store() as store:
         assert 6 in store.applied_migrations()
         assert "as_of" in {c for c, _ in store.table_columns("df_imports")}
+
+
+def test_record_type_and_type_provided_are_checked_against_the_hud_lists(
+    tmp_path: Path,
+) -> None:
+    """RecordType must be in FY2024's list 1.4, and TypeProvided in its RecordType's list:
+    both used to load as written (a TypeProvided 10 of an SSVF service, a bed night's 2)."""
+    export = _hmis_project(tmp_path, clients=12)
+    services = tmp_path / "data" / "hmis" / "Services.csv"
+    _recode_cell(services, 2, "RecordType", "999")  # a bed night (200:200) of client 0
+    _recode_cell(services, 3, "TypeProvided", "10")  # SSVF services (V2.2) stop at 9
+    _recode_cell(services, 4, "RecordType", "200")  # a bed night's TypeProvided is 200, not 2
+    with pytest.raises(ImportValidationError) as info:
+        Project(tmp_path).import_data()
+    found = {(p.file, p.column, p.rule): p for p in info.value.problems}
+    record = found["data/hmis/Services.csv", "RecordType", "unlisted-value"]
+    assert (record.lines, record.count) == ((2,), 1)
+    assert "999 (1)" in record.message
+    provided = found["data/hmis/Services.csv", "TypeProvided", "unlisted-value"]
+    assert (provided.lines, provided.count) == ((2, 3, 4), 3)
+    assert all(f"{pair} (1)" in provided.message for pair in ("144:10", "200:2", "999:200"))
+    assert "values: {service: {'144:10': ...}}" in provided.hint
+    shown = "\n".join(str(p) for p in info.value.problems)
+    assert _leaks(shown, export.secrets) == []
+    assert "S0001" not in shown  # no ServicesID
+    assert "EN0" not in shown  # no EnrollmentID
+
+    (tmp_path / "decisionframe.yaml").write_text(
+        HMIS_CONFIG.replace("path: data/hmis/}", "path: data/hmis/, on_error: quarantine}"),
+        "utf-8",
+    )
+    result = Project(tmp_path).import_data()
+    rows = {t.table: (t.rows, t.quarantined) for t in result.tables}
+    assert rows["touchpoints"] == (export.services - 3, 3)
+    listed = (tmp_path / result.quarantine_file).read_text("utf-8").replace('"', "")
+    assert "data/hmis/Services.csv,3,unlisted-value,TypeProvided" in listed
+    assert "144:10" not in listed
+
+    write_hmis_export(tmp_path / "data" / "hmis", clients=12)
+    _recode_cell(services, 3, "TypeProvided", "10")
+    (tmp_path / "decisionframe.yaml").write_text(
+        "name: x\nsources: {preset: hmis, path: data/hmis/, values: {service: {'144:10': '10'}}}\n",
+        "utf-8",
+    )
+    Project(tmp_path).import_data()
+    with Project(tmp_path).open_store(read_only=True) as store:
+        kinds = dict(store.rows("SELECT service, count(*) FROM touchpoints GROUP BY 1"))
+        records = {r[0] for r in store.rows("SELECT DISTINCT record_type FROM touchpoints")}
+    assert kinds["10"] == 1  # the code is kept, not the pair
+    assert kinds["200"] > 0
+    assert records == {144, 200}

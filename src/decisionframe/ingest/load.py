@@ -407,14 +407,16 @@ def _import(
         )
     else:
         (scratch.parent / QUARANTINE_DIR / "latest.csv").unlink(missing_ok=True)
-    counts = Counter(r.table for r in set_aside)
+    # Rows, not problems: a row with two bad cells is one row set aside (as `status` counts).
+    rows_aside = {(r.table, r.file, r.line) for r in set_aside}
+    counts = Counter(table for table, _, _ in rows_aside)
     loaded = [replace(t, quarantined=counts.get(t.table, 0)) for t in loaded]
     return ImportResult(
         batch_id=batch_id,
         unchanged=False,
         tables=tuple(loaded),
         notes=tuple(notes),
-        quarantined=len(set_aside),
+        quarantined=len(rows_aside),
         quarantine_file=where,
         removed_tables=removed,
     )

@@ -346,6 +346,7 @@ def stage_source(
     if not problems:
         problems += _leave_out_rows(store, staged, source)
     apply_lookups(store, staged)
+    problems += _pair_codes(store, staged, source, header)
     problems += _unreadable_birth_dates(store, staged, source)
     if not problems:
         staged.extra_types = _infer_extra_types(store, staged)
@@ -1106,6 +1107,47 @@ def _plan_lookup(
         store.execute(f"DROP TABLE IF EXISTS {quote(hop)}")
     staged.lookup_tables[name] = (joined, " -> ".join(displays))
     return []
+
+
+def _pair_codes(
+    store: DuckDBStore, staged: StagedSource, source: SourceConfig, header: list[str]
+) -> list[Problem]:
+    """Join each ``codes_by`` column's code to the code it depends on ('141:1'), in place.
+
+    HMIS's TypeProvided means something only with its RecordType (1 is re-engagement for
+    a PATH service, rental assistance for SSVF): checked alone, any small number passed.
+    The pair goes into its own staging column (rowids, so lines, unchanged), which the
+    column's ``values`` list then reads and refuses like any code.
+    """
+    table = quote(staged.temp_table)
+    problems: list[Problem] = []
+    for name in list(staged.columns):
+        own = source.options_for(name)
+        if own is None or own.codes_by is None or name in staged.lookup_columns:
+            continue
+        if own.codes_by not in header:
+            problems.append(
+                Problem(
+                    staged.parts[0].display,
+                    "mapped-column-missing",
+                    f"column '{own.codes_by}' (the codes of '{own.column}' depend on it) is "
+                    "not in the header",
+                    f"the header has: {', '.join(header[:30])}",
+                    1 if staged.parts[0].header_lines else None,
+                    own.codes_by,
+                )
+            )
+            continue
+        column = f"df:pair:{name}"
+        this = f"trim(CAST({quote(staged.columns[name])} AS VARCHAR))"
+        other = f"coalesce(trim(CAST({quote(own.codes_by)} AS VARCHAR)), '')"
+        store.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote(column)} VARCHAR")
+        store.execute(
+            f"UPDATE {table} SET {quote(column)} = CASE WHEN coalesce({this}, '') = '' "
+            f"THEN NULL ELSE {other} || ':' || {this} END"
+        )
+        staged.lookup_columns[name] = column
+    return problems
 
 
 def apply_lookups(store: DuckDBStore, staged: StagedSource) -> None:

@@ -136,7 +136,9 @@ def _few_values(
     return ", ".join(f"{v} ({n:,})" for v, n in rows)
 
 
-_CODE_SHAPE = r"^([0-9]{1,4}|[^0-9]{1,30})$"  # a short number or a word: a code, not an id
+# A short number, a pair of them (a code and the code it depends on, '141:99': see
+# ``codes_by``) or a word: a code, not an id.
+_CODE_SHAPE = r"^([0-9]{1,4}|[0-9]{1,4}:[0-9]{1,4}|[^0-9]{1,30})$"
 
 
 def _unlisted(
