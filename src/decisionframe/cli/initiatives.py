@@ -15,11 +15,9 @@ from decisionframe.cli._common import (
     user_errors,
     write_json,
 )
+from decisionframe.initiatives.verdict import table_cells
 from decisionframe.project import Project
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
+from decisionframe.report.initiatives import DESIGN_NAMES
 
 
 def initiatives(
@@ -37,8 +35,15 @@ def initiatives(
         title="Initiatives", title_justify="left",
     )  # fmt: skip
     for e in result.initiatives:
-        interval = "" if e.ci_low is None else f"{_fmt(e.ci_low)} to {_fmt(e.ci_high)}"
-        table.add_row(e.name, e.measure, e.design, _fmt(e.estimate), interval, e.verdict)
+        estimate, interval = table_cells(e.estimate, e.ci_low, e.ci_high, e.unit)
+        table.add_row(
+            e.name,
+            e.words.label,
+            DESIGN_NAMES.get(e.design, e.design),
+            estimate,
+            interval,
+            e.verdict,
+        )
     console.print(table)
     for e in result.initiatives:
         console.print(f"- {e.sentence} {e.why}")

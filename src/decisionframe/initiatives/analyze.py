@@ -19,6 +19,7 @@ from decisionframe.initiatives.failure_demand import MEASURE, failure_demand_pan
 from decisionframe.initiatives.multiplicity import adjusted_p_values, rule_sentence
 from decisionframe.initiatives.panel import (
     Initiative,
+    MeasureWords,
     Panel,
     outcome_panels,
     read_initiatives,
@@ -34,6 +35,7 @@ from decisionframe.initiatives.placebos import (
     problems_of,
 )
 from decisionframe.initiatives.verdict import judge
+from decisionframe.numbers import plural
 from decisionframe.results import Result
 from decisionframe.store import Store
 
@@ -82,6 +84,13 @@ class InitiativeEffect:
     hoped: str | None = None  # increase | decrease | None (then "rose"/"fell")
     meaningful: float | None = None  # what "no detectable effect" must rule out either way
     p_adjusted: float | None = None  # over the run's effects (multiplicity.py); None: one
+    label: str = ""  # the measure in words (panel.measure_words)
+    unit: str = ""  # share (estimates are differences in the share, 0.05 = 5 points) | days | ...
+    noun: str | None = None  # what a share counts
+
+    @property
+    def words(self) -> MeasureWords:
+        return MeasureWords(self.label or self.measure.replace("_", " "), self.unit, self.noun)
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ class InitiativesResult(Result):
             counts[e.verdict] = counts.get(e.verdict, 0) + 1
         ids = len({e.initiative_id for e in self.initiatives})
         words = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-        return f"{ids} initiatives, {len(self.initiatives)} effects: {words}."
+        return f"{plural(ids, 'initiative')}, {plural(len(self.initiatives), 'effect')}: {words}."
 
     def to_frame(self) -> pd.DataFrame:
         columns = ["initiative_id", "measure", "design", "estimate", "ci_low", "ci_high"]
@@ -222,6 +231,48 @@ def _point(design: Design, y: np.ndarray, start: np.ndarray) -> float:
     return d.did_att(y, start)
 
 
+def feasible(design: Design, y: np.ndarray, start: np.ndarray) -> tuple[float, float]:
+    """The range a share's effect can take, from the shares observed after the start.
+
+    An effect is the observed share after the start minus the share there would have been
+    without the initiative; that counterfactual share lies in [0, 1], so an effect on cells
+    whose observed mean is m lies in [m - 1, m]. Interrupted time series, difference-in-
+    differences and synthetic control average the treated months after the start with
+    equal weights, so m is their mean; the staggered estimator weights its cells by cohort,
+    so the range is taken over every treated cell ([min - 1, max]), wider but valid for any
+    weights.
+    """
+    horizon = y.shape[1]
+    if design.name == "its":
+        m = float(y.mean(axis=0)[int(start.min()) :].mean())
+        return m - 1.0, m
+    treated = np.flatnonzero(start < horizon)
+    cells = np.concatenate([y[i, int(start[i]) :] for i in treated])
+    if design.name == "staggered":
+        return float(cells.min()) - 1.0, float(cells.max())
+    if design.name == "did":
+        m = float(y[treated, int(start[treated].min()) :].mean())
+    else:
+        m = float(cells.mean())
+    return m - 1.0, m
+
+
+def bounded(estimate: d.Estimate, low: float, high: float) -> d.Estimate:
+    """The estimate and its interval intersected with the feasible range ``[low, high]``.
+
+    The interval is computed on the share's own (additive) scale, where the designs and
+    their inference are defined, then intersected with the range the effect can take: a
+    confidence set intersected with the parameter space keeps its coverage, since the true
+    effect lies in both. A share therefore never reads '-1.5 to +0.29'.
+    """
+    return replace(
+        estimate,
+        estimate=min(max(estimate.estimate, low), high),
+        ci_low=min(max(estimate.ci_low, low), high),
+        ci_high=max(min(estimate.ci_high, high), low),
+    )
+
+
 def run_placebos(
     design: Design,
     y: np.ndarray,
@@ -342,7 +393,10 @@ def evaluate_initiative(
         "months_before": t0,
         "months_after": horizon - t0,
     }
+    words = panel.words
     min_pre = d.MIN_PRE if design.name in ("its", "synthetic_control") else d.MIN_PRE_COMPARED
+    estimate: d.Estimate | None = None
+    why = ""
     if t0 < min_pre or horizon - last < d.MIN_POST or design.name == "none":
         why = (
             design.why
@@ -352,6 +406,22 @@ def evaluate_initiative(
                 f"last wave (at least {min_pre} before and {d.MIN_POST} after are needed)."
             )
         )
+    else:
+        estimate = _fit(design, y, start, seed=seed)
+        if words.unit == "share":
+            low, high = feasible(design, y, start)
+            if not low <= estimate.estimate <= high:
+                # the counterfactual the design extends (a trend, a blend of units) leaves
+                # [0, 1]: the design does not fit a share this close to its bound
+                why = (
+                    f"{design.why} But the share it predicts without the initiative falls "
+                    "outside 0% to 100% (the trend before the start cannot continue that "
+                    "far), so this design gives no estimate here."
+                )
+                estimate = None
+            else:
+                estimate = bounded(estimate, low, high)
+    if estimate is None:
         return InitiativeEffect(
             **base,
             design="none",
@@ -362,15 +432,17 @@ def evaluate_initiative(
             p_value=None,
             inference="",
             verdict="inconclusive",
-            sentence=f"{initiative.name} on {panel.measure}: inconclusive. {why}",
+            sentence=f"{initiative.name} on {words.label}: inconclusive. {why}",
+            label=words.label,
+            unit=words.unit,
+            noun=words.noun,
             placebos=Placebos(),
         )
-    estimate = _fit(design, y, start, seed=seed)
     placebos = run_placebos(design, y, start, units, estimate, seed=seed)
     pre_sd = float(np.std(y[:, :t0], ddof=1)) if y[:, :t0].size > 1 else 0.0
     verdict, sentence = judge(
         initiative.name,
-        panel.measure,
+        words,
         estimate,
         placebos,
         hoped=initiative.hoped(panel.measure),
@@ -391,6 +463,9 @@ def evaluate_initiative(
         event_study=tuple(EventPoint(m, v) for m, v in estimate.event_study),
         hoped=initiative.hoped(panel.measure),
         meaningful=0.5 * pre_sd,
+        label=words.label,
+        unit=words.unit,
+        noun=words.noun,
     )
 
 
@@ -418,7 +493,7 @@ def adjust_for_multiplicity(
         assert estimate is not None
         verdict, sentence = judge(
             e.name,
-            e.measure,
+            e.words,
             estimate,
             e.placebos,
             hoped=e.hoped,

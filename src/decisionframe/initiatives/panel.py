@@ -33,6 +33,53 @@ KNOWN_BETTER: dict[str, Direction] = {
 
 
 @dataclass(frozen=True)
+class MeasureWords:
+    """How a measure and its changes are named for a reader.
+
+    ``unit`` is ``share`` (a rate or proportion in [0, 1]: changes are written in percentage
+    points and bounded, see ``designs.feasible``), ``days``, ``minutes`` or ``""`` (the
+    measure's own scale, unknown to us). ``noun`` names what a share counts, so a change
+    reads '9.4 percentage points more needs resolved at the first contact'.
+    """
+
+    label: str
+    unit: str
+    noun: str | None = None
+
+
+KNOWN_WORDS: dict[str, MeasureWords] = {
+    "failure_share": MeasureWords(
+        "failure demand share", "share", "contacts that were failure demand"
+    ),
+    "failure_demand_share": MeasureWords(
+        "failure demand share", "share", "contacts that were failure demand"
+    ),
+    "one_touch_rate": MeasureWords(
+        "one-touch resolution", "share", "needs resolved at the first contact"
+    ),
+    "one_touch_resolution": MeasureWords(
+        "one-touch resolution", "share", "needs resolved at the first contact"
+    ),
+    "end_to_end_days": MeasureWords("end-to-end time (days)", "days"),
+    "days_to_resolve": MeasureWords("days to resolve", "days"),
+    "wait_minutes": MeasureWords("waiting time (minutes)", "minutes"),
+}
+
+
+def measure_words(measure: str, values: np.ndarray | None = None) -> MeasureWords:
+    """The measure's words: known measures by name; any other is a share when every value
+    lies in [0, 1] (a monthly mean bounded by 0 and 1 is a rate: one-time resolution, an
+    outcome reached, letters understood), else on its own scale."""
+    known = KNOWN_WORDS.get(measure)
+    if known is not None:
+        return known
+    label = measure.replace("_", " ")
+    finite = values[np.isfinite(values)] if values is not None else np.array([])
+    share = finite.size > 0 and bool(finite.min() >= 0.0 and finite.max() <= 1.0)
+    return MeasureWords(label, "share" if share else "")
+
+
+@dataclass(frozen=True)
 class Panel:
     """One measure: ``values[unit, month]`` for units with every month of the window."""
 
@@ -42,6 +89,10 @@ class Panel:
     values: np.ndarray  # shape (units, periods)
     source: str  # "series" | "touchpoints" | "outcomes"
     dropped_units: int = 0  # units left out for missing months
+
+    @property
+    def words(self) -> MeasureWords:
+        return measure_words(self.measure, self.values)
 
     def sd(self) -> float:
         return float(np.nanstd(self.values, ddof=1)) if self.values.size > 1 else 0.0

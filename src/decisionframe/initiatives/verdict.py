@@ -20,18 +20,45 @@ import math
 
 from decisionframe.initiatives.designs import ALPHA, Estimate
 from decisionframe.initiatives.multiplicity import RULE
+from decisionframe.initiatives.panel import MeasureWords
 from decisionframe.initiatives.placebos import Placebos
+from decisionframe.numbers import points, sig, signed
+
+UNIT_WORDS = {"days": "days", "minutes": "minutes"}
 
 
-def _num(value: float) -> str:
+def _num(value: float, unit: str = "") -> str:
+    """A signed value in the measure's unit: a share's change in points ('+5.6')."""
     if math.isinf(value):
         return "unbounded" if value > 0 else "-unbounded"
-    return f"{value:+.3g}"
+    return signed(value * 100 if unit == "share" else value)
+
+
+def interval_words(low: float, high: float, unit: str) -> str:
+    """'95% interval +2.5 to +8.8 percentage points', '... -1.5 to -0.93 days'."""
+    tail = {"share": " percentage points", **{k: " " + v for k, v in UNIT_WORDS.items()}}
+    return f"95% interval {_num(low, unit)} to {_num(high, unit)}{tail.get(unit, '')}"
+
+
+def size_words(value: float, unit: str) -> str:
+    """The size of a change without its sign: '5.6 percentage points', '1.2 days', '0.016'."""
+    if unit == "share":
+        return points(value)
+    if unit in UNIT_WORDS:
+        return f"{sig(abs(value))} {UNIT_WORDS[unit]}"
+    return f"{sig(abs(value))} (on the measure's own scale)"
+
+
+def change_words(value: float, words: MeasureWords) -> str:
+    """'9.4 percentage points more needs resolved at the first contact', 'rose by 1.2 days'."""
+    if words.unit == "share" and words.noun:
+        return f"{points(value)} {'more' if value > 0 else 'fewer'} {words.noun}"
+    return f"{'rose' if value > 0 else 'fell'} by {size_words(value, words.unit)}"
 
 
 def judge(
     name: str,
-    measure: str,
+    measure: MeasureWords,
     estimate: Estimate,
     placebos: Placebos,
     *,
@@ -41,36 +68,44 @@ def judge(
     tests: int = 1,
 ) -> tuple[str, str]:
     """(verdict, sentence); ``p_adjusted``: the effect's p-value adjusted over the ``tests``
-    effects of the run (None or one test: no adjustment)."""
-    interval = (
-        f"{_num(estimate.estimate)} (95% interval {_num(estimate.ci_low)} to "
-        f"{_num(estimate.ci_high)})"
-    )
-    head = f"{name} on {measure}: "
+    effects of the run (None or one test: no adjustment).
+
+    The sentence writes the effect in the measure's unit (``measure.unit``): a share's in
+    percentage points, with the interval as given (already bounded to what a share can do,
+    ``analyze.bounded``)."""
+    unit = measure.unit
+    what = change_words(estimate.estimate, measure)
+    moved = f"{'It ' if not what[0].isdigit() else ''}{what}"
+    interval = f"({interval_words(estimate.ci_low, estimate.ci_high, unit)})"
+    change = f"{_num(estimate.estimate, unit)} {interval}"
+    if unit == "share":
+        change = f"{signed(estimate.estimate * 100)} percentage points {interval}"
+    elif unit in UNIT_WORDS:
+        change = f"{signed(estimate.estimate)} {UNIT_WORDS[unit]} {interval}"
+    small = size_words(meaningful, unit)
+    head = f"{name} on {measure.label}: "
     adjusted = p_adjusted is not None and tests > 1
     rule = f" ({RULE} adjusted p {p_adjusted:.2g} over {tests} effects)" if adjusted else ""
     if estimate.excludes_zero and adjusted and p_adjusted is not None and p_adjusted > ALPHA:
-        moved = "rose" if estimate.estimate > 0 else "fell"
         return "inconclusive", (
-            f"{head}inconclusive. It {moved} by {interval}, but with {tests} effects judged in "
+            f"{head}inconclusive. {moved} {interval}, but with {tests} effects judged in "
             f"this run that is within what chance gives somewhere: its {RULE} adjusted "
             f"p-value is {p_adjusted:.2g}, above {ALPHA:.0%}."
         )
     if estimate.excludes_zero:
         up = estimate.estimate > 0
-        moved = "rose" if up else "fell"
         if placebos.problems:
             return "fragile", (
-                f"{head}fragile. It {moved} by {interval}{rule}, but "
+                f"{head}fragile. {moved} {interval}{rule}, but "
                 f"{'; '.join(placebos.problems)}, so the change may not be the initiative's."
             )
         if hoped is None:
             verdict = "rose" if up else "fell"
-            return verdict, (f"{head}{moved} by {interval}{rule}; no hoped direction was stated.")
+            return verdict, (f"{head}{what} {interval}{rule}; no hoped direction was stated.")
         good = up == (hoped == "increase")
         verdict = "worked" if good else "backfired"
         return verdict, (
-            f"{head}{verdict}. It {moved} by {interval}{rule}, "
+            f"{head}{verdict}. {moved} {interval}{rule}, "
             f"{'as hoped' if good else 'the opposite of what was hoped'}, and the placebo "
             "checks found nothing that would explain it."
         )
@@ -80,10 +115,24 @@ def judge(
         and max(abs(estimate.ci_low), abs(estimate.ci_high)) <= meaningful
     ):
         return "no detectable effect", (
-            f"{head}no detectable effect. The change was {interval}: the interval rules out "
-            f"effects larger than {meaningful:.3g} either way."
+            f"{head}no detectable effect. The change was {change}: the interval rules out "
+            f"effects larger than {small} either way."
         )
     return "inconclusive", (
-        f"{head}inconclusive. The change was {interval}: too uncertain to tell an effect "
-        f"of {meaningful:.3g} from none."
+        f"{head}inconclusive. The change was {change}: too uncertain to tell an effect "
+        f"of {small} from none."
     )
+
+
+def table_cells(
+    estimate: float | None, low: float | None, high: float | None, unit: str
+) -> tuple[str, str]:
+    """The estimate and interval columns of a table, in the measure's unit:
+    ('+5.6 points', '+2.5 to +8.8 points'), ('-1.2 days', '-1.5 to -0.93 days')."""
+    tail = {"share": " points", **{k: " " + v for k, v in UNIT_WORDS.items()}}.get(unit, "")
+    if estimate is None:
+        return "", ""
+    est = f"{_num(estimate, unit)}{tail}"
+    if low is None or high is None:
+        return est, ""
+    return est, f"{_num(low, unit)} to {_num(high, unit)}{tail}"

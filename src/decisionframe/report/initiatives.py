@@ -11,12 +11,13 @@ built only from months with at least ``min_cell_size`` contacts, needs or client
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import jinja2
 
 from decisionframe.initiatives import InitiativesResult
+from decisionframe.initiatives.verdict import table_cells
+from decisionframe.numbers import probability
 
 DESIGN_NAMES = {
     "its": "interrupted time series",
@@ -25,14 +26,6 @@ DESIGN_NAMES = {
     "synthetic_control": "synthetic control",
     "none": "no design possible",
 }
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return ""
-    if math.isinf(value):
-        return "unbounded"
-    return f"{value:.3g}"
 
 
 def _placebo_lines(effect: dict[str, Any]) -> list[str]:
@@ -53,14 +46,14 @@ def _placebo_lines(effect: dict[str, Any]) -> list[str]:
         )
     if p.get("leave_one_out"):
         values = [d["estimate"] for d in p["leave_one_out"]]
-        lines.append(
-            f"Leaving out one unit: estimates from {_num(min(values))} to {_num(max(values))}."
-        )
+        unit = effect.get("unit", "")
+        low, high = (table_cells(v, None, None, unit)[0] for v in (min(values), max(values)))
+        lines.append(f"Leaving out one unit: estimates from {low} to {high}.")
     trend = p.get("pre_trend")
     if trend:
         lines.append(
             f"Pre-trend check: p = {trend['p_value']:.2f}; it would catch a trend that explains "
-            f"the whole estimate with probability {trend['power']:.0%}."
+            f"the whole estimate with probability {probability(trend['power'])}."
         )
     return lines
 
@@ -72,16 +65,16 @@ def initiatives_context(run: dict[str, Any] | InitiativesResult | None) -> dict[
     data = run.to_dict() if isinstance(run, InitiativesResult) else run.get("result", run)
     rows = []
     for e in data["initiatives"]:
+        unit = e.get("unit", "")
+        estimate, interval = table_cells(e["estimate"], e["ci_low"], e["ci_high"], unit)
         rows.append(
             {
                 "name": e["name"],
-                "measure": e["measure"].replace("_", " "),
+                "measure": e.get("label") or e["measure"].replace("_", " "),
                 "design": DESIGN_NAMES.get(e["design"], e["design"]),
                 "why": e["why"],
-                "estimate": _num(e["estimate"]),
-                "interval": (
-                    "" if e["ci_low"] is None else f"{_num(e['ci_low'])} to {_num(e['ci_high'])}"
-                ),
+                "estimate": estimate,
+                "interval": interval,
                 "verdict": e["verdict"],
                 "sentence": e["sentence"],
                 "inference": e["inference"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from decisionframe.numbers import probability as probability
 from decisionframe.theory.model import Node, Theory
 
 VERDICTS = (
@@ -26,15 +27,6 @@ VERDICTS = (
 )
 HAS_ESTIMATE = ("supported", "contradicted", "no detectable effect", "inconclusive", "fragile")
 MEASURE_NEXT_HEADING = "What to measure next"
-
-
-def probability(p: float) -> str:
-    """A probability for a reader: 'over 99%' and 'under 1%' instead of 100% and 0%."""
-    if p > 0.99:
-        return "over 99%"
-    if p < 0.01:
-        return "under 1%"
-    return f"{p:.0%}"
 
 
 def quoted(label: str) -> str:
