@@ -23,13 +23,19 @@ from __future__ import annotations
 import math
 
 
-def probability(p: float) -> str:
-    """A probability for a reader: 'over 99%' and 'under 1%' instead of 100% and 0%."""
-    if p > 0.99:
-        return "over 99%"
-    if p < 0.01:
-        return "under 1%"
-    return f"{p:.0%}"
+def probability(p: float, decimals: int = 0) -> str:
+    """A probability for a reader: 'over 99%' and 'under 1%' instead of 100% and 0%.
+
+    ``decimals``: where a probability is compared with a threshold in the same sentence
+    ('79.6% (at least 80% required)'), so rounding cannot make it seem to reach it; the
+    bounds follow ('over 99.9%').
+    """
+    edge = 10.0 ** -(2 + decimals)
+    if p > 1 - edge:
+        return f"over {1 - edge:.{decimals}%}"
+    if p < edge:
+        return f"under {edge:.{decimals}%}"
+    return f"{p:.{decimals}%}"
 
 
 def sig(value: float, digits: int = 2) -> str:

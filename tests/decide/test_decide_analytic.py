@@ -48,7 +48,7 @@ def test_no_uncertainty_means_no_value_of_information_and_a_hand_margin() -> Non
     # basic: 100 clients x (0.5 - 0.3) = 20; better: 50 clients x (0.5 + 0.2 - 0.3) = 20 + ...
     assert basic.gain_mean == pytest.approx(20.0)
     assert better.gain_mean == pytest.approx(50 * 0.4)
-    evpi, ranked = measure_next(inputs, theta, {})
+    evpi, ranked, _ = measure_next(inputs, theta, {})
     assert evpi == pytest.approx(0.0, abs=1e-6)
     assert ranked[0].evppi == pytest.approx(0.0, abs=1e-6)
 
@@ -66,7 +66,7 @@ def test_reach_wins_unless_quality_more_than_doubles_the_gain(effect: float, win
 def test_uncertain_close_call_has_positive_value_of_information() -> None:
     inputs = _inputs(0.2, 0.1)
     theta = effect_draws(inputs, draws=20_000, seed=3)
-    evpi, ranked = measure_next(inputs, theta, {"q": "survey q"})
+    evpi, ranked, _ = measure_next(inputs, theta, {"q": "survey q"})
     g = gains(inputs, theta)
     assert evpi > 0
     assert ranked[0].evppi == pytest.approx(evpi, rel=1e-9)  # one effect: EVPPI = EVPI

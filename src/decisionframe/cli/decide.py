@@ -16,6 +16,8 @@ from decisionframe.cli._common import (
     write_json,
 )
 from decisionframe.decide import DecisionResult
+from decisionframe.decide.voi import CHOICE_GOAL, clients_words
+from decisionframe.numbers import count, money, probability, sig
 from decisionframe.project import Project
 
 
@@ -50,18 +52,18 @@ def show_decision(result: DecisionResult) -> None:
         "cost/outcome",
         "P(best)",
         "expected loss",
-        title=f"Options (budget {result.budget:,.0f})",
+        title=f"Options (budget {money(result.budget)})",
         title_justify="left",
     )
     for o in result.options:
         table.add_row(
             o.option,
-            f"{o.cost_per_client:,.0f}",
-            f"{o.clients_served:,.0f}",
-            f"{o.gain_mean:,.0f} [{o.gain_low:,.0f}, {o.gain_high:,.0f}]",
-            f"{o.cost_per_outcome:,.0f}",
-            f"{o.p_best:.0%}",
-            f"{o.expected_loss:,.1f}",
+            money(o.cost_per_client),
+            count(o.clients_served),
+            f"{count(o.gain_mean)} [{count(o.gain_low)}, {count(o.gain_high)}]",
+            money(o.cost_per_outcome),
+            probability(o.p_best),
+            sig(o.expected_loss),
         )
     console.print(table)
     rec = result.recommendation
@@ -79,9 +81,10 @@ def show_decision(result: DecisionResult) -> None:
         plans.add_row(
             ("> " if chosen else "") + plan.label,
             plan.kind,
-            f"{plan.outcomes.mean:,.0f} [{plan.outcomes.low:,.0f}, {plan.outcomes.high:,.0f}]",
-            f"{plan.p_best:.0%}",
-            f"{plan.expected_loss:,.1f}",
+            f"{count(plan.outcomes.mean)} [{count(plan.outcomes.low)}, "
+            f"{count(plan.outcomes.high)}]",
+            probability(plan.p_best),
+            sig(plan.expected_loss),
         )
     console.print(plans)
     console.print(rec.targeting_note)
@@ -102,16 +105,24 @@ def show_decision(result: DecisionResult) -> None:
         "assumption",
         "value of knowing (outcomes)",
         "collect",
+        "more clients on this effect alone",
         title="Measure next",
         title_justify="left",
     )
     for item in result.measure_next:
-        nxt.add_row(item.edge, f"{item.evppi:,.1f}", item.collect)
+        nxt.add_row(
+            item.edge,
+            sig(item.evppi),
+            item.collect,
+            clients_words(item.extra_clients, goal=CHOICE_GOAL, per_year=result.clients_per_year),
+        )
     console.print(nxt)
-    extra = result.measure_next[0].extra_clients if result.measure_next else None
-    if extra:
-        console.print(f"About {extra:,} more clients per effect would make the choice 90% sure.")
+    if result.measure_next and result.extra_clients_together:
+        together = clients_words(
+            result.extra_clients_together, goal=CHOICE_GOAL, per_year=result.clients_per_year
+        )
+        console.print(f"With every effect above measured on new clients: {together}.")
     for settle in result.inconclusive:
-        console.print(f"Inconclusive: {settle.sentence()}.")
+        console.print(f"Inconclusive: {settle.sentence(result.clients_per_year)}.")
     console.print(result.summary())
     console.print(result.mc_note, style="dim")

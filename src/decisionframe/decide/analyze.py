@@ -37,6 +37,7 @@ from decisionframe.decide.voi import (
 )
 from decisionframe.effects.analyze import EvidenceResult
 from decisionframe.effects.verdict import smallest_effect_that_matters
+from decisionframe.numbers import probability, sig
 from decisionframe.results import Result
 from decisionframe.store import Store
 from decisionframe.theory.model import Theory
@@ -79,7 +80,7 @@ class QualityVsReach:
             f"people to be worth it. The evidence says it raises it by "
             f"{self.raises_by_points.mean:.1f} points (90% interval "
             f"{self.raises_by_points.low:.1f} to {self.raises_by_points.high:.1f}): worth it "
-            f"with probability {self.p_worth_it:.0%}."
+            f"with probability {probability(self.p_worth_it)}."
         )
 
 
@@ -134,6 +135,8 @@ class DecisionResult(Result):
     measure_next: tuple[MeasureNext, ...]
     inconclusive: tuple[SettleAssumption, ...]
     mc_note: str
+    clients_per_year: float | None = None  # enrolments per year, for capping sample sizes
+    extra_clients_together: int | None = None  # with every lever measured, for 90% sure
 
     @property
     def chosen(self) -> str:
@@ -144,12 +147,16 @@ class DecisionResult(Result):
         return max(served, key=lambda k: served[k]) if served else ""
 
     def value_of_information(self) -> str:
+        """Two significant figures for each number, so the sentence stays coherent: the
+        money is the outcomes times the cost per outcome as printed ('0.065 outcomes (about
+        150 at 2,300 per outcome)', never '0.1 outcomes (about 150 at 2,303)')."""
         money = (
-            f" (about {self.evpi_money:,.0f} at {self.cost_per_outcome:,.0f} per outcome)"
+            f" (about {sig(self.evpi_money)} at {sig(self.cost_per_outcome)} per outcome)"
             if self.evpi_money is not None and self.cost_per_outcome is not None
             else ""
         )
-        return f"knowing the effects exactly is worth {self.evpi:,.1f} outcomes{money}"
+        many = "outcome" if sig(self.evpi) == "1" else "outcomes"
+        return f"knowing the effects exactly is worth {sig(self.evpi)} {many}{money}"
 
     def summary(self) -> str:
         return f"{self.recommendation.sentence()} {self.value_of_information().capitalize()}."
@@ -159,13 +166,17 @@ class DecisionResult(Result):
         return pd.DataFrame([vars(o) for o in self.options])
 
 
+def _title(theory: Theory, node: str) -> str:
+    return theory.node(node).title if node in theory.node_ids else node.replace("_", " ")
+
+
 def _collect(theory: Theory, store: Store) -> dict[str, str]:
     plan = measurement_plan(theory, store)
     return {
         p.treatment: (
             "start measuring " + ", ".join(p.start_measuring)
             if p.start_measuring
-            else f"more clients with {p.treatment} and the outcome measured"
+            else f"more clients with “{_title(theory, p.treatment)}” and the outcome measured"
         )
         for p in plan.assumptions
     }
@@ -279,7 +290,7 @@ def decide_from_inputs(
     )
     costs = [o.cost_per_client for o in inputs.options]
     cheap, better = int(np.argmin(costs)), int(np.argmax(costs))
-    _, ranked = measure_next(inputs, theta, collect or {})
+    _, ranked, together = measure_next(inputs, theta, collect or {})
     # what knowing the effects is worth: the least expected loss of any plan against the
     # best allocation per draw (the expected losses every output shows)
     evpi = min(oracle.loss(c.draws) for c in candidates)
@@ -312,4 +323,6 @@ def decide_from_inputs(
         measure_next=ranked,
         inconclusive=inconclusive,
         mc_note=mc_note,
+        clients_per_year=inputs.clients_per_year,
+        extra_clients_together=together,
     )

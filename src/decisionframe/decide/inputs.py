@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from decisionframe.decide.costs import PlanOption, resolve_costs
 from decisionframe.errors import NotEstimableError
@@ -62,6 +63,7 @@ class DecisionInputs:
     options: tuple[PlanOption, ...] = ()  # resolved costs; from the theory when empty
     cost_warnings: tuple[str, ...] = ()
     left_out: tuple[LeftOut, ...] = ()  # levers whose effect is not estimated
+    clients_per_year: float | None = None  # enrolments per year (None: no enrolment dates)
 
     def __post_init__(self) -> None:
         if not self.options:
@@ -128,6 +130,24 @@ def _effects(
     return effects, tuple(left_out)
 
 
+def clients_per_year(store: Store) -> float | None:
+    """Clients enrolled per year, from the span of enrolment dates (None: no dates, or less
+    than a month of them): what 'more clients than you serve in 10 years' is measured in."""
+    if not store.table_exists("clients"):
+        return None
+    if "enrolled_on" not in {c for c, _ in store.table_columns("clients")}:
+        return None
+    row = store.rows(
+        "SELECT count(*), min(enrolled_on), max(enrolled_on) FROM clients "
+        "WHERE enrolled_on IS NOT NULL"
+    )[0]
+    n, first, last = row
+    if not n or first is None or last is None:
+        return None
+    days = (pd.Timestamp(last) - pd.Timestamp(first)).days
+    return float(n) / (days / 365.25) if days >= 30 else None
+
+
 def gather_inputs(
     store: Store, theory: Theory, evidence: EvidenceResult, *, budget: float | None = None
 ) -> DecisionInputs:
@@ -153,6 +173,7 @@ def gather_inputs(
         for value, group in frame.groupby(frame[variable].astype("string").fillna("missing")):
             segments.setdefault(variable, {})[str(value)] = {"clients": float(len(group))}
     return DecisionInputs(
+        clients_per_year=clients_per_year(store),
         decision=decision,
         effects=effects,
         outcome_now=float(served[decision.objective].mean()),

@@ -34,6 +34,7 @@ from decisionframe.decide.plans import (
     Oracle,
 )
 from decisionframe.decide.pooling import PooledSegment
+from decisionframe.numbers import probability, sig, signed
 
 TARGETING_THRESHOLD = 0.8
 TARGETING_BAR = 1.0
@@ -124,8 +125,8 @@ class Recommendation:
         rel = "more" if self.margin.mean >= 0 else "fewer"
         return (
             f"{head}; {abs(self.margin.mean):,.0f} {rel} than the runner-up "
-            f"({self.runner_up.label}), better with probability {self.p_beats_runner_up:.0%}."
-            + tail
+            f"({self.runner_up.label}), better with probability "
+            f"{probability(self.p_beats_runner_up)}." + tail
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -243,10 +244,10 @@ def recommend(
         loss = summaries[t].expected_loss
         variable = candidates[t].variable
         numbers = (
-            f"the best targeted plan (by {variable}) gains {gain:+,.1f} outcomes in "
+            f"the best targeted plan (by {variable}) gains {signed(gain)} outcomes in "
             f"expectation over the best plan for everyone, beats it with probability "
-            f"{p:.1%} (at least {threshold:.0%} required), and its expected loss against "
-            f"the best allocation were the effects known is {loss:,.1f} (the gain must be "
+            f"{probability(p, 1)} (at least {threshold:.0%} required), and its expected loss "
+            f"against the best allocation were the effects known is {sig(loss)} (the gain must be "
             f"at least {bar:g} times that)"
         )
         if p >= threshold and gain > 0 and gain >= bar * loss:
@@ -294,7 +295,7 @@ def _no_targeting_note(models: dict[str | None, GainModel]) -> str:
         "Differences between segments are not established: in no segment (by "
         + ", ".join(segmented)
         + ") does any option add more or less per client than on average with posterior "
-        f"probability {SEGMENT_SUPPORT:.1%} or more, so no targeted plan was built."
+        f"probability {probability(SEGMENT_SUPPORT, 1)} or more, so no targeted plan was built."
     )
 
 

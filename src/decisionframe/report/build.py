@@ -17,6 +17,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
+from decisionframe.decide.voi import CHOICE_GOAL, clients_words
 from decisionframe.demand.published import end_to_end_rows, handoff_rows, rules_rows
 from decisionframe.disclosure import (
     protect_histogram,
@@ -257,12 +258,20 @@ def _decision(run: dict[str, Any] | None, theory: Theory | None) -> dict[str, An
             f"without us (90% interval {best['gain_low']:,.0f} to {best['gain_high']:,.0f}); "
             f"the chance that it is the better choice: {probability(best['p_best'])}."
         )
+    per_year = r.get("clients_per_year")
     inconclusive = [
         {
             "edge": m["edge"],
             "claim": m["claim"],
             "extra_clients": m["extra_clients"],
             "goal": m["goal"],
+            "clients": (
+                "more clients cannot settle it at this precision"
+                if m["extra_clients"] is None
+                else clients_words(
+                    m["extra_clients"], goal=m["goal"], per_year=per_year, analysed=m["n_used"]
+                )
+            ),
         }
         for m in r.get("inconclusive", [])
     ]
@@ -276,6 +285,7 @@ def _decision(run: dict[str, Any] | None, theory: Theory | None) -> dict[str, An
                 f"{quoted(label_of(theory, r['objective']))} measured"
             ),
             "extra_clients": m["extra_clients"],
+            "clients": clients_words(m["extra_clients"], goal=CHOICE_GOAL, per_year=per_year),
         }
         for m in r["measure_next"]
     ]
@@ -298,6 +308,11 @@ def _decision(run: dict[str, Any] | None, theory: Theory | None) -> dict[str, An
         "plan_rows": plan_rows,
         "quality_vs_reach": (r.get("quality_vs_reach") or {}).get("sentence"),
         "measure_rows": measure_rows,
+        "together": (
+            clients_words(r["extra_clients_together"], goal=CHOICE_GOAL, per_year=per_year)
+            if r.get("extra_clients_together") and r["measure_next"]
+            else None
+        ),
         "inconclusive": inconclusive,
         "per_100": scale.per_100,
         "gains": charts.option_gains(
@@ -482,16 +497,13 @@ def _measure_next_items(
     if decision:
         needed = [m for m in decision["measure_rows"] if m["extra_clients"]]
         for m in needed[:2]:
-            items.append(
-                f"{m['collect'][:1].upper()}{m['collect'][1:]}: about {m['extra_clients']:,} "
-                "more clients for a choice that is 90% sure."
-            )
+            items.append(f"{m['collect'][:1].upper()}{m['collect'][1:]}: {m['clients']}.")
+        if decision.get("together"):
+            items.append(f"New clients with every lever measured: {decision['together']}.")
         for m in decision["inconclusive"]:
             if m["extra_clients"]:
-                items.append(
-                    f"{m['claim']}: about {m['extra_clients']:,} more clients {m['goal']}."
-                )
-        if decision["measure_rows"] and not needed:
+                items.append(f"{m['claim']}: {m['clients']}.")
+        if decision["measure_rows"] and not needed and not decision.get("together"):
             items.append(
                 "Nothing more for the decision: it is already 90% sure whatever the remaining "
                 "uncertainty."
