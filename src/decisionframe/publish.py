@@ -196,6 +196,7 @@ def _decide(data: dict[str, Any], k: int) -> dict[str, Any]:
                 "evpi_money",
                 "cost_per_outcome",
                 "measure_next",
+                "extra_clients_together",
                 "mc_note",
             )
         },

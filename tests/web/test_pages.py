@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from decisionframe.accounts import Role, audit_log
+from decisionframe.numbers import money, probability
 from decisionframe.project import Project
 from decisionframe.web import create_app
 from tests.web.conftest import BASE, csrf_of
@@ -275,3 +276,24 @@ def test_the_app_reads_an_edited_config_at_the_next_request(
     again = state.project()
     assert again is not first
     assert again.config.name.startswith("Renamed ")
+
+
+def test_simulator_numbers_read_as_everywhere_else(analyzed_as) -> None:  # type: ignore[no-untyped-def]
+    """A board reader saw 'Budget 1.2e+06', effects 'per unit' and 'over 99%' beside
+    '100%' for one probability: money with thousands separators, effects with their unit,
+    and every probability through numbers.probability."""
+    client = analyzed_as(Role.viewer)
+    html = client.get("/simulator").text
+    page = client.get("/simulator.json").json()
+    budget = page["budget"]
+    assert "e+0" not in html
+    assert budget["shown"] == money(budget["value"])
+    assert f">{budget['shown']}</output>" in html
+    for s in page["effects"]:
+        assert "(per unit)" not in s["label"]
+        assert "percentage points more" in s["label"]
+        assert s["shown"].endswith(" points")
+    for plan in page["result"]["plans"]:
+        assert plan["p_best_words"] == probability(plan["p_best"])
+        assert f'<td class="num">{plan["p_best_words"]}</td>' in html
+    assert not re.search(r'<td class="num">(100|0)%</td>', html)

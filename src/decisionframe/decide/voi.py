@@ -25,10 +25,10 @@ def clients_words(
     planning figure resting on today's estimate); past ``YEARS_CAP`` years of enrolments,
     'more clients than you serve in 10 years ...', since a count like 79,723 is no plan a
     director can act on; without enrolment dates the cap is 100 times the clients analysed.
-    ``extra`` None: more clients of this kind cannot settle it; 0: it is settled already.
+    ``extra`` None: more clients on this alone cannot get there; 0: it is there already.
     """
     if extra is None:
-        return f"more clients alone cannot get there ({goal})"
+        return f"measuring this alone is not enough {goal}"
     if extra == 0:
         return f"none needed {goal}"
     if per_year and extra > YEARS_CAP * per_year:

@@ -29,9 +29,11 @@ from decisionframe.decide.evaluate import effect_draws
 from decisionframe.decide.inputs import DecisionInputs, gather_inputs
 from decisionframe.decide.whatif import what_if, what_if_inputs
 from decisionframe.errors import DecisionframeError
+from decisionframe.numbers import count as count_of
+from decisionframe.numbers import money, probability, signed
 from decisionframe.report import charts
 from decisionframe.report.build import _plan_sentence, _split_title, _worded
-from decisionframe.report.words import label_of, outcome_scale, probability
+from decisionframe.report.words import label_of, outcome_scale, quoted
 from decisionframe.theory import load_theory
 from decisionframe.web.auth import Principal, require_write
 from decisionframe.web.context import context_key
@@ -51,6 +53,9 @@ class Slider(BaseModel):
     max: float
     step: float
     unlimited_at_max: bool = False  # a capacity: the top of the range means no limit
+    shown: str = ""  # the value as the page writes it (numbers.money, count, points)
+    scale: float = 1.0  # shown = value x scale (100: a share's change in points)
+    suffix: str = ""  # the unit after the shown value (' points')
 
 
 class PlanLine(BaseModel):
@@ -59,6 +64,7 @@ class PlanLine(BaseModel):
     low: float
     high: float
     p_best: float
+    p_best_words: str  # numbers.probability, as everywhere else
     recommended: bool
 
 
@@ -118,6 +124,7 @@ class Setup:
             min=round(d.budget * 0.1, 2),
             max=round(d.budget * 3, 2),
             step=_step(d.budget * 2.9),
+            shown=money(d.budget),
         )
         self.costs = [
             Slider(
@@ -127,6 +134,7 @@ class Setup:
                 min=round(o.cost_per_client * 0.25, 2),
                 max=round(o.cost_per_client * 3, 2),
                 step=_step(o.cost_per_client * 2.75),
+                shown=money(o.cost_per_client),
             )
             for o in inputs.options
         ]
@@ -145,20 +153,25 @@ class Setup:
                     max=round(top),
                     step=max(1.0, _step(top)),
                     unlimited_at_max=True,
+                    shown="unlimited" if o.capacity is None else count_of(o.capacity),
                 )
             )
         self.effects = []
+        factor = 100.0 if self.scale.per_100 else 1.0
         for lever, e in sorted(inputs.effects.items()):
             spread = max(4 * e.sd, abs(e.mean) * 2, 1e-6)
             low, high = min(e.mean - spread, -abs(e.mean)), max(e.mean + spread, abs(e.mean))
             self.effects.append(
                 Slider(
                     name="effect",
-                    label=f"Assumed effect of {label_of(theory, lever)} (per unit)",
+                    label=effect_label(theory, lever, self.scale),
                     value=e.mean,
                     min=_round(low),
                     max=_round(high),
                     step=_step(high - low),
+                    shown=signed(e.mean * factor, 3) + (" points" if factor == 100 else ""),
+                    scale=factor,
+                    suffix=" points" if factor == 100 else "",
                 )
             )
         self.levers = sorted(inputs.effects)
@@ -229,6 +242,7 @@ class Setup:
                     low=c["outcomes"]["low"],
                     high=c["outcomes"]["high"],
                     p_best=c["p_best"],
+                    p_best_words=probability(c["p_best"]),
                     recommended=c["label"] == rec_dict["label"],
                 )
                 for c in rec_dict["candidates"]
@@ -253,6 +267,20 @@ class Setup:
             f"100%: from {points[0]['gain_mean']:,.0f} to {points[-1]['gain_mean']:,.0f}, "
             f"highest at {best['share_on_better']:.0%} ({best['gain_mean']:,.0f}).",
         )
+
+
+def effect_label(theory: Any, lever: str, scale: Any) -> str:
+    """What an effect slider moves, with its unit: 'Assumed effect of “Treated with
+    respect”: percentage points more people stably housed at six months per point on the
+    1-5 respect rating' (a yes/no outcome's effect is a change in its share, in points)."""
+    node = theory.node(lever) if lever in theory.node_ids else None
+    name = quoted(label_of(theory, lever))
+    if node is not None and node.unit is None and node.kind == "intervention":
+        per = "with it than without it"
+    else:
+        per = f"per {node.units.one}" if node is not None else f"per unit of {name}"
+    what = f"percentage points more {scale.outcome_many}" if scale.per_100 else scale.axis
+    return f"Assumed effect of {name}: {what} {per}"
 
 
 def _step(span: float) -> float:

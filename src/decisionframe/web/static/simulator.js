@@ -9,7 +9,14 @@
     if (input.hasAttribute("data-unlimited-at-max") && value >= Number(input.max)) {
       out.textContent = "unlimited";
     } else {
-      out.textContent = value.toLocaleString("en", { maximumSignificantDigits: 4 });
+      // as the page writes it (numbers.py): thousands separators, a share's change in points
+      var scale = Number(input.getAttribute("data-scale") || "1");
+      var suffix = input.getAttribute("data-suffix") || "";
+      var shown = value * scale;
+      var text = Math.abs(shown) >= 100
+        ? Math.round(shown).toLocaleString("en")
+        : shown.toLocaleString("en", { maximumSignificantDigits: 3 });
+      out.textContent = (scale !== 1 && shown > 0 ? "+" : "") + text + suffix;
     }
   }
   document.addEventListener("input", function (event) {
