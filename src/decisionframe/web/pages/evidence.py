@@ -138,9 +138,7 @@ def _measure_next(decision: dict[str, Any] | None, edge: str) -> list[MeasureRow
         MeasureRow(
             about=f"{m['claim']} (inconclusive)",
             collect="more clients with both measured",
-            clients="more clients cannot settle it at this precision"
-            if m["extra_clients"] is None
-            else f"about {m['extra_clients']:,} {m['goal']}",
+            clients=str(m["clients"]),
         )
         for m in decision.get("inconclusive", [])
         if m["edge"] == edge
@@ -148,17 +146,8 @@ def _measure_next(decision: dict[str, Any] | None, edge: str) -> list[MeasureRow
     for m in decision.get("measure_rows", []):
         if m["edge"] != edge:
             continue
-        extra = m["extra_clients"]
         rows.append(
-            MeasureRow(
-                about=str(m["cause"]),
-                collect=str(m["collect"]),
-                clients="cannot be computed (the options are too close)"
-                if extra is None
-                else "none: already 90% sure"
-                if extra == 0
-                else f"{extra:,}",
-            )
+            MeasureRow(about=str(m["cause"]), collect=str(m["collect"]), clients=str(m["clients"]))
         )
     return rows
 
