@@ -18,6 +18,7 @@ every family's fold fits side by side, which is the point.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,14 +59,44 @@ def cross_predict(
         for k in np.unique(folds[r]):
             test = folds[r] == k
             train = ~test if fit_rows is None else (~test & fit_rows)
+            rows = _distinct_rows(x[test]) if "boosting" in names else None
             for family in names:
                 model = make_family(family, task, seed=seed, max_iter=rounds)
                 model.fit(x[train], target[train])
-                if task == "classification":
-                    out[family][test, r] = model.predict_proba(x[test])[:, -1]
-                else:
-                    out[family][test, r] = model.predict(x[test])
+                out[family][test, r] = _predict(model, x[test], task, rows, family)
     return out
+
+
+def _distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of ``x`` and each row's position among them, when there are at most
+    half as many (covariates that are categories or small counts); else None."""
+    if len(x) < 2 or np.isnan(x).any():
+        return None
+    distinct, inverse = np.unique(x, axis=0, return_inverse=True)
+    return (distinct, inverse.reshape(-1)) if 2 * len(distinct) <= len(x) else None
+
+
+def _predict(
+    model: Any,
+    x: np.ndarray,
+    task: Task,
+    rows: tuple[np.ndarray, np.ndarray] | None,
+    family: Family,
+) -> np.ndarray:
+    """Out-of-fold values (classification: the higher class's probability).
+
+    A boosting model predicts each row by walking its trees for that row alone, so it
+    predicts each distinct row once and the values are copied to its duplicates: the same
+    numbers, bit for bit, at a fraction of the cost when the covariates are categories
+    (predicting was 7% of `analyze` at 100k clients). Linear models are always predicted on
+    every row: a matrix product's last bits may depend on how many rows it is given.
+    """
+    if family == "boosting" and rows is not None:
+        distinct, inverse = rows
+        return np.asarray(_predict(model, distinct, task, None, family)[inverse])
+    if task == "classification":
+        return np.asarray(model.predict_proba(x)[:, -1], dtype=float)
+    return np.asarray(model.predict(x), dtype=float)
 
 
 def blend(predictions: Predictions, weights: Weights) -> np.ndarray:

@@ -229,8 +229,10 @@ class DoubleMLEstimator:
         """
         import doubleml as dml
 
+        from decisionframe.effects.external import ExternalIRM
+
         external = {name: values[rows] for name, values in nuisances.items()}
-        model = dml.DoubleMLIRM(
+        model = ExternalIRM(
             self._data(design, rows, d),
             ml_g=self._outcome_learner(design, choice, 0),
             ml_m=self._treatment_learner(choice, "classification", 0),
