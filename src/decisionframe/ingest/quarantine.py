@@ -21,9 +21,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from decisionframe import spreadsheet
 from decisionframe.config import ProjectConfig
 from decisionframe.errors import Problem
-from decisionframe.ingest.stage import StagedSource, finish_staging
+from decisionframe.ingest.stage import BAD_BIRTH_DATE, StagedSource, finish_staging
 from decisionframe.ingest.validate import cell_checks, set_channels
 from decisionframe.store import DuckDBStore, quote
 
@@ -36,6 +37,7 @@ _ROW_RULES = frozenset(
         "unlisted-value",
         "duplicate-key",
         "orphan-reference",
+        "bad-date-of-birth",
     }
 )
 
@@ -119,6 +121,11 @@ def quarantine_rows(
                 (rowid, check.rule, check.column)
                 for rowid in _rowids(store, table, f"({check.predicate})")
             ]
+        for column in source.birth_columns:  # a date of birth that could not be read
+            found += [
+                (rowid, "bad-date-of-birth", column)
+                for rowid in _rowids(store, table, f"{quote(column)} = '{BAD_BIRTH_DATE}'")
+            ]
         _delete(store, source, [r for r, _, _ in found])
         if source.spec.key and all(k in source.columns for k in source.spec.key):
             keys = ", ".join(source.text_sql(k) for k in source.spec.key)
@@ -163,7 +170,11 @@ def _rowids(store: DuckDBStore, table: str, where: str = "true") -> list[int]:
 
 
 def write_quarantine(state_dir: Path, batch_id: str, rows: list[SetAside]) -> Path:
-    """The set-aside rows as a private CSV (owner-only): table, file, line, rule, column."""
+    """The set-aside rows as a private CSV (owner-only): table, file, line, rule, column.
+
+    File and column names come from the source files, so they go through
+    ``spreadsheet.row``: a header such as ``=HYPERLINK(...)`` is text, not a formula.
+    """
     folder = state_dir / QUARANTINE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "latest.csv"
@@ -172,7 +183,9 @@ def write_quarantine(state_dir: Path, batch_id: str, rows: list[SetAside]) -> Pa
     with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["batch_id", "table", "file", "line", "rule", "column"])
-        writer.writerows([batch_id, r.table, r.file, r.line, r.rule, r.column] for r in rows)
+        writer.writerows(
+            spreadsheet.row([batch_id, r.table, r.file, r.line, r.rule, r.column]) for r in rows
+        )
     temporary.replace(path)
     return path
 

@@ -105,6 +105,9 @@ class StagedSource:
     lookup_columns: dict[str, str] = field(default_factory=dict)
     lookup_tables: dict[str, tuple[str, str]] = field(default_factory=dict)  # (table, files)
     as_of: date | None = None  # the day ages were counted to (a date-of-birth column)
+    # Staged columns read as dates of birth (``age_bands``): each holds an age band, or
+    # BAD_BIRTH_DATE where the date could not be read (quarantine sets those rows aside).
+    birth_columns: list[str] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
@@ -1018,9 +1021,8 @@ def _unreadable_birth_dates(
     problems = []
     table = quote(staged.temp_table)
     present = set(staged_columns(store, staged.temp_table))
-    for column in _banded(source):
-        if column not in present:
-            continue
+    staged.birth_columns = [c for c in _banded(source) if c in present]
+    for column in staged.birth_columns:
         rowids = [
             int(r[0])
             for r in store.rows(

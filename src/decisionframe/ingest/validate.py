@@ -116,29 +116,40 @@ def _shapes(store: DuckDBStore, staged: StagedSource, name: str, predicate: str)
     return [str(shape) for shape, _ in rows]
 
 
-def _few_values(
-    store: DuckDBStore, staged: StagedSource, name: str, predicate: str, *, words: bool = False
-) -> str | None:
-    """The bad values with counts, if the column is categorical: few distinct values.
-
-    ``words``: only if every value is a word without digits (Yes, Maybe), never a number
-    or a code that could identify someone.
-    """
-    text = staged.input_sql(name)
-    rows = store.rows(
-        f"SELECT trim({text}) AS v, count(*) FROM {quote(staged.temp_table)} WHERE {predicate} "
-        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_SHOWN_VALUES + 1}"
-    )
-    if len(rows) > MAX_SHOWN_VALUES:
-        return None
-    if words and any(any(c.isdigit() for c in str(v)) for v, _ in rows):
-        return None
-    return ", ".join(f"{v} ({n:,})" for v, n in rows)
-
-
 # A short number, a pair of them (a code and the code it depends on, '141:99': see
 # ``codes_by``) or a word: a code, not an id.
 _CODE_SHAPE = r"^([0-9]{1,4}|[0-9]{1,4}:[0-9]{1,4}|[^0-9]{1,30})$"
+
+
+def _few_values(
+    store: DuckDBStore, staged: StagedSource, name: str, predicate: str, *, words: bool = False
+) -> str | None:
+    """The bad values with counts, if the column is categorical (few distinct values);
+    a value that is not a code (``_CODE_SHAPE``) is shown by its shape only.
+
+    The same rule as ``_unlisted``: an unknown channel once printed
+    ``SSN-123-45-6789 (1)`` from a misaligned row (#13); now ``Walk-in (2), shaped
+    AAA-NNN-NN-NNNN (1)``. ``words``: only if every value is a word without digits (Yes,
+    Maybe), else None (the caller shows shapes).
+    """
+    text = f"trim({staged.input_sql(name)})"
+    rows = store.rows(
+        f"SELECT {text} AS v, count(*), bool_and(regexp_matches({text}, ?)), "
+        f"any_value({_shape_sql(text)}) FROM {quote(staged.temp_table)} WHERE {predicate} "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_SHOWN_VALUES + 1}",
+        [_CODE_SHAPE],
+    )
+    if len(rows) > MAX_SHOWN_VALUES:
+        return None
+    if words and not all(
+        is_code and not any(c.isdigit() for c in str(v)) for v, _, is_code, _ in rows
+    ):
+        return None
+    shown: dict[str, int] = {}
+    for value, count, is_code, shape in rows:
+        label = str(value) if is_code else f"shaped {shape}"
+        shown[label] = shown.get(label, 0) + int(count)
+    return ", ".join(f"{label} ({n:,})" for label, n in shown.items())
 
 
 def _unlisted(
@@ -213,7 +224,8 @@ def _describe(
         return _unlisted(store, staged, check, count, predicate)
     if check.rule == "unknown-channel":
         values = _few_values(store, staged, check.name, predicate)
-        seen = f": {values}" if values else ""
+        shapes = None if values else ", ".join(_shapes(store, staged, check.name, predicate))
+        seen = f": {values}" if values else f", shaped {shapes}" if shapes else ""
         return f"{count:,} values are not one of the configured channels{seen}", check.hint
     if not check.rule.startswith("not-a-"):
         return (f"{count:,} rows: {check.message}" if count > 1 else check.message), check.hint
