@@ -224,8 +224,11 @@ def _describe(
         return _unlisted(store, staged, check, count, predicate)
     if check.rule == "unknown-channel":
         values = _few_values(store, staged, check.name, predicate)
-        shapes = None if values else ", ".join(_shapes(store, staged, check.name, predicate))
-        seen = f": {values}" if values else f", shaped {shapes}" if shapes else ""
+        if values:
+            seen = f": {values}"
+        else:  # too many different ones to list: their commonest shapes
+            shown = ", ".join(_shapes(store, staged, check.name, predicate))
+            seen = f", shaped {shown}" if shown else ""
         return f"{count:,} values are not one of the configured channels{seen}", check.hint
     if not check.rule.startswith("not-a-"):
         return (f"{count:,} rows: {check.message}" if count > 1 else check.message), check.hint
