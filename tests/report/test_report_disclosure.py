@@ -86,6 +86,17 @@ def test_no_chart_count_below_the_cell_size(sim_cache: Path, tmp_path: Path) -> 
     tagged = re.search(r"Staff tagged ([^<]*)</p>", html)
     assert tagged is not None  # the simulator's staff audit trained the classifier
     assert not re.search(r"\d[\d,]* contacts", tagged.group(1)), tagged.group(1)
+    # The CLI said "Staff tagged 31 contacts; ... decided 12 contacts": now the report's
+    # sentence, made once (demand.published.classifier_sentence).
+    from typer.testing import CliRunner
+
+    from decisionframe.cli import app
+
+    shown = CliRunner().invoke(app, ["demand", str(folder)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "Staff tagged " + tagged.group(1) in said
+    assert not re.search(r"Staff tagged \d", said)
 
 
 def _one_client_bounces_between_units(folder: Path, contacts: int = 60) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -16,6 +17,7 @@ from decisionframe.cli._common import (
     user_errors,
     write_json,
 )
+from decisionframe.demand.published import classifier_sentence
 from decisionframe.project import Project
 
 
@@ -51,18 +53,10 @@ def demand(
         fired.add_row(str(row.rule), str(row.demand), f"{row.contacts:,}")
     console.print(fired)
     learned = result.text_classifier
-    if learned is not None:
-        console.print(
-            f"Staff tagged {learned.labelled:,} contacts; the rules agree with "
-            f"{learned.rules_agreement:.0%} of the {learned.trained_on:,} used; the text "
-            f"classifier (cross-validated accuracy {learned.cv_accuracy:.0%}) decided "
-            f"{learned.decided:,} contacts."
-        )
-    if result.web_labels:
-        console.print(
-            f"{result.web_labels:,} of the staff labels came from the web app's labelling "
-            "queue (decisionframe serve, /labels)."
-        )
+    if learned is not None:  # the report's sentence: no count of tagged contacts (#13)
+        console.print(classifier_sentence(asdict(learned)))
+    elif result.web_labels:
+        console.print("Too few staff labels yet to train the text classifier.")
     internal = Table(
         "back-end unit",
         "failure contacts",

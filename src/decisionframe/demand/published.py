@@ -13,7 +13,7 @@ where a value is hidden.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from decisionframe.disclosure import protect_table
@@ -110,3 +110,31 @@ def end_to_end_rows(rows: Sequence[dict[str, Any]], *, min_cell_size: int) -> li
 
 
 __all__ = ["ALL_NEEDS", "end_to_end_rows", "handoff_rows", "rules_rows"]
+
+
+def classifier_sentence(classifier: Mapping[str, Any]) -> str:
+    """What the report and the CLI say of the staff-tagged contacts: no count of them.
+
+    Tagged, trained-on and decided contacts say nothing of how many clients (or which
+    staff) are behind them, so no disclosure rule can protect them; the CLI printed
+    "Staff tagged 3 contacts" where the report said nothing (#13). One sentence, made
+    here for both, with the agreement and accuracy only (shares of the staff's own
+    tags, published by ``demand --json --publish`` too).
+    """
+    words = "Staff tagged a sample of contacts as value or failure."
+    agreement = classifier.get("rules_agreement")
+    if agreement is not None:
+        sample = (
+            "them"
+            if classifier.get("trained_on") == classifier.get("labelled")
+            else ("a sample of them")
+        )
+        words += f" The rules agree with their tags on {agreement:.0%} of {sample}."
+    accuracy = float(classifier.get("cv_accuracy", 0.0))
+    words += (
+        f" A text classifier trained on the tags (cross-validated accuracy {accuracy:.0%}) "
+        "decided the contacts the rules could only call new requests."
+    )
+    if classifier.get("web_labels"):
+        words += " Some of the tags came from the web app's labelling queue (/labels)."
+    return words

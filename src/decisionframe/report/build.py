@@ -18,7 +18,12 @@ import numpy as np
 from markupsafe import Markup
 
 from decisionframe.decide.voi import CHOICE_GOAL, clients_words
-from decisionframe.demand.published import end_to_end_rows, handoff_rows, rules_rows
+from decisionframe.demand.published import (
+    classifier_sentence,
+    end_to_end_rows,
+    handoff_rows,
+    rules_rows,
+)
 from decisionframe.disclosure import (
     protect_histogram,
     protect_table,
@@ -658,6 +663,7 @@ def render_report(
             plotly_js=Markup(_plotly_js()),
             plotly_bundle=PLOTLY_BUNDLE,
             safe_count=lambda v: safe_count(v, min_cell_size=k),
+            classifier_sentence=classifier_sentence,
             label=lambda node_id: label_of(theory, node_id),
             probability=probability,
             verdict_colour=lambda v: charts.VERDICT_COLOUR.get(v, "#333"),
