@@ -23,6 +23,9 @@ from decisionframe.web import create_app
 from tests.conftest import make_project
 
 PASSWORD = "correct horse battery"
+# A copied project starts without the original's sessions and login failures (the app
+# keeps them in .decisionframe/web.sqlite, which survives a restart).
+NO_SESSIONS = shutil.ignore_patterns("web.sqlite*")
 BASE = "https://127.0.0.1"
 
 
@@ -107,7 +110,7 @@ def web_analyzed(web_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The 400-client project with accounts, analyzed, decided, demand and voice run (the
     pages' content; about 40 s, once per session)."""
     folder = tmp_path_factory.mktemp("web-analyzed") / "org"
-    shutil.copytree(web_project, folder)
+    shutil.copytree(web_project, folder, ignore=NO_SESSIONS)
     project = Project(folder)
     project.analyze(seed=0)
     project.decide(seed=0, draws=2000)

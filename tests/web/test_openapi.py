@@ -29,7 +29,7 @@ from decisionframe.web import create_app
 @pytest.fixture(scope="module")
 def api(web_analyzed: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("openapi") / "org"
-    shutil.copytree(web_analyzed, folder)
+    shutil.copytree(web_analyzed, folder, ignore=shutil.ignore_patterns("web.sqlite*"))
     with Project(folder).open_store() as store:
         store.execute("DELETE FROM df_users")  # the machine owner's app: no login
     app = create_app(folder, extra_hosts=["testserver"])  # the name schemathesis sends

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -45,6 +47,13 @@ def serve(
     allow_host: list[str] = typer.Option(
         [], "--allow-host", help="another Host name to answer to (a proxy's); repeatable"
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="worker processes (sessions and the login limiter are shared; docs/serve.md)",
+    ),
 ) -> None:
     """Serve the web app: overview, evidence, decision simulator, staff labelling.
 
@@ -71,8 +80,21 @@ def serve(
             "note: without --certfile, browsers send the (Secure) session cookie only over "
             "https: put a TLS proxy in front, or give --certfile/--keyfile."
         )
+    target: Any = app
+    if workers > 1:
+        # Each worker builds its own app from an import string (uvicorn's way); the
+        # settings checked above reach it through the environment.
+        from decisionframe.web import app as web_app
+
+        os.environ[web_app.ENV_DIRECTORY] = str(Path(directory).resolve())
+        os.environ[web_app.ENV_BIND] = host
+        os.environ[web_app.ENV_HOSTS] = "\n".join(allow_host)
+        os.environ[web_app.ENV_HTTPS] = "1" if certfile is not None else "0"
+        target = "decisionframe.web.app:app_from_environment"
     uvicorn.run(
-        app,
+        target,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level="warning",

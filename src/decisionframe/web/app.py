@@ -9,6 +9,7 @@ also check CSRF (``auth.require_write``). How to add a page: docs in notes and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -26,12 +27,27 @@ from decisionframe.accounts import Role
 from decisionframe.errors import DecisionframeError
 from decisionframe.project import Project
 from decisionframe.store.duckdb_store import open_read_write_only
-from decisionframe.web.auth import LOCAL_USER, NotSignedIn, session_cookie, session_of
+from decisionframe.web.auth import (
+    LOCAL_USER,
+    LoginLimiter,
+    NotSignedIn,
+    Sessions,
+    WebDatabase,
+    session_cookie,
+    session_of,
+)
 from decisionframe.web.render import render, wants_json
 from decisionframe.web.security import SecurityHeaders, allowed_hosts
 from decisionframe.web.state import WebState
 
 PLOTLY = "plotly-basic-4.1.1.min.js"
+SESSIONS_FILE = "web.sqlite"
+# ``serve --workers N`` hands the app's settings to its worker processes in these (uvicorn
+# starts each worker from an import string, so it cannot pass arguments).
+ENV_DIRECTORY = "DECISIONFRAME_SERVE_DIRECTORY"
+ENV_BIND = "DECISIONFRAME_SERVE_BIND"
+ENV_HOSTS = "DECISIONFRAME_SERVE_ALLOW_HOSTS"
+ENV_HTTPS = "DECISIONFRAME_SERVE_HTTPS"
 
 
 class SessionMiddleware:
@@ -82,7 +98,11 @@ def create_app(
     open_read_write_only()
     with project.open_store():  # brings the store's tables forward (accounts, labels)
         pass
-    state = WebState(Path(directory), https=https)
+    # Sessions and login failures in a file every worker process shares (see web.auth).
+    shared = WebDatabase(project.state_dir / SESSIONS_FILE)
+    state = WebState(
+        Path(directory), sessions=Sessions(shared), limiter=LoginLimiter(shared), https=https
+    )
     state.jobs = Jobs(state)
     app = FastAPI(
         title=f"decisionframe: {project.config.name}",
@@ -101,6 +121,18 @@ def create_app(
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(bind, extra_hosts))
     app.add_middleware(SecurityHeaders, https=https)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker of ``serve --workers N`` (uvicorn calls it in each process),
+    built from the settings ``serve`` checked and put in the environment."""
+    hosts = [h for h in os.environ.get(ENV_HOSTS, "").split("\n") if h]
+    return create_app(
+        os.environ[ENV_DIRECTORY],
+        bind=os.environ.get(ENV_BIND, "127.0.0.1"),
+        extra_hosts=hosts,
+        https=os.environ.get(ENV_HTTPS) == "1",
+    )
 
 
 def _static(app: FastAPI) -> None:

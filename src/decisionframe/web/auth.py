@@ -1,11 +1,18 @@
 """Who is asking, and may they: sessions, roles on every route, CSRF on every write,
 login rate limiting.
 
-Sessions live on the server (an in-memory table keyed by a random token); the cookie holds
-only the token, marked Secure, HttpOnly and SameSite=Strict. Logging out or restarting
-the app ends them. Every session carries its own CSRF token (synchronizer-token pattern):
-a write must send it back in the ``X-CSRF-Token`` header (htmx does, see static/app.js)
-or a ``csrf_token`` form field, else it is refused with 403 before anything is read.
+Sessions live on the server, in a small SQLite file beside the store
+(``.decisionframe/web.sqlite``) that every worker process of ``decisionframe serve
+--workers N`` shares: a session made by one worker is honoured by the others, a logout in
+one ends it in all, and the login limiter counts failures across all of them. SQLite
+rather than the DuckDB store: DuckDB lets one process at a time open its file for writing,
+SQLite (in WAL mode) lets many processes read and write side by side. The cookie holds
+only a random token, marked Secure, HttpOnly and SameSite=Strict; the file keeps its
+SHA-256, never the token, so a copy of the file lets nobody in. Logging out, removing the
+account or eight idle hours end a session (restarting the app no longer does). Every
+session carries its own CSRF token (synchronizer-token pattern): a write must send it back
+in the ``X-CSRF-Token`` header (htmx does, see static/app.js) or a ``csrf_token`` form
+field, else it is refused with 403 before anything is read.
 
 Without accounts (and only then: the app is bound to 127.0.0.1, see ``serve``), every
 visitor is the machine's own user: a session named ``local`` with the admin role. Once an
@@ -14,13 +21,15 @@ account exists such sessions stop working and everybody logs in.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
@@ -32,6 +41,61 @@ COOKIE = "df_session"
 LOCAL_USER = "local"
 IDLE_SECONDS = 8 * 3600
 MAX_SESSIONS = 10_000
+SEEN_EVERY = 60.0  # a session's last-seen time is written at most once a minute
+MAX_FAILURES = 100_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS web_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    csrf TEXT NOT NULL,
+    username TEXT,
+    role TEXT,
+    local INTEGER NOT NULL,
+    seen REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_sessions_seen ON web_sessions (seen);
+CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (username);
+CREATE TABLE IF NOT EXISTS web_login_failures (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS web_login_failures_key ON web_login_failures (key, at);
+"""
+
+
+class WebDatabase:
+    """The SQLite file of sessions and login failures, shared by the app's processes.
+
+    One connection per process, used under a lock (each statement takes microseconds);
+    WAL mode and a busy timeout let several processes write without "database is locked".
+    ``None`` as the path keeps everything in memory (one process only: tests, tools).
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(
+            str(self.path) if self.path is not None else ":memory:",
+            timeout=10.0,
+            isolation_level=None,  # autocommit: every statement is its own transaction
+            check_same_thread=False,
+        )
+        self.lock = threading.Lock()
+        with self.lock:
+            if self.path is not None:
+                self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("PRAGMA synchronous=NORMAL")
+            self._con.executescript(_SCHEMA)
+
+    def run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self._con.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self.lock:
+            self._con.close()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -41,7 +105,7 @@ class Session:
     username: str | None  # None: not logged in yet (the login form's session)
     role: Role | None
     local: bool = False
-    seen: float = field(default_factory=time.monotonic)
+    seen: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -54,85 +118,110 @@ class Principal:
 
 
 class Sessions:
-    """Server-side sessions: token -> Session, idle ones forgotten after 8 hours."""
+    """Server-side sessions: token -> Session, idle ones forgotten after 8 hours (wall
+    clock: the processes sharing the file share no monotonic clock)."""
 
-    def __init__(self, *, idle_seconds: float = IDLE_SECONDS) -> None:
-        self._by_token: dict[str, Session] = {}
-        self._lock = threading.Lock()
+    def __init__(
+        self, db: WebDatabase | None = None, *, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
+        self.db = db if db is not None else WebDatabase()
         self.idle_seconds = idle_seconds
 
     def new(self, username: str | None, role: Role | None, *, local: bool = False) -> Session:
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), username, role)
         session.local = local
-        with self._lock:
-            if len(self._by_token) >= MAX_SESSIONS:  # forget the longest idle first
-                oldest = min(self._by_token.values(), key=lambda s: s.seen)
-                del self._by_token[oldest.token]
-            self._by_token[session.token] = session
+        now = session.seen
+        self.db.run("DELETE FROM web_sessions WHERE seen < ?", (now - self.idle_seconds,))
+        (count,) = self.db.run("SELECT count(*) FROM web_sessions")[0]
+        if count >= MAX_SESSIONS:  # forget the longest idle first
+            self.db.run(
+                "DELETE FROM web_sessions WHERE token_sha256 IN (SELECT token_sha256 "
+                "FROM web_sessions ORDER BY seen LIMIT ?)",
+                (count - MAX_SESSIONS + 1,),
+            )
+        self.db.run(
+            "INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                _digest(session.token),
+                session.csrf,
+                username,
+                role.name if role is not None else None,
+                int(local),
+                now,
+            ),
+        )
         return session
 
     def get(self, token: str | None) -> Session | None:
         if not token:
             return None
-        with self._lock:
-            session = self._by_token.get(token)
-            if session is None:
-                return None
-            now = time.monotonic()
-            if now - session.seen > self.idle_seconds:
-                del self._by_token[token]
-                return None
-            session.seen = now
-            return session
+        key = _digest(token)
+        found = self.db.run(
+            "SELECT csrf, username, role, local, seen FROM web_sessions WHERE token_sha256 = ?",
+            (key,),
+        )
+        if not found:
+            return None
+        csrf, username, role, local, seen = found[0]
+        now = time.time()
+        if now - seen > self.idle_seconds:
+            self.db.run("DELETE FROM web_sessions WHERE token_sha256 = ?", (key,))
+            return None
+        if now - seen > SEEN_EVERY:
+            self.db.run("UPDATE web_sessions SET seen = ? WHERE token_sha256 = ?", (now, key))
+            seen = now
+        return Session(
+            token, csrf, username, Role[role] if role else None, local=bool(local), seen=seen
+        )
 
     def drop(self, token: str | None) -> None:
-        with self._lock:
-            self._by_token.pop(token or "", None)
+        if token:
+            self.db.run("DELETE FROM web_sessions WHERE token_sha256 = ?", (_digest(token),))
 
     def drop_user(self, username: str) -> None:
-        with self._lock:
-            for token in [t for t, s in self._by_token.items() if s.username == username]:
-                del self._by_token[token]
+        self.db.run("DELETE FROM web_sessions WHERE username = ?", (username,))
 
 
 class LoginLimiter:
     """At most ``per_name`` failed logins per user name and ``per_client`` per client
     address in a sliding window; past that, logins are refused (429) until it slides on.
     A success does not reset the client's count (a guesser with one valid account of its
-    own gains nothing)."""
+    own gains nothing). The failures are kept in the shared file: a guesser gains nothing
+    either from reaching several workers."""
 
-    def __init__(self, *, per_name: int = 5, per_client: int = 20, window: float = 300.0):
+    def __init__(
+        self,
+        db: WebDatabase | None = None,
+        *,
+        per_name: int = 5,
+        per_client: int = 20,
+        window: float = 300.0,
+    ):
+        self.db = db if db is not None else WebDatabase()
         self.per_name, self.per_client, self.window = per_name, per_client, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
 
     def retry_after(self, username: str, client: str) -> int:
         """Seconds to wait before another try is allowed (0: allowed now)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = []
-            for key, limit in (
-                (f"name:{username}", self.per_name),
-                (f"ip:{client}", self.per_client),
-            ):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    waits.append(int(self.window - (now - times[0])) + 1)
-            return max(waits, default=0)
+        now = time.time()
+        waits = []
+        for key, limit in ((f"name:{username}", self.per_name), (f"ip:{client}", self.per_client)):
+            times = self.db.run(
+                "SELECT at FROM web_login_failures WHERE key = ? AND at > ? ORDER BY at DESC "
+                "LIMIT ?",
+                (key, now - self.window, limit),
+            )
+            if len(times) >= limit:  # the limit-th newest failure decides when one slides out
+                waits.append(int(self.window - (now - times[-1][0])) + 1)
+        return max(waits, default=0)
 
     def failed(self, username: str, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"name:{username}", f"ip:{client}"):
-                self._recent(key, now).append(now)
-            if len(self._failures) > 100_000:  # bound the memory a flood of names can take
-                self._failures.clear()
+        now = time.time()
+        for key in (f"name:{username}", f"ip:{client}"):
+            self.db.run("INSERT INTO web_login_failures VALUES (?, ?)", (key, now))
+        self.db.run("DELETE FROM web_login_failures WHERE at < ?", (now - self.window,))
+        (count,) = self.db.run("SELECT count(*) FROM web_login_failures")[0]
+        if count > MAX_FAILURES:  # bound the space a flood of names can take
+            self.db.run("DELETE FROM web_login_failures")
 
 
 def session_cookie(token: str, *, max_age: int | None = None) -> str:

@@ -1,29 +1,45 @@
 """What the running app holds: the project folder, sessions, the login limiter, the
-background runs, and how the store is opened.
+background runs, what it keeps between requests, and how the store is opened.
 
 DuckDB lets one process open a database file with one configuration only, and pages read
 while logins, labels, the audit log and a background analysis write. So the web process
 opens every store connection read-write (``open_read_write_only``); reads run side by side
 (DuckDB's MVCC), writes take one lock so two writes never race on the same row. A
 connection is held for one request only, so `decisionframe` commands in another process
-can still open the store between requests.
+(and the other workers of ``serve --workers N``) can open the store between requests; one
+that finds it open waits a little and tries again (``LOCK_WAIT``).
+
+What pages are built from changes only when a file changes: decisionframe.yaml, the
+theory, the store (DuckDB writes every commit to its ``.wal`` file and folds it into the
+database file on close; a read changes neither). ``stamp()`` is their stat signatures,
+four ``stat`` calls: pages are kept per stamp and rebuilt at the first request after any
+change, by this process, another worker or the CLI, without opening the store to ask.
 """
 
 from __future__ import annotations
 
+import os
+import random
 import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from decisionframe.accounts import Role, list_users
 from decisionframe.config import CONFIG_FILE
 from decisionframe.project import Project
 from decisionframe.store.base import Store
+from decisionframe.store.duckdb_store import StoreLockedError
 from decisionframe.web.auth import LoginLimiter, Sessions
+
+T = TypeVar("T")
+LOCK_WAIT = 10.0  # seconds a request waits for another process to close the store
+PAGES_KEPT = 512  # built pages kept (per path, query, user and stamp), least recent dropped
+Stamp = tuple[Any, ...]
 
 
 @dataclass
@@ -34,8 +50,11 @@ class WebState:
     https: bool = False
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     jobs: Any = None  # web.jobs.Jobs, set by the app factory
-    _accounts: tuple[float, dict[str, Role]] = (0.0, {})
+    _accounts: tuple[float, Stamp | None, dict[str, Role]] = (0.0, None, {})
     cache: dict[str, Any] = field(default_factory=dict)
+    pages: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    generation: int = 0  # bumped by every write this process makes (belt and braces)
+    _pages_lock: threading.Lock = field(default_factory=threading.Lock)
 
     _project: tuple[tuple[int, int, int], Project] | None = None
 
@@ -55,26 +74,89 @@ class WebState:
         self._project = (stamp, project)
         return project
 
+    def stamp(self) -> Stamp | None:
+        """The stat signatures of everything the pages read (see the module docstring);
+        None for a PostgreSQL store, whose changes no file shows."""
+        project = self.project()
+        if project.config.uses_database:
+            return None
+        parts: list[Any] = [self.generation]
+        store = project.store_path
+        for path in (
+            self.directory / CONFIG_FILE,
+            project.theory_path,
+            store,
+            store.with_name(store.name + ".wal"),
+        ):
+            try:
+                info = os.stat(path)
+            except OSError:
+                parts.append(None)
+            else:
+                parts.append((info.st_mtime_ns, info.st_size, info.st_ino))
+        return tuple(parts)
+
+    def kept_page(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """``build()``, kept under ``key`` + the stamp until a file changes (PostgreSQL
+        stores: built every time). Two requests for the same missing page may both build
+        it: pages are cheap next to the report context, which has its own lock."""
+        stamp = self.stamp()
+        if stamp is None:
+            return build()
+        full = (*key, stamp)
+        with self._pages_lock:
+            if full in self.pages:
+                self.pages.move_to_end(full)
+                return self.pages[full]  # type: ignore[no-any-return]
+        value = build()
+        with self._pages_lock:
+            self.pages[full] = value
+            while len(self.pages) > PAGES_KEPT:
+                self.pages.popitem(last=False)
+        return value
+
     @contextmanager
-    def read(self) -> Iterator[Store]:
-        with self.project().open_store(read_only=True) as store:
+    def read(self, *, wait: float = LOCK_WAIT) -> Iterator[Store]:
+        with self._open(read_only=True, wait=wait) as store:
             yield store
 
     @contextmanager
     def write(self) -> Iterator[Store]:
-        with self.write_lock, self.project().open_store() as store:
-            yield store
+        with self.write_lock:
+            try:
+                with self._open(read_only=False, wait=LOCK_WAIT) as store:
+                    yield store
+            finally:
+                self.generation += 1
+
+    def _open(self, *, read_only: bool, wait: float) -> Any:
+        """The store, opened; while another process has it open, tried again every few
+        milliseconds for up to ``wait`` seconds (then its located 'in use' error)."""
+        deadline = time.monotonic() + wait
+        pause = 0.002
+        while True:
+            try:
+                return self.project().open_store(read_only=read_only)
+            except StoreLockedError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause * (0.5 + random.random()))
+                pause = min(pause * 2, 0.05)
 
     def accounts(self) -> dict[str, Role]:
-        """Enabled accounts and their roles, read at most once a second (every request
-        asks: a removed account or a changed role takes effect within a second, even for
-        sessions signed in before)."""
-        checked, answer = self._accounts
+        """Enabled accounts and their roles (every request asks), read again whenever the
+        store changed (a removed account or a changed role takes effect at the next
+        request, even for sessions signed in before); a PostgreSQL store: once a second."""
+        checked, stamp, answer = self._accounts
         now = time.monotonic()
-        if now - checked > 1.0:
-            with self.read() as store:
-                answer = {a.username: a.role for a in list_users(store) if not a.disabled}
-            self._accounts = (now, answer)
+        current = self.stamp()
+        if current is None and now - checked <= 1.0:
+            return answer
+        if current is not None and current == stamp:
+            return answer
+        with self.read() as store:
+            answer = {a.username: a.role for a in list_users(store) if not a.disabled}
+        self._accounts = (now, current, answer)
         return answer
 
     def has_accounts(self) -> bool:
@@ -82,4 +164,4 @@ class WebState:
 
     def forget_accounts(self) -> None:
         """Read the accounts afresh at the next request."""
-        self._accounts = (0.0, {})
+        self._accounts = (0.0, None, {})

@@ -6,6 +6,11 @@ page's data, already through the disclosure layer). ``page`` registers it twice:
 and ``GET /path.json`` answers the model, documented in the OpenAPI schema. Pages with
 path parameters declare both routes themselves (see ``evidence.py``).
 
+A page's model is kept (``WebState.kept_page``) per path, query, user and role until a
+file it is built from changes (the store, the theory, the config): twenty people opening
+the overview build it once. A page that shows something held only in memory (the runs
+page's background job) says ``keep=False``.
+
 To add a router: write ``web/pages/mine.py`` with ``router = APIRouter()``, then add it to
 ``ROUTERS`` below. Every route declares its role (``Depends(auth.viewer)``, ...);
 tests/web/test_roles.py fails for a route that does not.
@@ -36,6 +41,7 @@ def page(
     model: type[M],
     nav: str | None = None,
     summary: str = "",
+    keep: bool = True,
 ) -> Callable[[Callable[[Request, Principal], M]], Callable[[Request, Principal], M]]:
     """Register ``build`` as the page at ``path`` (HTML) and ``path.json`` (JSON)."""
     needs = require(role)
@@ -43,11 +49,16 @@ def page(
     def decorator(
         build: Callable[[Request, Principal], M],
     ) -> Callable[[Request, Principal], M]:
+        def built(request: Request, principal: Principal) -> M:
+            if not keep:
+                return build(request, principal)
+            return kept(request, principal, path, lambda: build(request, principal))
+
         def as_json(request: Request, principal: Principal = Depends(needs)) -> M:
-            return build(request, principal)
+            return built(request, principal)
 
         def as_html(request: Request, principal: Principal = Depends(needs)) -> Response:
-            return answer(request, build(request, principal), template)
+            return answer(request, built(request, principal), template)
 
         as_json.__name__ = f"{build.__name__}_json"
         as_html.__name__ = f"{build.__name__}_page"
@@ -67,6 +78,12 @@ def page(
         return build
 
     return decorator
+
+
+def kept(request: Request, principal: Principal, name: str, build: Callable[[], M]) -> M:
+    """The page ``name`` for this query and user, built once per state of the files."""
+    key = (name, request.url.query, principal.username, int(principal.role))
+    return request.app.state.web.kept_page(key, build)  # type: ignore[no-any-return]
 
 
 def include_all(app: FastAPI) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from decisionframe.accounts import Role
 from decisionframe.report.words import label_of
 from decisionframe.web.auth import Principal, require
-from decisionframe.web.pages import page
+from decisionframe.web.pages import kept, page
 from decisionframe.web.pages.overview import AssumptionLine, verdict_class
 from decisionframe.web.pages.shared import ChartData, chart_data, context, count, min_cell_size
 from decisionframe.web.render import answer
@@ -286,12 +286,15 @@ def build_router() -> APIRouter:
     def assumption_json(
         request: Request, number: int, principal: Principal = Depends(needs)
     ) -> Evidence:
-        return evidence_of(request, number)
+        return kept(request, principal, f"/evidence/{number}", lambda: evidence_of(request, number))
 
     @router.get("/evidence/{number}", response_class=HTMLResponse, include_in_schema=False)
     def assumption_page(
         request: Request, number: int, principal: Principal = Depends(needs)
     ) -> Response:
-        return answer(request, evidence_of(request, number), "evidence.html.j2")
+        found = kept(
+            request, principal, f"/evidence/{number}", lambda: evidence_of(request, number)
+        )
+        return answer(request, found, "evidence.html.j2")
 
     return router

@@ -138,7 +138,15 @@ def build_router() -> APIRouter:
     router = APIRouter()
     viewer = require(Role.viewer)
 
-    @page(router, "/runs", role=Role.viewer, template="runs.html.j2", model=Runs, nav="Runs")
+    @page(
+        router,
+        "/runs",
+        role=Role.viewer,
+        template="runs.html.j2",
+        model=Runs,
+        nav="Runs",
+        keep=False,  # shows the background job's progress (its listing is kept)
+    )
     def runs(request: Request, principal: Principal) -> Runs:
         """The newest run of each analysis, what is out of date since, and the history."""
         return runs_of(request, principal)

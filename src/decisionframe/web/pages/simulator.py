@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import asdict
 from typing import Any
 
@@ -42,6 +43,7 @@ from decisionframe.web.pages.shared import ChartData, chart_data, count
 from decisionframe.web.render import render, wants_json
 
 DRAWS = 4000
+ANSWERS_KEPT = 256  # what-if answers kept per state of the runs
 _lock = threading.Lock()
 
 
@@ -175,6 +177,11 @@ class Setup:
                 )
             )
         self.levers = sorted(inputs.effects)
+        # What-ifs already answered, by their (clamped) settings: sliders are moved back
+        # and forth over the same steps, and an answer is a pure function of the settings
+        # (seeded draws) and of this Setup, which a new run replaces.
+        self._answers: OrderedDict[str, Simulation] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     def simulate(
         self,
@@ -205,6 +212,19 @@ class Setup:
             "capacity": chosen_caps,
             "effects": chosen_effects,
         }
+        key = repr(sorted(settings.items()))
+        with self._answers_lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = self._simulate(settings)
+        with self._answers_lock:
+            self._answers[key] = answer
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return answer
+
+    def _simulate(self, settings: dict[str, Any]) -> Simulation:
         rec = what_if(
             self.inputs,
             **settings,
