@@ -55,8 +55,10 @@ class WebState:
     pages: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
     generation: int = 0  # bumped by every write this process makes (belt and braces)
     _pages_lock: threading.Lock = field(default_factory=threading.Lock)
+    _building: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
 
     _project: tuple[tuple[int, int, int], Project] | None = None
+    _paths: tuple[Project, tuple[Path, ...]] | None = None
 
     def project(self) -> Project:
         """The project as it is now on disk: read again whenever decisionframe.yaml changes
@@ -81,13 +83,7 @@ class WebState:
         if project.config.uses_database:
             return None
         parts: list[Any] = [self.generation]
-        store = project.store_path
-        for path in (
-            self.directory / CONFIG_FILE,
-            project.theory_path,
-            store,
-            store.with_name(store.name + ".wal"),
-        ):
+        for path in self._watched(project):
             try:
                 info = os.stat(path)
             except OSError:
@@ -96,10 +92,27 @@ class WebState:
                 parts.append((info.st_mtime_ns, info.st_size, info.st_ino))
         return tuple(parts)
 
+    def _watched(self, project: Project) -> tuple[Path, ...]:
+        """The files ``stamp`` looks at, worked out once per parsed config (resolving the
+        store's path follows symlinks: too slow for every request)."""
+        kept = self._paths
+        if kept is not None and kept[0] is project:
+            return kept[1]
+        store = project.store_path
+        paths = (
+            self.directory / CONFIG_FILE,
+            project.theory_path,
+            store,
+            store.with_name(store.name + ".wal"),
+        )
+        self._paths = (project, paths)
+        return paths
+
     def kept_page(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
         """``build()``, kept under ``key`` + the stamp until a file changes (PostgreSQL
-        stores: built every time). Two requests for the same missing page may both build
-        it: pages are cheap next to the report context, which has its own lock."""
+        stores: built every time). Requests for the same missing page wait for the one
+        building it (twenty users arriving together build the labelling queue once, not
+        twenty times side by side on one core)."""
         stamp = self.stamp()
         if stamp is None:
             return build()
@@ -108,12 +121,23 @@ class WebState:
             if full in self.pages:
                 self.pages.move_to_end(full)
                 return self.pages[full]  # type: ignore[no-any-return]
-        value = build()
-        with self._pages_lock:
-            self.pages[full] = value
-            while len(self.pages) > PAGES_KEPT:
-                self.pages.popitem(last=False)
-        return value
+            building = self._building.setdefault(full, threading.Lock())
+        with building:
+            with self._pages_lock:
+                if full in self.pages:
+                    return self.pages[full]  # type: ignore[no-any-return]
+            try:
+                value = build()
+            except BaseException:
+                with self._pages_lock:
+                    self._building.pop(full, None)
+                raise
+            with self._pages_lock:
+                self.pages[full] = value
+                self._building.pop(full, None)
+                while len(self.pages) > PAGES_KEPT:
+                    self.pages.popitem(last=False)
+            return value
 
     @contextmanager
     def read(self, *, wait: float = LOCK_WAIT) -> Iterator[Store]:
@@ -146,7 +170,8 @@ class WebState:
     def accounts(self) -> dict[str, Role]:
         """Enabled accounts and their roles (every request asks), read again whenever the
         store changed (a removed account or a changed role takes effect at the next
-        request, even for sessions signed in before); a PostgreSQL store: once a second."""
+        request, even for sessions signed in before; while another process holds the store,
+        as they were); a PostgreSQL store: once a second."""
         checked, stamp, answer = self._accounts
         now = time.monotonic()
         current = self.stamp()
@@ -154,8 +179,13 @@ class WebState:
             return answer
         if current is not None and current == stamp:
             return answer
-        with self.read() as store:
-            answer = {a.username: a.role for a in list_users(store) if not a.disabled}
+        try:
+            with self.read(wait=0 if checked else LOCK_WAIT) as store:
+                answer = {a.username: a.role for a in list_users(store) if not a.disabled}
+        except StoreLockedError:
+            if not checked:
+                raise
+            return answer  # another process holds the store (a long run): asked again next time
         self._accounts = (now, current, answer)
         return answer
 
