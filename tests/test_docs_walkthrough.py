@@ -33,9 +33,10 @@ def test_the_import_walkthrough_runs_as_written(tmp_path: Path) -> None:
         Project(tmp_path).import_data()
     shown = str(info.value)
     for promised in (
-        "[not-a-timestamp] 30 values cannot be read as timestamp: shaped NN/NN/NNNN NN:NN",
+        "[not-a-timestamp] 60 values cannot be read as timestamp: shaped NN/NN/NNNN NN:NN",
+        "in 2 files (data/contacts_2025-01.csv, data/contacts_2025-02.csv)",
         "set `date_format: ['%d/%m/%Y %H:%M', '%d/%m/%Y']`",
-        "Walk-in (10)",
+        "Walk-in (20)",
         "values Yes (20), No (10)",
         "`values: {value: {'Yes': 1, 'No': 0}}`",
     ):

@@ -28,8 +28,28 @@ class Problem:
     column: str | None = None
     count: int = 1  # how many cells or rows share this problem (grouped by file, column, rule)
     lines: tuple[int, ...] = ()  # the first lines where it occurs (``line`` is the first)
+    # The same problem in several files of one source (a monthly series): one per file,
+    # with its own lines; ``file``/``lines`` are then the first file's.
+    by_file: tuple[Problem, ...] = ()
+    # Import problems: whether the problem concerns single rows, which quarantine
+    # (`on_error: quarantine`) sets aside; None where that does not apply.
+    quarantinable: bool | None = None
 
     def location(self) -> str:
+        if len(self.by_file) > 1:
+            names = [p.file for p in self.by_file]
+            listed = ", ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]}"
+            parts = [f"in {len(names)} files ({listed})"]
+            first = self.by_file[0]
+            if len(first.lines) > 1 or first.line is not None:
+                shown = ", ".join(str(n) for n in (first.lines or (first.line,))[:LINES_SHOWN])
+                word = "lines" if len(first.lines) > 1 else "line"
+                more = first.count - min(len(first.lines), LINES_SHOWN)
+                extra = f" (+{more:,} more)" if more > 0 and len(first.lines) > 1 else ""
+                parts.append(f"first in {first.file}, {word} {shown}{extra}")
+            if self.column is not None:
+                parts.append(f"column '{self.column}'")
+            return ", ".join(parts)
         parts = [self.file]
         if len(self.lines) > 1:
             shown = ", ".join(str(n) for n in self.lines[:LINES_SHOWN])
@@ -54,7 +74,47 @@ class Problem:
             "hint": self.hint,
             "count": self.count,
             "lines": list(self.lines) or ([self.line] if self.line is not None else []),
+            **({"by_file": [p.to_dict() for p in self.by_file]} if self.by_file else {}),
+            **({} if self.quarantinable is None else {"quarantinable": self.quarantinable}),
         }
+
+
+def merge_across_files(problems: list[Problem]) -> list[Problem]:
+    """The same problem in several files of a source, said once: "in 25 files (...)".
+
+    Problems are the same when rule, column, message and hint are; each file's own
+    problem (with its lines) is kept in ``by_file`` for --json. A monthly series with one
+    unknown channel printed 25 near-identical blocks, hiding anything else.
+    """
+    groups: dict[tuple[str, str | None, str, str], list[Problem]] = {}
+    for problem in problems:
+        key = (problem.rule, problem.column, problem.message, problem.hint)
+        groups.setdefault(key, []).append(problem)
+    out: list[Problem] = []
+    for problem in problems:
+        group = groups[(problem.rule, problem.column, problem.message, problem.hint)]
+        if len({p.file for p in group}) < 2:
+            out.append(problem)
+        elif problem is group[0]:
+            out.append(merged(group, problem.message, problem.hint))
+    return out
+
+
+def merged(group: list[Problem], message: str, hint: str) -> Problem:
+    """One problem standing for ``group`` (one per file), with ``message`` and ``hint``."""
+    first = group[0]
+    return Problem(
+        first.file,
+        first.rule,
+        message,
+        hint,
+        first.line,
+        first.column,
+        sum(p.count for p in group),
+        first.lines,
+        tuple(group),
+        first.quarantinable,
+    )
 
 
 class DecisionframeError(Exception):

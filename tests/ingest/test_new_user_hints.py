@@ -7,6 +7,7 @@ hint, in correct English, without a traceback.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -173,3 +174,60 @@ def test_a_missing_sheet_lists_the_sheets_the_workbook_has(tmp_path: Path) -> No
     code, out = _run("import", str(root))
     assert code == 2
     assert "'Read me' (0), 'Cases' (1)" in out
+
+
+def _monthly(root: Path, months: int, channel: str = "Walk-in") -> None:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "data" / "clients.csv").write_text(CLIENTS, "utf-8")
+    for m in range(1, months + 1):
+        rows = ["Contact ID,Case Ref,Contact Date,Channel"]
+        rows += [f"K{m}-1,C1,2025-{m:02d}-02,phone", f"K{m}-2,C2,2025-{m:02d}-03,{channel}"]
+        (root / "data" / f"contacts_2025-{m:02d}.csv").write_text("\n".join(rows) + "\n")
+
+
+MONTHLY = """name: t
+sources:
+  clients: {path: data/clients.csv, columns: {client_id: Case Ref, enrolled_on: Referral Date}}
+  touchpoints:
+    path: data/contacts_*.csv
+    columns: {touchpoint_id: Contact ID, client_id: Case Ref, started_at: Contact Date,
+              channel: Channel}
+"""
+
+
+def test_one_problem_in_every_monthly_file_is_said_once_with_every_line_in_json(
+    tmp_path: Path,
+) -> None:
+    _monthly(tmp_path, 12)
+    (tmp_path / "decisionframe.yaml").write_text(MONTHLY)
+    code, out = _run("import", str(tmp_path), "--json", str(tmp_path / "r.json"))
+    assert code == 2
+    assert out.count("[unknown-channel]") == 1
+    assert "in 12 files (data/contacts_2025-01.csv ... data/contacts_2025-12.csv)" in out
+    assert "12 values are not one of the configured channels: Walk-in (12)" in out
+    problem = json.loads((tmp_path / "r.json").read_text())["problems"][0]
+    assert problem["count"] == 12
+    assert [p["lines"] for p in problem["by_file"]] == [[3]] * 12
+    # One file, one bad value: singular.
+    _monthly(tmp_path / "one", 1)
+    (tmp_path / "one" / "decisionframe.yaml").write_text(MONTHLY)
+    code, out = _run("import", str(tmp_path / "one"))
+    assert "1 value is not one of the configured channels: Walk-in (1)" in out
+    assert "1 values" not in out
+
+
+def test_a_refused_import_says_which_problems_quarantine_would_set_aside(tmp_path: Path) -> None:
+    _monthly(tmp_path, 2)
+    (tmp_path / "decisionframe.yaml").write_text(MONTHLY)
+    code, out = _run("import", str(tmp_path), "--json", str(tmp_path / "r.json"))
+    assert code == 2
+    assert "it concerns single rows, which `on_error: quarantine` would set aside" in out
+    assert "set `on_error: quarantine` on the touchpoints source" in out
+    assert json.loads((tmp_path / "r.json").read_text())["problems"][0]["quarantinable"] is True
+    # A file problem is not quarantinable, and says nothing of it.
+    (tmp_path / "data" / "contacts_2025-02.csv").write_text("Contact ID,Case Ref\n")
+    code, out = _run("import", str(tmp_path), "--json", str(tmp_path / "r.json"))
+    assert code == 2
+    problems = json.loads((tmp_path / "r.json").read_text())["problems"]
+    assert {p["quarantinable"] for p in problems} == {False}
+    assert "on_error: quarantine" not in out

@@ -18,12 +18,19 @@ import pandas as pd
 from pyarrow import csv as pa_csv
 
 from decisionframe.config import ColumnSource, ProjectConfig, SourceConfig
-from decisionframe.errors import ImportValidationError, Problem, StoreError
+from decisionframe.errors import (
+    ImportValidationError,
+    Problem,
+    StoreError,
+    count_of,
+    merge_across_files,
+)
 from decisionframe.ingest.files import SourceFile, resolve_files
 from decisionframe.ingest.pseudonymize import PseudonymKey
 from decisionframe.ingest.quarantine import (
     QUARANTINE_DIR,
     SetAside,
+    mark_quarantinable,
     quarantinable,
     quarantine_rows,
     record_quarantine,
@@ -98,7 +105,9 @@ class ImportResult(Result):
             text += f" Ages counted to {', '.join(str(d) for d in days)}."
         if self.quarantined:
             text += (
-                f" {self.quarantined:,} rows were set aside (on_error: quarantine), listed by "
+                f" {count_of(self.quarantined, 'row')} "
+                f"{'was' if self.quarantined == 1 else 'were'} set aside (on_error: quarantine), "
+                "listed by "
                 f"file and line in {self.quarantine_file}: fix them in the source files and "
                 "import again."
             )
@@ -117,8 +126,12 @@ def _file_notes(tables: Sequence[TableImport]) -> list[str]:
         for item in table.files:
             if (item.change == "new" and len(table.files) > 1) or item.change == "changed":
                 verb = "added" if item.change == "new" else "replaced its rows with"
-                notes.append(f"{item.path}: {item.change}; {verb} {item.rows:,} rows")
-        notes += [f"{r.path}: removed; its {r.rows:,} rows are gone" for r in table.removed]
+                notes.append(f"{item.path}: {item.change}; {verb} {count_of(item.rows, 'row')}")
+        notes += [
+            f"{r.path}: removed; its {count_of(r.rows, 'row')} {'is' if r.rows == 1 else 'are'} "
+            "gone"
+            for r in table.removed
+        ]
     return notes
 
 
@@ -368,7 +381,21 @@ def _import(
         problems = validate_staged(store, staged, channels=config.channels)
     if problems:
         _drop_staging(store, staged)
-        raise ImportValidationError("import refused; nothing was loaded", problems)
+        problems, single = mark_quarantinable(config, staged, merge_across_files(problems))
+        summary = "import refused; nothing was loaded"
+        if single:
+            which = (
+                "it concerns"
+                if len(problems) == 1
+                else f"all {single:,} concern"
+                if single == len(problems)
+                else f"{single:,} of them {'concerns' if single == 1 else 'concern'}"
+            )
+            summary += (
+                f"; {which} single rows, which `on_error: quarantine` would set aside "
+                "(their hints say so)"
+            )
+        raise ImportValidationError(summary, problems)
     notes = [note for table in tables for note in staged[table].notes]
     notes += _quarantine_notes(set_aside)
     batch_id, now = uuid.uuid4().hex, datetime.now(UTC)
@@ -439,7 +466,7 @@ def _quarantine_notes(set_aside: Sequence[SetAside]) -> list[str]:
         lines = {(r.file, r.line) for r in rows}
         rules = Counter(f"{r.rule} ({r.column})" if r.column else r.rule for r in rows)
         detail = ", ".join(f"{rule} {n:,}" for rule, n in rules.most_common())
-        notes.append(f"{table}: {len(lines):,} rows set aside: {detail}")
+        notes.append(f"{table}: {count_of(len(lines), 'row')} set aside: {detail}")
     return notes
 
 

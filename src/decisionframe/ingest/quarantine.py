@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from decisionframe import spreadsheet
@@ -79,6 +79,37 @@ def quarantinable(
         if not row_level(problem, staged):
             return False
     return True
+
+
+def mark_quarantinable(
+    config: ProjectConfig, staged: dict[str, StagedSource], problems: list[Problem]
+) -> tuple[list[Problem], int]:
+    """Each problem of a refused import marked with whether quarantine would set its rows
+    aside, the hint saying so; and how many are.
+
+    A refused import listed bad cells and missing files alike, so a user could not tell
+    that `on_error: quarantine` would load the rest (or, where it is already on, why it
+    did not: a problem with a file itself refuses regardless).
+    """
+    by_file = {p.display: t for t, s in staged.items() for p in s.parts}
+    by_file.update({s.display_path: t for t, s in staged.items()})
+    out, rows = [], 0
+    for problem in problems:
+        table = by_file.get(problem.file)
+        single = table is not None and row_level(problem, staged)
+        hint = problem.hint
+        if single:
+            rows += 1
+            on = config.sources[table].on_error == "quarantine"  # type: ignore[index,literal-required]
+            hint += (
+                "; quarantine would set these rows aside once the file problems are fixed"
+                if on
+                else f"; or set `on_error: quarantine` on the {table} source to set these "
+                "rows aside and load the rest"
+            )
+        inner = tuple(replace(p, quarantinable=single) for p in problem.by_file)
+        out.append(replace(problem, hint=hint, quarantinable=single, by_file=inner))
+    return out, rows
 
 
 def _delete(store: DuckDBStore, source: StagedSource, rowids: list[int]) -> None:
@@ -210,6 +241,7 @@ def record_quarantine(store: DuckDBStore, batch_id: str, rows: list[SetAside]) -
 
 __all__ = [
     "SetAside",
+    "mark_quarantinable",
     "quarantinable",
     "quarantine_rows",
     "record_quarantine",

@@ -470,7 +470,10 @@ def _unreadable(display: str, exc: SourceReadError) -> Problem:
 
 def _unlocated_rejects(staged: StagedSource, count: int) -> Problem:
     return Problem(
-        staged.display_path, "unreadable-line", f"{count} unreadable lines", "stage exactly"
+        staged.display_path,
+        "unreadable-line",
+        f"{count:,} unreadable {'line' if count == 1 else 'lines'}",
+        "stage exactly",
     )
 
 

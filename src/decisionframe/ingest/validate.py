@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from decisionframe.errors import Problem
+from decisionframe.errors import Problem, count_of, merged
 from decisionframe.ingest.chunked import aggregate
 from decisionframe.ingest.rules import HINTS, register_words
 from decisionframe.ingest.stage import StagedSource
@@ -216,10 +216,13 @@ def _date_hint(
 
 
 def _describe(
-    store: DuckDBStore, staged: StagedSource, check: _Check, count: int, part: int
+    store: DuckDBStore, staged: StagedSource, check: _Check, count: int, part: int | None
 ) -> tuple[str, str]:
-    """Message and hint for one file's bad cells: their shapes or values, and what to set."""
-    predicate = f"({check.predicate}) AND {staged.part_sql('rowid')} = {int(part)}"
+    """Message and hint for one file's bad cells (every file's when ``part`` is None):
+    their shapes or values, and what to set."""
+    predicate = f"({check.predicate})"
+    if part is not None:
+        predicate += f" AND {staged.part_sql('rowid')} = {int(part)}"
     if check.rule == "unlisted-value":
         return _unlisted(store, staged, check, count, predicate)
     if check.rule == "unknown-channel":
@@ -229,7 +232,9 @@ def _describe(
         else:  # too many different ones to list: their commonest shapes
             shown = ", ".join(_shapes(store, staged, check.name, predicate))
             seen = f", shaped {shown}" if shown else ""
-        return f"{count:,} values are not one of the configured channels{seen}", check.hint
+        are = "is" if count == 1 else "are"
+        message = f"{count_of(count, 'value')} {are} not one of the configured channels{seen}"
+        return message, check.hint
     if not check.rule.startswith("not-a-"):
         return (f"{count:,} rows: {check.message}" if count > 1 else check.message), check.hint
     type_ = staged.type_of(check.name)
@@ -237,7 +242,7 @@ def _describe(
     values = _few_values(store, staged, check.name, predicate, words=True) if categorical else None
     shapes = _shapes(store, staged, check.name, predicate)
     seen = f"values {values}" if values else f"shaped {', '.join(shapes)}"
-    message = f"{count:,} values {check.message}: {seen}"
+    message = f"{count_of(count, 'value')} {check.message}: {seen}"
     hint = HINTS[type_]
     if type_ in ("date", "timestamp"):
         hint = _date_hint(store, staged, check, predicate, shapes)
@@ -299,7 +304,7 @@ def _check_cells(store: DuckDBStore, staged: StagedSource) -> list[Problem]:
     problems: list[Problem] = []
     for check, count in zip(checks, counts, strict=True):
         if count and staged.exact:
-            problems += _grouped(
+            found = _grouped(
                 store,
                 staged,
                 check.rule,
@@ -307,6 +312,10 @@ def _check_cells(store: DuckDBStore, staged: StagedSource) -> list[Problem]:
                 f"SELECT rowid FROM {quote(staged.temp_table)} WHERE {check.predicate}",
                 lambda n, part, check=check: _describe(store, staged, check, n, part),  # type: ignore[misc]
             )
+            if len(found) > 1:  # the same rule broken in several files: said once
+                total = sum(p.count for p in found)
+                found = [merged(found, *_describe(store, staged, check, total, None))]
+            problems += found
         elif count:
             problems.append(_unlocated(staged, check.rule, check.column, int(count)))
     return problems
@@ -322,7 +331,7 @@ def _unlocated(staged: StagedSource, rule: str, column: str, count: int) -> Prob
     return Problem(
         staged.display_path,
         rule,
-        f"{count} rows break this rule",
+        f"{count_of(count, 'row')} {'breaks' if count == 1 else 'break'} this rule",
         "stage exactly to locate",
         None,
         column,
@@ -376,6 +385,10 @@ def _check_duplicate_keys(store: DuckDBStore, staged: StagedSource) -> list[Prob
                 problem.lines,
             )
         )
+    if len(out) > 1:  # repeats in several files of the source: said once
+        total = sum(p.count for p in out)
+        message = f"{total:,} rows repeat a {label} of an earlier row"
+        out = [merged(out, message, out[0].hint)]
     return out
 
 
@@ -412,7 +425,7 @@ def _check_references(
                 problems.append(_unlocated(staged, "orphan-reference", file_column, count))
             continue
         singular = parent_table[:-1]
-        problems += _grouped(
+        orphaned = _grouped(
             store,
             staged,
             "orphan-reference",
@@ -423,6 +436,9 @@ def _check_references(
                 f"add the missing {singular} to {parent.display_path}, or remove the row",
             ),
         )
+        if len(orphaned) > 1:  # in several files of the source: said once
+            orphaned = [merged(orphaned, orphaned[0].message, orphaned[0].hint)]
+        problems += orphaned
     return [
         p
         if p.count <= 1
@@ -435,6 +451,7 @@ def _check_references(
             p.column,
             p.count,
             p.lines,
+            p.by_file,
         )
         for p in problems
     ]
