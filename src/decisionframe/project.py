@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, overload
 import pandas as pd
 
 from decisionframe.config import CONFIG_FILE, ProjectConfig, load_config
-from decisionframe.errors import ConfigError, ProjectError
+from decisionframe.errors import ConfigError, Problem, ProjectError
 from decisionframe.ingest import ImportResult, PseudonymKey, import_sources, load_or_create_key
 from decisionframe.ingest.load import Progress, import_into_database
 from decisionframe.paths import outside_problem, resolve_inside
@@ -228,6 +228,18 @@ class Project:
             return check_theory(self.theory_path)
         with self.open_store(read_only=True) as store:
             return check_theory(self.theory_path, store)
+
+    def measure_warnings(self) -> list[Problem]:
+        """Warnings about the values theory.yaml's measures read (numbers off a node's
+        declared scale); empty without a store."""
+        from decisionframe.theory.bindings import measure_value_problems
+        from decisionframe.theory.load import parse_theory
+
+        if not self.has_store():
+            return []
+        theory, located = parse_theory(self.theory_path)
+        with self.open_store(read_only=True) as store:
+            return measure_value_problems(theory, located, store)[1]
 
     def implications(self, *, alpha: float = 0.05) -> ImplicationsResult:
         """The conditional independences theory.yaml implies, tested on the data held."""

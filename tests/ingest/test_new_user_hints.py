@@ -231,3 +231,49 @@ def test_a_refused_import_says_which_problems_quarantine_would_set_aside(tmp_pat
     problems = json.loads((tmp_path / "r.json").read_text())["problems"]
     assert {p["quarantinable"] for p in problems} == {False}
     assert "on_error: quarantine" not in out
+
+
+def _quality_project(root: Path, quality: list[str]) -> Path:
+    config = (
+        "name: t\nsources:\n"
+        "  clients: {path: data/clients.csv,\n"
+        "    columns: {client_id: Case Ref, enrolled_on: Referral Date, prior_episodes: Prior}}\n"
+        "  touchpoints:\n    path: data/contacts_*.csv\n"
+        "    columns: {touchpoint_id: Contact ID, client_id: Case Ref, started_at: Contact Date,\n"
+        "              channel: Channel, quality: Quality}\n"
+        "  outcomes: {path: data/outcomes.csv}\n"
+    )
+    rows = ["Contact ID,Case Ref,Contact Date,Channel,Quality"]
+    rows += [f"K{i},C{1 + i % 2},2025-02-{1 + i:02d},phone,{q}" for i, q in enumerate(quality)]
+    files = {
+        "clients.csv": CLIENTS,
+        "contacts_2025-02.csv": "\n".join(rows) + "\n",
+        "outcomes.csv": "client_id,outcome,value\nC1,housed,1\nC2,housed,0\n",
+    }
+    root = _project(root, config, files)
+    code, out = _run("import", str(root))
+    assert code == 0, out
+    return root
+
+
+def test_a_quality_measure_bound_to_words_is_a_located_error(tmp_path: Path) -> None:
+    """ "Good"/"Poor" bound as a 1-5 quality: analyze failed with a database conversion
+    message that named nothing the user wrote."""
+    root = _quality_project(tmp_path, ["Good", "Poor", "Fair", "Good"])
+    code, out = _run("analyze", str(root))
+    assert code == 2
+    assert "theory.yaml, line 6, column 'nodes.quality.measure'" in out
+    assert "[theory-measure-not-numeric]" in out
+    assert "touchpoints.quality (column 'Quality' of data/contacts_2025-02.csv)" in out
+    assert "holds words, not numbers" in out
+    assert "Good" not in out
+    assert "Conversion Error" not in out
+
+
+def test_numbers_outside_a_nodes_declared_scale_are_warned_about(tmp_path: Path) -> None:
+    root = _quality_project(tmp_path, ["0", "7", "10", "3"])
+    _, out = _run("analyze", str(root))
+    assert "warning:" in out
+    assert "[theory-measure-off-scale]" in out
+    assert "node 'quality' is declared on a 1-5 scale" in out
+    assert "runs from 0 to 10" in out

@@ -12,6 +12,7 @@ from decisionframe.cli._common import (
     PublishOption,
     check_publish,
     console,
+    err_console,
     progress_bar,
     user_errors,
     write_json,
@@ -44,6 +45,8 @@ def analyze(
     check_publish(json_out, publish)
     with user_errors():
         project = Project(directory)
+        for warning in project.measure_warnings():
+            err_console.print(f"warning: {warning}", soft_wrap=True)
         with progress_bar("Analyzing") as update:
             result = project.analyze(seed=seed, progress=update)
     show_evidence(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from decisionframe.errors import Problem
@@ -67,9 +68,113 @@ def store_outcomes(store: Store, catalogue: dict[str, list[str]]) -> list[str]:
 
 
 def check_bindings(theory: Theory, located: LocatedYaml, store: Store) -> list[Problem]:
-    """Each measure must point at a table, column or outcome the store holds."""
+    """Each measure must point at a table, column or outcome the store holds, and a
+    measure that averages or sums must read numbers."""
     catalogue = store_catalogue(store)
-    return check_bindings_in(theory, located, catalogue, store_outcomes(store, catalogue))
+    problems = check_bindings_in(theory, located, catalogue, store_outcomes(store, catalogue))
+    return problems or measure_value_problems(theory, located, store)[0]
+
+
+NUMERIC_AGGREGATES = frozenset({"mean", "sum", "min", "max"})
+_SCALE_IN_TEXT = re.compile(r"\b(\d+)\s*-\s*(\d+)\b")
+
+
+def declared_scale(node: Node) -> tuple[float, float] | None:
+    """The scale a node's label or unit declares ('Quality of contact (1-5)', 'point on
+    the 1-5 respect rating'), or None."""
+    for text in (node.unit.one if node.unit else "", node.title):
+        match = _SCALE_IN_TEXT.search(text or "")
+        if match and int(match[1]) < int(match[2]):
+            return float(match[1]), float(match[2])
+    return None
+
+
+def _files_of(store: Store, table: str) -> str:
+    """The files a table was last imported from, as one short phrase."""
+    if not store.table_exists("df_imports"):
+        return table
+    rows = store.rows(
+        "SELECT source_path FROM df_imports WHERE table_name = ? AND batch_id = (SELECT "
+        "batch_id FROM df_imports ORDER BY imported_at DESC, batch_id LIMIT 1) ORDER BY 1",
+        [table],
+    )
+    names = [str(r[0]) for r in rows]
+    if not names:
+        return table
+    return names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]} ({len(names)} files)"
+
+
+def measure_value_problems(
+    theory: Theory, located: LocatedYaml, store: Store
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about the values a measure reads.
+
+    Error: a mean, sum, min or max of a column holding words ("Good"/"Poor" bound as a
+    1-5 quality): the analysis failed with a database conversion message naming nothing
+    the user wrote. Warning: numbers outside the scale the node declares (0-10 answers on
+    a 1-5 scale), which would be estimated as if they were on it. Located by theory line,
+    node, table, file and file column; no value is shown but the range of a numeric scale.
+    """
+    if not store.table_exists("df_columns"):
+        return [], []
+    info = {
+        (str(t), str(c)): (str(kind), str(source))
+        for t, c, kind, source in store.rows(
+            "SELECT table_name, column_name, logical_type, source_column FROM df_columns"
+        )
+    }
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for index, node in enumerate(theory.nodes):
+        binding = bind(node)
+        if binding is None or binding.column is None or binding.table == "outcomes":
+            continue
+        found = info.get((binding.table, binding.column))
+        if found is None or not store.table_exists(binding.table):
+            continue
+        kind, source = found
+        where = f"{binding.table}.{binding.column}" + (
+            f" (column '{source}' of {_files_of(store, binding.table)})" if source else ""
+        )
+        line = located.line_of(("nodes", index, "measure"))
+        key = f"nodes.{node.id}.measure"
+        if binding.aggregate in NUMERIC_AGGREGATES and kind in ("text", "id"):
+            errors.append(
+                Problem(
+                    str(located.path),
+                    "theory-measure-not-numeric",
+                    f"node '{node.id}' takes the {binding.aggregate} of {where}, which holds "
+                    "words, not numbers",
+                    f"recode the words as numbers in decisionframe.yaml: `values: "
+                    f"{{{binding.column}: {{'<word>': 1, ...}}}}` on the {binding.table} "
+                    "source, then import again",
+                    line,
+                    key,
+                )
+            )
+            continue
+        scale = declared_scale(node)
+        if scale is None or kind not in ("float", "int"):
+            continue
+        low, high = store.rows(
+            f"SELECT min({quote(binding.column)}), max({quote(binding.column)}) "
+            f"FROM {quote(binding.table)}"
+        )[0]
+        if low is None or (scale[0] <= float(low) and float(high) <= scale[1]):
+            continue
+        warnings.append(
+            Problem(
+                str(located.path),
+                "theory-measure-off-scale",
+                f"node '{node.id}' is declared on a {scale[0]:g}-{scale[1]:g} scale, but "
+                f"{where} runs from {float(low):g} to {float(high):g}",
+                "check the node's label or unit, or recode the column onto the scale "
+                "(`values:` in decisionframe.yaml)",
+                line,
+                key,
+            )
+        )
+    return errors, warnings
 
 
 def check_bindings_in(
