@@ -224,3 +224,24 @@ def test_serve_with_two_workers(analyzed_copy: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
+
+
+def test_kept_html_carries_each_sessions_own_csrf_token(analyzed_copy: Path) -> None:
+    """Two sessions of one user get the same kept page, each with its own CSRF token (the
+    placeholder never shows), and a token works only with its own session."""
+    from decisionframe.web.render import CSRF_MARK
+
+    app = create_app(analyzed_copy)
+    with _signed_in(app, Role.viewer) as one, _signed_in(app, Role.viewer) as two:
+        for path in ("/overview", "/evidence/0", "/simulator", "/demand"):
+            first, second = one.get(path).text, two.get(path).text
+            assert CSRF_MARK not in first
+            assert CSRF_MARK not in second
+            token_one, token_two = csrf_of(one, path), csrf_of(two, path)
+            assert token_one != token_two
+            assert first.replace(token_one, "") == second.replace(token_two, "")
+        budget = one.get("/simulator.json").json()["budget"]["value"]
+        wrong = one.post(
+            "/simulator/what-if", data={"budget": str(budget)}, headers={"X-CSRF-Token": token_two}
+        )
+        assert wrong.status_code == 403

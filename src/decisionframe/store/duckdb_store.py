@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,18 +119,42 @@ def _driver_errors() -> Iterator[None]:
 
 
 _ONE_CONFIGURATION = False
+_LOCK_WAIT = 0.0
+# A caller that would rather not wait (it has an older answer to fall back on) sets this.
+lock_wait_override: ContextVar[float | None] = ContextVar("lock_wait_override", default=None)
 
 
-def open_read_write_only() -> None:
+def open_read_write_only(*, lock_wait: float = 0.0) -> None:
     """Open every store of this process read-write, even where read-only is asked for.
 
     DuckDB refuses a second connection to a file with another configuration than the open
     ones, so a process that reads in some threads while it writes in others (the web app:
     pages read while logins, labels and a background analysis write) must use one. The
     read-only request is then a promise of the caller, not enforced, and skips migration.
+
+    ``lock_wait``: while another process has the file open (another worker of ``serve
+    --workers N``, a command), try again for up to that many seconds before saying so.
     """
-    global _ONE_CONFIGURATION
+    global _ONE_CONFIGURATION, _LOCK_WAIT
     _ONE_CONFIGURATION = True
+    _LOCK_WAIT = lock_wait
+
+
+def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``; a lock held by another process is waited for up to
+    ``_LOCK_WAIT`` seconds (short pauses, growing to 50 ms), then reported."""
+    wait = lock_wait_override.get()
+    deadline = time.monotonic() + (_LOCK_WAIT if wait is None else wait)
+    pause = 0.002
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.Error as exc:
+            error = open_error(path, exc)
+            if not isinstance(error, StoreLockedError) or time.monotonic() + pause > deadline:
+                raise error from None
+        time.sleep(pause * (0.5 + random.random()))
+        pause = min(pause * 2, 0.05)
 
 
 class DuckDBStore:
@@ -142,10 +169,7 @@ class DuckDBStore:
         self.path = Path(path) if str(path) != ":memory:" else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise open_error(path, exc) from None
+        self._con = _connect(str(path), read_only=read_only)
         self._in_transaction = False
         if migrate:
             try:

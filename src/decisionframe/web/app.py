@@ -38,7 +38,7 @@ from decisionframe.web.auth import (
 )
 from decisionframe.web.render import render, wants_json
 from decisionframe.web.security import SecurityHeaders, allowed_hosts
-from decisionframe.web.state import WebState
+from decisionframe.web.state import LOCK_WAIT, WebState
 
 PLOTLY = "plotly-basic-4.1.1.min.js"
 SESSIONS_FILE = "web.sqlite"
@@ -95,7 +95,7 @@ def create_app(
     from decisionframe.web.jobs import Jobs
 
     project = Project(directory)  # a clear error now if it is no project
-    open_read_write_only()
+    open_read_write_only(lock_wait=LOCK_WAIT)  # other workers open the store too
     with project.open_store():  # brings the store's tables forward (accounts, labels)
         pass
     # Sessions and login failures in a file every worker process shares (see web.auth).

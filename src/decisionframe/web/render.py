@@ -8,6 +8,7 @@ the two can never disagree.
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import jinja2
@@ -62,19 +63,35 @@ def render(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
     """A template rendered with the signed-in user, their CSRF token and the nav."""
+    session = getattr(request.state, "session", None)
+    html = render_html(request, template, context, session.csrf if session is not None else "")
+    return HTMLResponse(html, status_code=status_code)
+
+
+def render_html(request: Request, template: str, context: dict[str, Any], csrf: str) -> str:
+    """The page's HTML with ``csrf`` as its CSRF token (``CSRF_MARK`` for a kept page)."""
     from decisionframe.web.auth import principal_of
 
-    principal = principal_of(request)
-    session = getattr(request.state, "session", None)
-    html = _ENV.get_template(template).render(
+    return _ENV.get_template(template).render(
         request_path=request.url.path,
-        principal=principal,
-        csrf_token=session.csrf if session is not None else "",
+        principal=principal_of(request),
+        csrf_token=csrf,
         project_name=_project_name(request),
         nav=_nav(request),
         **context,
     )
-    return HTMLResponse(html, status_code=status_code)
+
+
+# A kept page's HTML is rendered once with this in place of the CSRF token, which each
+# answer then puts in (its own session's). Random per process, and nothing a page shows
+# (all of it autoescaped) can spell it: only the template's own token fields carry it.
+CSRF_MARK = "csrf-" + secrets.token_hex(16)
+
+
+def kept_html(request: Request, html: str) -> HTMLResponse:
+    """A kept page's HTML with this session's CSRF token."""
+    session = getattr(request.state, "session", None)
+    return HTMLResponse(html.replace(CSRF_MARK, session.csrf if session is not None else ""))
 
 
 def _project_name(request: Request) -> str:

@@ -19,7 +19,6 @@ change, by this process, another worker or the CLI, without opening the store to
 from __future__ import annotations
 
 import os
-import random
 import threading
 import time
 from collections import OrderedDict
@@ -33,7 +32,7 @@ from decisionframe.accounts import Role, list_users
 from decisionframe.config import CONFIG_FILE
 from decisionframe.project import Project
 from decisionframe.store.base import Store
-from decisionframe.store.duckdb_store import StoreLockedError
+from decisionframe.store.duckdb_store import StoreLockedError, lock_wait_override
 from decisionframe.web.auth import LoginLimiter, Sessions
 
 T = TypeVar("T")
@@ -155,17 +154,13 @@ class WebState:
 
     def _open(self, *, read_only: bool, wait: float) -> Any:
         """The store, opened; while another process has it open, tried again every few
-        milliseconds for up to ``wait`` seconds (then its located 'in use' error)."""
-        deadline = time.monotonic() + wait
-        pause = 0.002
-        while True:
-            try:
-                return self.project().open_store(read_only=read_only)
-            except StoreLockedError:
-                if time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause * (0.5 + random.random()))
-                pause = min(pause * 2, 0.05)
+        milliseconds for up to ``wait`` seconds (then its located 'in use' error; every
+        other open of the web process waits ``LOCK_WAIT``, see ``create_app``)."""
+        token = lock_wait_override.set(wait)
+        try:
+            return self.project().open_store(read_only=read_only)
+        finally:
+            lock_wait_override.reset(token)
 
     def accounts(self) -> dict[str, Role]:
         """Enabled accounts and their roles (every request asks), read again whenever the

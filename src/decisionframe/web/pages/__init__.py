@@ -9,7 +9,9 @@ path parameters declare both routes themselves (see ``evidence.py``).
 A page's model is kept (``WebState.kept_page``) per path, query, user and role until a
 file it is built from changes (the store, the theory, the config): twenty people opening
 the overview build it once. A page that shows something held only in memory (the runs
-page's background job) says ``keep=False``.
+page's background job) says ``keep=False``. The HTML is kept too, rendered with a
+placeholder where the CSRF token goes (``render.CSRF_MARK``), each answer putting in its
+own session's token.
 
 To add a router: write ``web/pages/mine.py`` with ``router = APIRouter()``, then add it to
 ``ROUTERS`` below. Every route declares its role (``Depends(auth.viewer)``, ...);
@@ -27,9 +29,10 @@ from pydantic import BaseModel
 
 from decisionframe.accounts import Role
 from decisionframe.web.auth import Principal, require
-from decisionframe.web.render import NAV, answer
+from decisionframe.web.render import CSRF_MARK, NAV, answer, kept_html, render_html, wants_json
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def page(
@@ -58,7 +61,17 @@ def page(
             return built(request, principal)
 
         def as_html(request: Request, principal: Principal = Depends(needs)) -> Response:
-            return answer(request, built(request, principal), template)
+            if not keep or wants_json(request):
+                return answer(request, built(request, principal), template)
+            html = kept(
+                request,
+                principal,
+                f"{path} html",
+                lambda: render_html(
+                    request, template, {"page": built(request, principal)}, CSRF_MARK
+                ),
+            )
+            return kept_html(request, html)
 
         as_json.__name__ = f"{build.__name__}_json"
         as_html.__name__ = f"{build.__name__}_page"
@@ -80,7 +93,7 @@ def page(
     return decorator
 
 
-def kept(request: Request, principal: Principal, name: str, build: Callable[[], M]) -> M:
+def kept(request: Request, principal: Principal, name: str, build: Callable[[], T]) -> T:
     """The page ``name`` for this query and user, built once per state of the files."""
     key = (name, request.url.query, principal.username, int(principal.role))
     return request.app.state.web.kept_page(key, build)  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ from decisionframe.web.auth import Principal, require
 from decisionframe.web.pages import kept, page
 from decisionframe.web.pages.overview import AssumptionLine, verdict_class
 from decisionframe.web.pages.shared import ChartData, chart_data, context, count, min_cell_size
-from decisionframe.web.render import answer
+from decisionframe.web.render import CSRF_MARK, answer, kept_html, render_html, wants_json
 
 
 class Interval(BaseModel):
@@ -292,9 +292,19 @@ def build_router() -> APIRouter:
     def assumption_page(
         request: Request, number: int, principal: Principal = Depends(needs)
     ) -> Response:
-        found = kept(
-            request, principal, f"/evidence/{number}", lambda: evidence_of(request, number)
+        def model() -> Evidence:
+            return kept(
+                request, principal, f"/evidence/{number}", lambda: evidence_of(request, number)
+            )
+
+        if wants_json(request):
+            return answer(request, model(), "evidence.html.j2")
+        html = kept(
+            request,
+            principal,
+            f"/evidence/{number} html",
+            lambda: render_html(request, "evidence.html.j2", {"page": model()}, CSRF_MARK),
         )
-        return answer(request, found, "evidence.html.j2")
+        return kept_html(request, html)
 
     return router
