@@ -1,10 +1,10 @@
 """The app factory: ``create_app(project_dir)`` -> a FastAPI app serving one project.
 
-Layers, outermost first: security headers (every answer), allowed Host names (DNS
-rebinding), sessions (the cookie -> a server-side session), then the routers. Each router
-lives in ``web/pages/`` and declares the role of every route (``auth.require``); writes
-also check CSRF (``auth.require_write``). How to add a page: docs in notes and
-``web/pages/__init__.py``.
+Layers, outermost first: security headers (every answer), a bound on request bodies,
+allowed Host names (DNS rebinding), sessions (the cookie -> a server-side session), then
+the routers. Each router lives in ``web/pages/`` and declares the role of every route
+(``auth.require``); writes also check CSRF (``auth.require_write``). How to add a page:
+docs in notes and ``web/pages/__init__.py``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from decisionframe.web.auth import (
     session_of,
 )
 from decisionframe.web.render import render, wants_json
-from decisionframe.web.security import SecurityHeaders, allowed_hosts
+from decisionframe.web.security import BodyLimit, SecurityHeaders, allowed_hosts
 from decisionframe.web.state import LOCK_WAIT, WebState
 
 PLOTLY = "plotly-basic-4.1.1.min.js"
@@ -119,6 +119,7 @@ def create_app(
     _errors(app)
     app.add_middleware(SessionMiddleware, state=state)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(bind, extra_hosts))
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, https=https)
     return app
 

@@ -79,6 +79,49 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+MAX_BODY_BYTES = 2 << 20  # the largest real write is a theory (YAML is capped at 1 MB)
+
+
+class BodyLimit:
+    """Refuse a request body over ``MAX_BODY_BYTES`` (413) before anything reads it.
+
+    Without it, anyone who could reach the app (signed in or not: the login form parses
+    its body to find the CSRF token) could post gigabytes and the form or JSON parser
+    would hold them in memory (#13: a 10 MB theory draft was accepted and parsed). The
+    declared Content-Length is checked; a body without one (chunked) is refused with
+    411, which no browser form or fetch of the app sends. The server enforces the
+    declared length, so a body cannot outgrow it.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length")
+        status = 0
+        if length is None:
+            status = 411 if b"transfer-encoding" in headers else 0
+        elif not length.isdigit() or int(length) > self.limit:
+            status = 413
+        if not status:
+            await self.app(scope, receive, send)
+            return
+        message = b"request body too large" if status == 413 else b"Content-Length required"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": message})
+
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 # Without accounts the app has no login, so it may listen only where nobody else can
 # reach it: 127.0.0.1 (and its IPv6 twin). Any other address, even another loopback
