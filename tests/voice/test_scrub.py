@@ -43,3 +43,26 @@ def test_scrub_removes(text: str, gone: str) -> None:
 )
 def test_scrub_keeps_ordinary_text(text: str) -> None:
     assert scrub(text) == text
+
+
+def test_a_name_no_cue_or_list_catches_is_scrubbed_by_how_the_comments_write_it() -> None:
+    """A new user's planted name ("Please ask Bartholomew Quinceworth to call me back")
+    reached the published asks as 'ask / bartholomew': no cue, not in the list. Written
+    with a capital mid-sentence every time, the corpus itself says it is a name."""
+    from decisionframe.voice.scrub import proper_nouns, scrub_all
+
+    texts = [
+        "Please ask Bartholomew Quinceworth to call me back",
+        "please could Bartholomew Quinceworth ring me",
+        "Bartholomew never rang back",  # at the start of a sentence too
+        "The app crashed. Staff were kind",
+        "the staff were kind but the app crashed",
+        "THE APP CRASHED AGAIN",
+        "The Staff Were Very Kind And Helpful",  # title case: says nothing of names
+    ]
+    out = scrub_all(texts)
+    assert all("bartholomew" not in t.lower() and "quinceworth" not in t.lower() for t in out)
+    assert out[0] == "Please ask [name] to call me back"
+    assert out[2] == "[name] never rang back"
+    assert out[3:] == texts[3:]
+    assert proper_nouns(texts) == {"bartholomew", "quinceworth"}

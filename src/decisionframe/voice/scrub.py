@@ -195,7 +195,61 @@ def scrub(text: str) -> str:
     return _names(text)
 
 
+PROPER_SHARE = 0.9  # of a word's mid-sentence uses capitalised: a proper noun
+PROPER_MIN_USES = 2
+
+
+def _mid_sentence_words(text: str) -> list[str]:
+    """The words of ``text`` not at the start of a sentence (those are capitalised anyway)."""
+    words = []
+    for match in _WORD.finditer(text):
+        before = text[: match.start()].rstrip()
+        if before and before[-1] not in ".!?:\"'([":
+            words.append(match.group(0))
+    return words
+
+
+def proper_nouns(texts: list[str]) -> set[str]:
+    """Words (lower case) the corpus itself writes as proper nouns.
+
+    A name that no cue introduces and no list holds ("please ask Bartholomew Quinceworth
+    to ring me") is still written with a capital mid-sentence every time, while ordinary
+    words are not; counted over all comments, that tells them apart without a list. A
+    word needs ``PROPER_MIN_USES`` mid-sentence uses, ``PROPER_SHARE`` of them
+    capitalised. The price: place, weekday and product names (Monday, Jobcentre) are
+    scrubbed too, which errs on the side of the people in the data.
+    """
+    capital: dict[str, int] = {}
+    uses: dict[str, int] = {}
+    for text in texts:
+        words = [w for w in _mid_sentence_words(text) if len(w) >= 3 and w.isalpha()]
+        capitalised = [w[:1].isupper() and not w.isupper() for w in words]
+        if len(words) >= 4 and sum(capitalised) > len(words) / 2:
+            continue  # Title Case Text says nothing of which words are names
+        for word, is_capital in zip(words, capitalised, strict=True):
+            lower = word.lower()
+            uses[lower] = uses.get(lower, 0) + 1
+            capital[lower] = capital.get(lower, 0) + is_capital
+    return {
+        w for w, n in uses.items() if n >= PROPER_MIN_USES and capital.get(w, 0) >= PROPER_SHARE * n
+    }
+
+
+def _without(text: str, proper: set[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        return TAG_NAME if match.group(0).lower() in proper else match.group(0)
+
+    return re.sub(r"\[name\](?:\s+\[name\])+", TAG_NAME, _WORD.sub(replace, text))
+
+
 def scrub_all(texts: list[str]) -> list[str]:
-    """``scrub`` over many texts (identical texts are scrubbed once)."""
+    """``scrub`` over many texts (identical texts are scrubbed once), then the words the
+    corpus writes as proper nouns (``proper_nouns``) replaced by ``[name]`` everywhere,
+    at the start of a sentence too."""
     cache: dict[str, str] = {}
-    return [cache[t] if t in cache else cache.setdefault(t, scrub(t)) for t in texts]
+    scrubbed = [cache[t] if t in cache else cache.setdefault(t, scrub(t)) for t in texts]
+    proper = proper_nouns(scrubbed)
+    if not proper:
+        return scrubbed
+    done: dict[str, str] = {}
+    return [done[t] if t in done else done.setdefault(t, _without(t, proper)) for t in scrubbed]
