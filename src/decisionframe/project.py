@@ -491,7 +491,9 @@ class Project:
                     time.sleep(0.25)
                     continue
                 kept = keep_pending(self.state_dir, result=result, prov=prov)
-                where = kept.relative_to(self.directory)
+                # Both resolved: the state folder is (confined to the project), the
+                # directory may be given as '.'.
+                where = kept.resolve().relative_to(self.directory.resolve())
                 raise StoreLockedError(
                     f"{str(exc).split('. Hint:')[0]}. The finished `{result.kind}` result was "
                     f"not lost: it was kept in {where} and is saved into the store the next "

@@ -108,14 +108,19 @@ def _release(holder: subprocess.Popen[str]) -> None:
         holder.stdout.close()
 
 
+@pytest.mark.parametrize("relative", [False, True])
 def test_a_store_locked_at_save_time_keeps_the_finished_result(
-    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch, relative: bool
 ) -> None:
     """Another process takes the store while the analysis runs (it only reads): the
-    finished result used to be lost at save time."""
+    finished result used to be lost at save time. With the project given as '.' (as a
+    new user typed `decisionframe demand .`) the message itself was a traceback."""
     import decisionframe.demand as demand_module
 
     project = _imported(project_dir)
+    if relative:
+        monkeypatch.chdir(project_dir)
+        project = Project(Path("."))
     monkeypatch.setattr(project_module, "SAVE_WAIT_SECONDS", 0.5)
     holders: list[subprocess.Popen[str]] = []
     real = demand_module.analyze_demand

@@ -42,6 +42,21 @@ class Rise:
     after: float  # share from the start on
 
 
+def _without_thin_months(
+    counts: np.ndarray, n: np.ndarray, min_cell_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A month with fewer than ``min_cell_size`` comments on a chart is left off it (no
+    comments, no signal): 4 of 4 comments is "100%", neither a signal worth a board's
+    attention nor a number the disclosure rules let anyone publish. ``counts`` may be a
+    month x term matrix; ``n`` counts comments per month."""
+    thin = n < min_cell_size
+    if not thin.any():
+        return counts, n
+    counts = counts.copy()
+    counts[thin] = 0
+    return counts, np.where(thin, 0.0, n)
+
+
 def _rise(counts: np.ndarray, n: np.ndarray, baseline: int) -> Rise | None:
     base_n = n[:baseline]
     if base_n.sum() == 0 or len(n) <= baseline:
@@ -147,6 +162,7 @@ def find_emerging(
         for name, rows in charts:
             n = np.bincount(position[rows], minlength=len(months)).astype(float)
             counts = np.bincount(position[rows & member], minlength=len(months)).astype(float)
+            counts, n = _without_thin_months(counts, n, min_cell_size)
             rise = _rise(counts, n, baseline_months)
             if rise is not None and (best is None or rise.signal < best[0].signal):
                 best = (rise, name)
@@ -222,6 +238,7 @@ def emerging_term_clusters(
         select = sparse.diags(rows.astype(float))
         counts = np.asarray((onehot @ select @ binary).todense())
         n = np.asarray(onehot @ rows.astype(float)).ravel()
+        counts, n = _without_thin_months(counts, n, min_cell_size)
         z = _sustained(counts, n, baseline_months)
         for j in np.flatnonzero((z >= 3) & (df >= min_cell_size)):
             if _rise(counts[:, j], n, baseline_months) is not None:
