@@ -80,16 +80,21 @@ def test_writes_refused_without_csrf(web_app, client_as) -> None:  # type: ignor
     assert client.post("/logout", headers={"X-CSRF-Token": token}).status_code in (200, 303)
 
 
-def test_login_needs_csrf_and_is_rate_limited(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_login_needs_csrf_and_is_rate_limited(web_app, client_as) -> None:  # type: ignore[no-untyped-def]
     client = client_as(None)
     client.get("/login")
     refused = client.post("/login", data={"username": "viewer1", "password": "x"})
     assert refused.status_code == 403
-    for _ in range(5):
-        assert sign_in(client, "analyst1", "wrong password!").status_code == 401  # type: ignore[attr-defined]
-    limited = sign_in(client, "analyst1")  # right password, but too many failures
-    assert limited.status_code == 429  # type: ignore[attr-defined]
-    assert int(limited.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    try:
+        for _ in range(5):
+            assert sign_in(client, "analyst1", "wrong password!").status_code == 401  # type: ignore[attr-defined]
+        limited = sign_in(client, "analyst1")  # right password, but too many failures
+        assert limited.status_code == 429  # type: ignore[attr-defined]
+        assert int(limited.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    finally:
+        # The app (and its shared limiter file) is the session's: later tests in this
+        # worker sign in as analyst1 and must not inherit the lock-out.
+        web_app.state.web.limiter.db.run("DELETE FROM web_login_failures")
 
 
 def test_security_headers_and_cookie(client_as) -> None:  # type: ignore[no-untyped-def]
