@@ -136,6 +136,16 @@ def test_demo_composes_the_pipeline(tmp_path: Path) -> None:
     assert "http://127.0.0.1:8000/" in ran.output
 
 
+def test_demo_of_a_series_scenario_says_what_to_run_instead(tmp_path: Path) -> None:
+    ran = runner.invoke(
+        app, ["demo", str(tmp_path / "d"), "--scenario", "staggered-rollout"], env=WIDE
+    )
+    assert ran.exit_code == 2, ran.output
+    assert "initiatives" in ran.output
+    assert "Traceback" not in ran.output
+    assert not (tmp_path / "d").exists()  # refused before anything was written
+
+
 def test_a_stale_analysis_is_refused_and_allow_stale_says_so(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:

@@ -15,6 +15,8 @@ from decisionframe.cli.initiatives import initiatives
 from decisionframe.cli.report import report
 from decisionframe.cli.theory import plan, theory_app
 from decisionframe.cli.voice import profiles, voice
+from decisionframe.errors import DecisionframeError
+from decisionframe.simulate.series import SERIES_SCENARIOS
 
 
 def demo(
@@ -28,6 +30,12 @@ def demo(
     from decisionframe.simulate import simulate_project
 
     with user_errors():
+        if scenario in SERIES_SCENARIOS:  # offices' monthly series: no theory to test
+            raise DecisionframeError(
+                f"demo runs the whole pipeline on clients; scenario '{scenario}' simulates "
+                "offices' monthly measures. Hint: `decisionframe simulate DIR --scenario "
+                f"{scenario}`, then `import`, `initiatives` and `report` on DIR."
+            )
         with console.status(f"Simulating {clients:,} clients..."):
             simulated = simulate_project(
                 directory, n_clients=clients, seed=seed, scenario=scenario, overwrite=True
