@@ -14,81 +14,18 @@ from decisionframe.errors import NotEstimableError
 from decisionframe.project import Project
 from decisionframe.store import DuckDBStore
 from tests.conftest import make_project
-
-_COLUMNS = (
-    "touchpoint_id VARCHAR, client_id VARCHAR, started_at TIMESTAMP, channel VARCHAR, "
-    "unit VARCHAR, reason VARCHAR, need_id VARCHAR, resolved BOOLEAN, waiting_on VARCHAR, "
-    "handle_minutes DOUBLE, cost DOUBLE"
-)
-
-
-def _store_with(rows: list[tuple[object, ...]], *, labels: bool = False) -> DuckDBStore:
-    store = DuckDBStore(":memory:")
-    extra = ", demand_label VARCHAR" if labels else ""
-    store.execute(f"CREATE TABLE touchpoints ({_COLUMNS}{extra})")
-    marks = ", ".join("?" for _ in rows[0])
-    for row in rows:
-        store.execute(f"INSERT INTO touchpoints VALUES ({marks})", list(row))
-    return store
+from tests.demand.cases import COLUMNS, EXPECTED, ROWS, RULES, store_with
 
 
 def test_each_rule_by_hand() -> None:
-    rows = [
-        ("t1", "c1", "2025-01-01 09:00", "phone", "u", "benefit claim", "n1", False, "bp", 10, 5),
-        ("t2", "c1", "2025-01-05 09:00", "phone", "u", "benefit claim", "n1", False, None, 10, 5),
-        (
-            "t3",
-            "c1",
-            "2025-01-09 09:00",
-            "phone",
-            "u",
-            "Where is my claim?",
-            "n1",
-            False,
-            "bp",
-            10,
-            5,
-        ),
-        ("t4", "c1", "2025-01-12 09:00", "phone", "u", "benefit claim", "n1", True, None, 10, 5),
-        ("t5", "c1", "2025-01-20 09:00", "phone", "u", "benefit claim", "n1", True, None, 10, 5),
-        ("t6", "c2", "2025-01-01 09:00", "web", "u", "repairs request", None, False, None, 3, 1),
-        ("t7", "c2", "2025-01-10 09:00", "web", "u", "repairs request", None, True, None, 3, 1),
-        ("t8", "c2", "2025-03-10 09:00", "web", "u", "repairs request", None, True, None, 3, 1),
-        (
-            "t9",
-            "c3",
-            "2025-01-01 09:00",
-            "email",
-            "u",
-            "Wrong amount in letter",
-            "n9",
-            True,
-            None,
-            3,
-            1,
-        ),
-        ("t10", "c4", "2025-01-01 09:00", "email", "u", None, None, None, None, 3, 1),
-    ]
-    store = _store_with(rows)
-    classify_demand(store, DemandRules(repeat_window_days=30))
-    got = dict(store.rows("SELECT touchpoint_id, rule FROM df_demand"))
-    assert got == {
-        "t1": "first contact for need",
-        "t2": "repeat: unresolved need",
-        "t3": "progress chasing",
-        "t4": "repeat: unresolved need",
-        "t5": "reopened need",
-        "t6": "new request",
-        "t7": "repeat: same client and reason",
-        "t8": "new request",
-        "t9": "error correction",
-        "t10": "unknown",
-    }
+    store = store_with(ROWS)
+    classify_demand(store, RULES)
+    assert dict(store.rows("SELECT touchpoint_id, rule FROM df_demand")) == EXPECTED
 
 
 def test_no_touchpoints_is_a_clear_error() -> None:
     store = DuckDBStore(":memory:")
-    store.execute(f"CREATE TABLE touchpoints ({_COLUMNS})")
+    store.execute(f"CREATE TABLE touchpoints ({COLUMNS})")
     with pytest.raises(NotEstimableError, match="no touchpoints loaded"):
         analyze_demand(store, rules=DemandRules())
 
@@ -110,7 +47,7 @@ def test_hand_offs_and_internal_customers_by_hand() -> None:
         # need n2: one contact, resolved there and then
         ("b1", "c2", "2025-01-02 09:00", "web", "desk", "claim", "n2", True, None, 3, 1),
     ]
-    store = _store_with(rows)
+    store = store_with(rows)
     classify_demand(store, DemandRules())
     aggregates.build_summaries(store)
     handoffs = aggregates.handoffs(store)
@@ -138,7 +75,7 @@ def test_cube_measures_match_a_direct_count() -> None:
          i % 5 == 0, None, float(i), 1.0)
         for i in range(200)
     ]  # fmt: skip
-    store = _store_with(rows)
+    store = store_with(rows)
     classify_demand(store, DemandRules())
     aggregates.build_summaries(store)
     for dimension, column in (("channel", "channel"), ("unit", "unit"), ("reason", "reason_key")):
@@ -169,7 +106,7 @@ def test_text_classifier_learns_from_staff_labels() -> None:
             (f"t{i}", f"c{i}", "2025-01-01 09:00", "web", "u", reason, None, True, None, 1, 1,
              label if i < 30 else None)
         )  # fmt: skip
-    store = _store_with(rows, labels=True)
+    store = store_with(rows, labels=True)
     fitted = classify_demand(store, DemandRules())
     assert fitted is not None
     assert fitted.trained_on == 30
@@ -190,7 +127,7 @@ def test_text_classifier_trains_on_a_fixed_sample_of_many_labels(
          None, True, None, 1, 1, ("value", "failure")[i % 2])
         for i in range(100)
     ]  # fmt: skip
-    store = _store_with(rows, labels=True)
+    store = store_with(rows, labels=True)
     first = classify_demand(store, DemandRules())
     again = classify_demand(store, DemandRules())
     assert first is not None
@@ -204,7 +141,7 @@ def test_few_staff_labels_train_nothing() -> None:
         (f"t{i}", f"c{i}", "2025-01-01 09:00", "web", "u", "x", None, True, None, 1, 1, "value")
         for i in range(5)
     ]
-    store = _store_with(rows, labels=True)
+    store = store_with(rows, labels=True)
     assert classify_demand(store, DemandRules()) is None
     assert {r[0] for r in store.rows("SELECT rule FROM df_demand")} == {"new request"}
 
@@ -299,6 +236,6 @@ def test_data_that_cannot_tell_says_so() -> None:
          None, 1, 1)
         for i in range(120)
     ]  # fmt: skip
-    result = analyze_demand(_store_with(rows), rules=DemandRules(), min_cell_size=1)
+    result = analyze_demand(store_with(rows), rules=DemandRules(), min_cell_size=1)
     assert result.summary().startswith("none of 120 contacts could be classified")
     assert not [c for c in result.charts if c.title.startswith("Failure-demand share")]

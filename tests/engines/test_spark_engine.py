@@ -44,10 +44,9 @@ def _plain(result: Any) -> Any:
     return json.loads(json.dumps(result.to_dict(), default=str))
 
 
-def test_demand_on_spark_equals_demand_on_duckdb(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    request.getfixturevalue("spark")  # the suite's one session (local[2])
+def test_demand_on_spark_equals_demand_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    """The whole demand analysis, every summary and chart, through ``engine: spark`` (the
+    suite's one session, local[2]): the one place each Spark statement of it is checked."""
     folder = make_project(tmp_path / "cache", tmp_path / "org", n=200)
     Project(folder).import_data()
     on_duckdb = _plain(Project(folder).demand())
