@@ -76,15 +76,21 @@ class PlanSummary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanSummary:
-        return cls(
-            kind=data["kind"],
-            variable=data["variable"],
-            plan=tuple(Assignment(**a) for a in data["plan"]),
-            label=data["label"],
-            outcomes=Band(**data["outcomes"]),
-            p_best=float(data["p_best"]),
-            expected_loss=float(data["expected_loss"]),
-        )
+        return cls(**_plan_fields(data))
+
+
+def _plan_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields every plan has (a candidate's summary and the recommendation alike), read
+    back from their JSON: one reader, so the two cannot drift apart."""
+    return {
+        "kind": data["kind"],
+        "variable": data["variable"],
+        "plan": tuple(Assignment(**a) for a in data["plan"]),
+        "label": data["label"],
+        "outcomes": Band(**data["outcomes"]),
+        "p_best": float(data["p_best"]),
+        "expected_loss": float(data["expected_loss"]),
+    }
 
 
 @dataclass(frozen=True)
@@ -139,13 +145,7 @@ class Recommendation:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recommendation:
         return cls(
-            kind=data["kind"],
-            variable=data["variable"],
-            plan=tuple(Assignment(**a) for a in data["plan"]),
-            label=data["label"],
-            outcomes=Band(**data["outcomes"]),
-            p_best=float(data["p_best"]),
-            expected_loss=float(data["expected_loss"]),
+            **_plan_fields(data),
             runner_up=PlanSummary.from_dict(data["runner_up"]) if data["runner_up"] else None,
             margin=Band(**data["margin"]) if data["margin"] else None,
             p_beats_runner_up=data["p_beats_runner_up"],
