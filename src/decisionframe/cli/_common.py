@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 
 from decisionframe.errors import DecisionframeError, ProblemsError, count_of
@@ -28,6 +29,15 @@ AllowStaleOption = typer.Option(
     "--allow-stale",
     help="use saved results even if the theory or data changed since (the output says so)",
 )
+
+
+def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """One titled table of already-formatted cells, the way every command prints one (the
+    title on the left, above the headers); cells are plain text, never markup."""
+    table = Table(*headers, title=title, title_justify="left")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 class Result(Protocol):

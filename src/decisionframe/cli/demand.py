@@ -6,13 +6,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from decisionframe.cli._common import (
     PublishOption,
     check_publish,
     console,
+    print_table,
     progress_bar,
     user_errors,
     write_json,
@@ -30,69 +30,61 @@ def demand(
     check_publish(json_out, publish)
     with user_errors(), progress_bar("Demand") as update:
         result = Project(directory).demand(progress=update)
-    channels = Table(
-        "channel",
-        "contacts",
-        "failure demand",
-        "share",
-        "failure cost",
-        title="Failure demand by channel",
-        title_justify="left",
+    print_table(
+        "Failure demand by channel",
+        ("channel", "contacts", "failure demand", "share", "failure cost"),
+        (
+            (
+                str(row.channel),
+                f"{row.contacts:,}",
+                f"{row.failure:,}",
+                f"{row.failure_share:.1%}",
+                f"{row.failure_cost:,.0f}",
+            )
+            for row in result.by_channel.itertuples()
+        ),
     )
-    for row in result.by_channel.itertuples():
-        channels.add_row(
-            str(row.channel),
-            f"{row.contacts:,}",
-            f"{row.failure:,}",
-            f"{row.failure_share:.1%}",
-            f"{row.failure_cost:,.0f}",
-        )
-    console.print(channels)
-    fired = Table("rule", "class", "contacts", title="Rules that fired", title_justify="left")
-    for row in result.rules_fired.itertuples():
-        fired.add_row(str(row.rule), str(row.demand), f"{row.contacts:,}")
-    console.print(fired)
+    print_table(
+        "Rules that fired",
+        ("rule", "class", "contacts"),
+        (
+            (str(row.rule), str(row.demand), f"{row.contacts:,}")
+            for row in result.rules_fired.itertuples()
+        ),
+    )
     learned = result.text_classifier
     if learned is not None:  # the report's sentence: no count of tagged contacts (#13)
         console.print(classifier_sentence(asdict(learned)))
     elif result.web_labels:
         console.print("Too few staff labels yet to train the text classifier.")
-    internal = Table(
-        "back-end unit",
-        "failure contacts",
-        "per need held",
-        "cost",
-        title="Internal customers: who causes front-line repeat contacts",
-        title_justify="left",
+    print_table(
+        "Internal customers: who causes front-line repeat contacts",
+        ("back-end unit", "failure contacts", "per need held", "cost"),
+        (
+            (
+                str(row.backend_unit),
+                f"{row.failure_contacts:,}",
+                f"{row.failure_contacts_per_need:.2f}",
+                f"{row.failure_cost:,.0f}",
+            )
+            for row in result.internal_customers.itertuples()
+        ),
     )
-    for row in result.internal_customers.itertuples():
-        internal.add_row(
-            str(row.backend_unit),
-            f"{row.failure_contacts:,}",
-            f"{row.failure_contacts_per_need:.2f}",
-            f"{row.failure_cost:,.0f}",
-        )
-    console.print(internal)
-    e2e = Table(
-        "needs",
-        "resolved",
-        "still open",
-        "median days",
-        "85th pct",
-        "95th pct",
-        title="End-to-end time per need",
-        title_justify="left",
+    print_table(
+        "End-to-end time per need",
+        ("needs", "resolved", "still open", "median days", "85th pct", "95th pct"),
+        (
+            (
+                str(row.needs),
+                f"{row.resolved:,}",
+                f"{row.still_open:,}",
+                f"{row.median_days:.1f}",
+                f"{row.p85_days:.1f}",
+                f"{row.p95_days:.1f}",
+            )
+            for row in result.end_to_end.itertuples()
+        ),
     )
-    for row in result.end_to_end.itertuples():
-        e2e.add_row(
-            str(row.needs),
-            f"{row.resolved:,}",
-            f"{row.still_open:,}",
-            f"{row.median_days:.1f}",
-            f"{row.p85_days:.1f}",
-            f"{row.p95_days:.1f}",
-        )
-    console.print(e2e)
     for chart in result.charts:
         if chart.has_signal:
             console.print(Text.assemble(("signal", "bold"), f" {chart.reading}"))
