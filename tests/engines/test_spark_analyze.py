@@ -25,9 +25,10 @@ def _analyze(folder: Path, out: Path) -> dict[str, Any]:
 
 
 def test_analyze_on_spark_reads_its_frames_there_and_agrees_with_duckdb(
-    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    request.getfixturevalue("spark")  # the suite's one session (local[2])
+    # `spark` (the suite's one session, local[2]) in the signature puts this test in the
+    # Spark tests' xdist group, so on the worker whose JVM is already up.
     duck = make_project(tmp_path / "cache", tmp_path / "duck", n=300)
     _one_assumption(duck)
     assert CliRunner().invoke(app, ["import", str(duck)]).exit_code == 0
