@@ -26,6 +26,11 @@ def test_each_rule_by_hand() -> None:
 def test_no_touchpoints_is_a_clear_error() -> None:
     store = DuckDBStore(":memory:")
     store.execute(f"CREATE TABLE touchpoints ({COLUMNS})")
+    # before any import, the hint is to run it (#141), not to add a source
+    with pytest.raises(NotEstimableError, match="run `decisionframe import` first"):
+        analyze_demand(store, rules=DemandRules())
+    # after an import that loaded no touchpoints, it is the source that is missing
+    store.execute("INSERT INTO df_imports VALUES ('b1', 'clients', 'c.csv', 'x', 1, 'f', now())")
     with pytest.raises(NotEstimableError, match="no touchpoints loaded"):
         analyze_demand(store, rules=DemandRules())
 
