@@ -54,8 +54,9 @@ postgres-stop:
 browser-check: $(STAMP) chromium
 	$(BIN)/python tools/check_report.py
 
-# The browser check of the demo report runs inside pytest (tests/report/test_browser_check.py),
-# in parallel with the rest; `make browser-check` runs it alone.
+# The browser check runs inside pytest (tests/report/test_browser_check.py), on the report of
+# the suite's shared pipeline organization, in parallel with the rest; `make browser-check`
+# runs it alone on a demo organization of its own.
 test: lint typecheck pytest
 
 bench: $(STAMP)

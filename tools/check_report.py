@@ -15,9 +15,10 @@ A screenshot of each section is saved under build/browser-check/ (section-<id>.p
 Usage: ``python tools/check_report.py`` builds a small simulated organization end to end
 (simulate, import, analyze, decide, demand, report) and checks its report;
 ``python tools/check_report.py REPORT.html`` checks an existing report. `make test` runs the
-same check inside pytest (tests/report/test_browser_check.py), in parallel with the other
-tests; `make browser-check` runs this script alone. Both install Debian's chromium if
-missing. Never downloads a browser: Playwright is pointed at the system's chromium.
+same check inside pytest (tests/report/test_browser_check.py), on the report of the suite's
+shared pipeline organization, in parallel with the other tests; `make browser-check` runs
+this script alone. Both install Debian's chromium if missing. Never downloads a browser:
+Playwright is pointed at the system's chromium.
 """
 
 from __future__ import annotations
