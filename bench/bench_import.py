@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from bench.common import print_ratios, simulated, timed
+from bench.common import bare_duckdb_load, print_ratios, simulated, timed
 from decisionframe.project import Project
 
 CONFIG = """name: bench
@@ -101,14 +101,9 @@ def _run_one(
         Project(project_dir).import_data()
 
     def bare_duckdb() -> None:
-        path = work / "bare.duckdb"
-        path.unlink(missing_ok=True)
-        con = duckdb.connect(str(path))
-        con.execute(
-            "CREATE TABLE clients AS SELECT * FROM read_csv(?)", [str(data / "clients.csv")]
+        bare_duckdb_load(
+            work / "bare.duckdb", {"clients": str(data / "clients.csv"), "touchpoints": contacts}
         )
-        con.execute("CREATE TABLE touchpoints AS SELECT * FROM read_csv(?)", [contacts])
-        con.close()
 
     def pandas_to_sql() -> None:
         path = work / "pandas.sqlite"

@@ -16,9 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
-
-from bench.common import print_ratios, timed
+from bench.common import bare_duckdb_load, print_ratios, timed
 from decisionframe.project import Project
 
 KINDS = ("int", "float", "bool", "date", "text")
@@ -61,14 +59,7 @@ def _run_one(work: Path, columns: int, rows: int) -> dict[str, float]:
         Project(folder).import_data()
 
     def bare_duckdb() -> None:
-        path = work / "bare.duckdb"
-        path.unlink(missing_ok=True)
-        con = duckdb.connect(str(path))
-        con.execute(
-            "CREATE TABLE clients AS SELECT * FROM read_csv(?)",
-            [str(folder / "data" / "clients.csv")],
-        )
-        con.close()
+        bare_duckdb_load(work / "bare.duckdb", {"clients": str(folder / "data" / "clients.csv")})
 
     ours_label = f"decisionframe import ({columns:,} columns)"
     bare_label = f"bare DuckDB read_csv ({columns:,} columns)"

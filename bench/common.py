@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
 from decisionframe.simulate import simulate_project
 
 DATA = Path(__file__).resolve().parent / ".data"
@@ -31,6 +33,18 @@ def timed(label: str, run: Callable[[], object], *, repeat: int = 1) -> float:
         best = min(best, time.perf_counter() - start)
     print(f"  {label:<48} {best:8.2f} s")
     return best
+
+
+def bare_duckdb_load(path: Path, tables: dict[str, str | list[str]]) -> None:
+    """The baseline an import is timed against: DuckDB reading the same CSV files (one or a
+    list per table) into a fresh database file, with no checks, pseudonyms or quarantine."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        for table, files in tables.items():
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv(?)", [files])
+    finally:
+        con.close()
 
 
 def print_ratios(baseline_label: str, times: dict[str, float]) -> None:

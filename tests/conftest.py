@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,17 @@ def make_project(
 @pytest.fixture
 def project_dir(sim_cache: Path, tmp_path: Path) -> Path:
     return make_project(sim_cache, tmp_path / "org")
+
+
+def append_contacts(folder: Path, changes: Iterable[dict[str, str]]) -> None:
+    """Plant contacts in a simulated project's contacts.csv before import: each a copy of the
+    file's first contact with ``changes`` applied (a new touchpoint_id among them), appended."""
+    path = folder / "data" / "contacts.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        template = next(csv.DictReader(handle))
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(template), lineterminator="\n")
+        writer.writerows({**template, **change} for change in changes)
 
 
 def store_snapshot(directory: Path) -> dict[str, pd.DataFrame]:

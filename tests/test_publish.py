@@ -8,7 +8,6 @@ to no private file.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 from decisionframe.cli import app
 from decisionframe.project import Project
 from decisionframe.publish import publishable, publishable_kinds
-from tests.conftest import make_project
+from tests.conftest import append_contacts, make_project
 
 PLANTED = "benefit claim (call 11: Jane Doe, dv refuge)"
 NAME = re.compile("jane doe", re.IGNORECASE)
@@ -46,22 +45,18 @@ COUNT_KEYS = {
 def _plant(folder: Path, contacts: int = 40) -> None:
     """One client's many contacts about one need (repeat contacts: failure demand, so the
     reason is among the top reasons) under a reason text that names them."""
-    path = folder / "data" / "contacts.csv"
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    template = rows[0]
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(template), lineterminator="\n")
-        for i in range(contacts):
-            writer.writerow(
-                {
-                    **template,
-                    "touchpoint_id": f"TPLANT{i}",
-                    "reason": PLANTED,
-                    "need_id": "NPLANT",
-                    "resolved": "false",
-                }
-            )
+    append_contacts(
+        folder,
+        (
+            {
+                "touchpoint_id": f"TPLANT{i}",
+                "reason": PLANTED,
+                "need_id": "NPLANT",
+                "resolved": "false",
+            }
+            for i in range(contacts)
+        ),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from decisionframe.decide.allocate import optimal_split, targeting
 from decisionframe.decide.evaluate import effect_draws, evaluate_options, gains
 from decisionframe.decide.inputs import DecisionInputs, Effect
 from decisionframe.decide.voi import measure_next
-from decisionframe.theory.model import Decision
+from tests.decide.hand_inputs import basic_or_better
 
 
 def _inputs(
@@ -20,24 +20,12 @@ def _inputs(
     better_cost: float = 20.0,
     better_level: float = 4.0,
 ) -> DecisionInputs:
-    decision = Decision.model_validate(
-        {
-            "objective": "y",
-            "budget": budget,
-            "baseline": 0.3,
-            "options": [
-                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
-                {"id": "better", "cost_per_client": better_cost, "set": {"q": better_level}},
-            ],
-        }
-    )
-    return DecisionInputs(
-        decision,
-        {"q": Effect("q", effect, sd, 1000, "q -> y")},
-        outcome_now=0.5,
-        levels_now={"q": 3.0},
+    return basic_or_better(
+        Effect("q", effect, sd, 1000, "q -> y"),
+        budget=budget,
         population=10_000,
-        segments={},
+        better_cost=better_cost,
+        better_level=better_level,
     )
 
 
@@ -118,27 +106,9 @@ def _two_segments(budget: float) -> DecisionInputs:
     Per client over the baseline (0.3, today 0.5 at q = 3): basic 0.2 everywhere; better
     0.2 in a and 0.6 in b (0.3 on average). basic costs 10, better 20.
     """
-    decision = Decision.model_validate(
-        {
-            "objective": "y",
-            "budget": budget,
-            "baseline": 0.3,
-            "options": [
-                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
-                {"id": "better", "cost_per_client": 20, "set": {"q": 4.0}},
-            ],
-        }
-    )
     segments = {"a": (0.0, 1e-4), "b": (0.4, 1e-4)}
     effect = Effect("q", 0.1, 1e-9, 400, "q -> y", {"v": segments}, {"v": {"a": 300, "b": 100}})
-    return DecisionInputs(
-        decision,
-        {"q": effect},
-        outcome_now=0.5,
-        levels_now={"q": 3.0},
-        population=400,
-        segments={"v": {"a": {"clients": 300.0}, "b": {"clients": 100.0}}},
-    )
+    return basic_or_better(effect, budget=budget, population=400, segments={"a": 300.0, "b": 100.0})
 
 
 def test_no_plan_serves_more_clients_than_there_are() -> None:
@@ -205,25 +175,9 @@ def _two_even_segments(a: tuple[float, float], b: tuple[float, float]) -> Decisi
     """2,000 clients, 1,000 in each of segments a and b; budget 10,000; basic 10 per
     client, better 20. Per client over the baseline (0.3; 0.5 today at q = 3): basic 0.2,
     better 0.2 + the segment's effect of q (0.3 overall)."""
-    decision = Decision.model_validate(
-        {
-            "objective": "y",
-            "budget": 10_000.0,
-            "baseline": 0.3,
-            "options": [
-                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
-                {"id": "better", "cost_per_client": 20, "set": {"q": 4.0}},
-            ],
-        }
-    )
     effect = Effect("q", 0.3, 0.01, 2000, "q -> y", {"v": {"a": a, "b": b}})
-    return DecisionInputs(
-        decision,
-        {"q": effect},
-        outcome_now=0.5,
-        levels_now={"q": 3.0},
-        population=2000,
-        segments={"v": {"a": {"clients": 1000.0}, "b": {"clients": 1000.0}}},
+    return basic_or_better(
+        effect, budget=10_000.0, population=2000, segments={"a": 1000.0, "b": 1000.0}
     )
 
 

@@ -16,6 +16,7 @@ from decisionframe.decide.recommend import Recommendation
 from decisionframe.decide.voi import clients_to_settle
 from decisionframe.errors import NotEstimableError
 from decisionframe.theory.model import Decision
+from tests.decide.hand_inputs import basic_or_better
 
 
 def test_equal_segment_estimates_pool_to_the_overall_effect() -> None:
@@ -77,24 +78,11 @@ def test_a_noisy_segment_is_pulled_harder_than_a_precise_one() -> None:
 
 
 def _inputs(segments: dict[str, tuple[float, float]], *, sd: float = 0.01) -> DecisionInputs:
-    decision = Decision.model_validate(
-        {
-            "objective": "y",
-            "budget": 10_000.0,
-            "baseline": 0.3,
-            "options": [
-                {"id": "basic", "cost_per_client": 10, "set": {"q": 3.0}},
-                {"id": "better", "cost_per_client": 20, "set": {"q": 4.0}},
-            ],
-        }
-    )
-    return DecisionInputs(
-        decision,
-        {"q": Effect("q", 0.3, sd, 4000, "q -> y", {"v": segments})},
-        outcome_now=0.5,
-        levels_now={"q": 3.0},
+    return basic_or_better(
+        Effect("q", 0.3, sd, 4000, "q -> y", {"v": segments}),
+        budget=10_000.0,
         population=4000,
-        segments={"v": {k: {"clients": 1000.0} for k in segments}},
+        segments=dict.fromkeys(segments, 1000.0),
     )
 
 

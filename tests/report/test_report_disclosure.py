@@ -10,7 +10,7 @@ from pathlib import Path
 
 from decisionframe.project import Project
 from decisionframe.report import build_report
-from tests.conftest import make_project
+from tests.conftest import append_contacts, make_project
 
 K = 11
 
@@ -103,23 +103,21 @@ def _one_client_bounces_between_units(folder: Path, contacts: int = 60) -> None:
     """One client's need passes back and forth between a usual unit and a new one
     ('annex') on every contact, unresolved: every contact after the first is failure demand
     after a hand-off, and both hand-off pairs with 'annex' are cells of one client."""
-    path = folder / "data" / "contacts.csv"
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    template = rows[0]
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(template), lineterminator="\n")
-        for i in range(contacts):
-            writer.writerow(
-                {
-                    **template,
-                    "touchpoint_id": f"TBOUNCE{i:03d}",
-                    "unit": "annex" if i % 2 else template["unit"],
-                    "need_id": "NBOUNCE",
-                    "resolved": "false",
-                    "contact_time": f"2025-03-{1 + i // 4:02d} {9 + i % 4:02d}:00:00",
-                }
-            )
+    with (folder / "data" / "contacts.csv").open(newline="", encoding="utf-8") as handle:
+        unit = next(csv.DictReader(handle))["unit"]  # the first contact's, copied below
+    append_contacts(
+        folder,
+        (
+            {
+                "touchpoint_id": f"TBOUNCE{i:03d}",
+                "unit": "annex" if i % 2 else unit,
+                "need_id": "NBOUNCE",
+                "resolved": "false",
+                "contact_time": f"2025-03-{1 + i // 4:02d} {9 + i % 4:02d}:00:00",
+            }
+            for i in range(contacts)
+        ),
+    )
 
 
 def test_demand_tables_count_distinct_clients(sim_cache: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from decisionframe.accounts import Role
 from decisionframe.report.words import label_of
 from decisionframe.web.auth import Principal, require
 from decisionframe.web.pages import kept, page
-from decisionframe.web.pages.overview import AssumptionLine, verdict_class
+from decisionframe.web.pages.overview import AssumptionLine, assumption_lines, verdict_class
 from decisionframe.web.pages.shared import ChartData, chart_data, context, count, min_cell_size
 from decisionframe.web.render import CSRF_MARK, answer, kept_html, render_html, wants_json
 
@@ -244,17 +244,7 @@ def evidence_list(request: Request) -> EvidenceList:
     found = context(request)
     evidence = found.get("evidence")
     return EvidenceList(
-        assumptions=[
-            AssumptionLine(
-                number=i,
-                edge=card["words"].edge,
-                claim=card["words"].claim,
-                verdict=card["words"].verdict,
-                verdict_class=verdict_class(card["words"].verdict),
-                headline=card["words"].headline,
-            )
-            for i, card in enumerate(evidence["cards"] if evidence else [])
-        ],
+        assumptions=assumption_lines(evidence),
         stale=list(found.get("stale", [])),
         analysed=evidence is not None,
     )

@@ -3,6 +3,8 @@ goes wrong, what to measure next), in the report's own words."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
@@ -43,6 +45,22 @@ def verdict_class(verdict: str) -> str:
     return "v-" + verdict.replace(" ", "-") if verdict in VERDICT_COLOUR else "v-other"
 
 
+def assumption_lines(evidence: dict[str, Any] | None) -> list[AssumptionLine]:
+    """One line per assumption (its verdict, numbered as its evidence page), as the overview
+    and the evidence list both show them; none before an analysis."""
+    return [
+        AssumptionLine(
+            number=i,
+            edge=card["words"].edge,
+            claim=card["words"].claim,
+            verdict=card["words"].verdict,
+            verdict_class=verdict_class(card["words"].verdict),
+            headline=card["words"].headline,
+        )
+        for i, card in enumerate(evidence["cards"] if evidence else [])
+    ]
+
+
 def overview_of(request: Request) -> Overview:
     state = request.app.state.web
     context = published_context(state)
@@ -58,17 +76,7 @@ def overview_of(request: Request) -> Overview:
         question=theory.question if theory else None,
         counterfactual=theory.counterfactual if theory else None,
         stale=list(context.get("stale", [])),
-        assumptions=[
-            AssumptionLine(
-                number=i,
-                edge=card["words"].edge,
-                claim=card["words"].claim,
-                verdict=card["words"].verdict,
-                verdict_class=verdict_class(card["words"].verdict),
-                headline=card["words"].headline,
-            )
-            for i, card in enumerate(evidence["cards"] if evidence else [])
-        ],
+        assumptions=assumption_lines(evidence),
         decision=decision["sentence"] if decision else None,
         failure_share=None if not overall or unknown else float(overall["failure_share"]),
         top_backend_unit=demand["top"] if demand else None,
