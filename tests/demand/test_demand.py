@@ -30,7 +30,10 @@ def test_no_touchpoints_is_a_clear_error() -> None:
     with pytest.raises(NotEstimableError, match="run `decisionframe import` first"):
         analyze_demand(store, rules=DemandRules())
     # after an import that loaded no touchpoints, it is the source that is missing
-    store.execute("INSERT INTO df_imports VALUES ('b1', 'clients', 'c.csv', 'x', 1, 'f', now())")
+    store.execute(
+        "INSERT INTO df_imports (batch_id, table_name, source_path, sha256, rows, fingerprint,"
+        " imported_at) VALUES ('b1', 'clients', 'c.csv', 'x', 1, 'f', now())"
+    )
     with pytest.raises(NotEstimableError, match="no touchpoints loaded"):
         analyze_demand(store, rules=DemandRules())
 
