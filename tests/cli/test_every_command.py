@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -166,3 +167,13 @@ def test_a_stale_analysis_is_refused_and_allow_stale_says_so(
     assert any("theory.yaml changed" in note for note in report["stale"])
     html = (copy / "reports" / "report.html").read_text()
     assert "Out of date (built with --allow-stale)" in html
+
+
+def test_voice_terminal_says_no_staff_tag_counts(pipeline: Pipeline) -> None:
+    """As `demand` (#13): the terminal says what the report says of staff labels, not how
+    many comments staff tagged (a count the disclosure layer never saw)."""
+    terminal, data = pipeline.outputs["voice"]
+    assert data["staff"], "the simulated feedback carries staff theme tags"
+    said = " ".join(terminal.split())
+    assert "Staff tagged" in said
+    assert not re.search(r"Staff tagged '[^']+' on \d", said)

@@ -251,3 +251,23 @@ def test_a_lever_without_an_estimated_effect_is_left_out_and_said() -> None:
     assert "'w'" in rec.sentence()
     assert "start measuring motivation" in rec.left_out[0].sentence()
     assert Recommendation.from_dict(rec.to_dict()) == rec
+
+
+def test_the_sentence_says_how_many_clients_the_budget_leaves_unserved() -> None:
+    """A new user read "'standard' for ... (1,242 clients) and 'enhanced' for ... (879
+    clients)" out of 3,000 and was never told the other 879 get nothing. Budget 30,000:
+    'basic' at 10 reaches all 3,000; 'better' at 20 (q worth +0.3 a point) reaches 1,500
+    and gains 1,500 x 0.5 = 750 outcomes against 3,000 x 0.2 = 600, so 'better' wins and
+    1,500 clients get neither."""
+    inputs = basic_or_better(Effect("q", 0.3, 0.01, 4000, "q -> y"), budget=30_000, population=3000)
+    rec = decide_from_inputs(inputs, objective_label="housed", draws=2000).recommendation
+    assert rec.plan[0].option == "better"
+    assert rec.unserved == pytest.approx(1500)
+    assert "The budget leaves 1,500 of 3,000 clients without either option." in rec.sentence()
+    back = Recommendation.from_dict(rec.to_dict())
+    assert back == rec
+    assert rec.to_dict()["unserved"] == pytest.approx(1500)
+    cheap = basic_or_better(Effect("q", 0.01, 0.01, 4000, "q -> y"), budget=30_000, population=3000)
+    rec = decide_from_inputs(cheap, objective_label="housed", draws=2000).recommendation
+    assert rec.plan[0].option == "basic"
+    assert "budget leaves" not in rec.sentence()  # everyone served

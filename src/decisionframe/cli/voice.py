@@ -68,7 +68,9 @@ def voice(
             else f", staff-trained classifier F1 {s.classifier_f1:.2f} (cross-validated)"
         )
         console.print(
-            f"Staff tagged '{s.theme}' on {s.tagged} of {s.labelled} comments: {found}{clf}; "
+            # No tag counts: as for demand's staff labels (#13), the terminal says what the
+            # report says; how many comments staff tagged is in the private JSON.
+            f"Staff tagged '{s.theme}' on a sample of comments: {found}{clf}; "
             f"untagged comments get it from the {s.assigned_by}, tagged ones as staff said."
         )
     console.print(result.summary())

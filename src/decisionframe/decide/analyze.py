@@ -286,7 +286,13 @@ def decide_from_inputs(
         replace(o, measure=(collect or {}).get(o.lever) or o.measure) for o in inputs.left_out
     )
     rec = recommend(
-        candidates, models, oracle, ids, objective_label=objective_label, left_out=left_out
+        candidates,
+        models,
+        oracle,
+        ids,
+        objective_label=objective_label,
+        left_out=left_out,
+        population=inputs.population,
     )
     costs = [o.cost_per_client for o in inputs.options]
     cheap, better = int(np.argmin(costs)), int(np.argmax(costs))

@@ -111,6 +111,23 @@ class Recommendation:
     candidates: tuple[PlanSummary, ...]
     objective_label: str
     left_out: tuple[LeftOut, ...] = ()  # levers not counted: no estimated effect
+    population: int | None = None  # clients the decision is about (the analysis frame)
+
+    @property
+    def unserved(self) -> float:
+        """Clients the plan serves with no option: the budget ran out before them."""
+        if self.population is None:
+            return 0.0
+        return max(0.0, self.population - sum(a.clients for a in self.plan))
+
+    def _unserved_words(self) -> str:
+        # A plan naming 2,121 clients of 3,000 says nothing of the other 879 unless told.
+        if self.population is None or self.unserved < 0.5:
+            return ""
+        return (
+            f" The budget leaves {self.unserved:,.0f} of {self.population:,} clients "
+            "without either option."
+        )
 
     def sentence(self) -> str:
         """The one sentence every output uses to state the decision."""
@@ -126,6 +143,7 @@ class Recommendation:
                 + ", ".join(f"'{o.lever}'" for o in self.left_out)
                 + "."
             )
+        tail = self._unserved_words() + tail
         if self.runner_up is None or self.margin is None or self.p_beats_runner_up is None:
             return head + "." + tail
         rel = "more" if self.margin.mean >= 0 else "fewer"
@@ -137,6 +155,7 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["unserved"] = self.unserved
         data["sentence"] = self.sentence()
         for entry, lever in zip(data["left_out"], self.left_out, strict=True):
             entry["sentence"] = lever.sentence()
@@ -158,6 +177,7 @@ class Recommendation:
                 LeftOut(**{k: v for k, v in o.items() if k != "sentence"})
                 for o in data.get("left_out", ())
             ),
+            population=data.get("population"),
         )
 
 
@@ -213,8 +233,12 @@ def recommend(
     threshold: float = TARGETING_THRESHOLD,
     bar: float = TARGETING_BAR,
     left_out: tuple[LeftOut, ...] = (),
+    population: int | None = None,
 ) -> Recommendation:
-    """Pick the plan (see the module docstring) and say how sure the choice is."""
+    """Pick the plan (see the module docstring) and say how sure the choice is.
+
+    ``population``: the clients the decision is about, so the sentence can say how many
+    of them the budget leaves without either option."""
     draws = np.column_stack([c.draws for c in candidates])
     winner = draws.argmax(axis=1)
     means = draws.mean(axis=0)
@@ -281,6 +305,7 @@ def recommend(
         candidates=tuple(summaries),
         objective_label=objective_label,
         left_out=left_out,
+        population=population,
     )
 
 

@@ -98,4 +98,5 @@ def what_if(
         [o.id for o in changed.options],
         objective_label=objective_label,
         left_out=changed.left_out,
+        population=changed.population,
     )
